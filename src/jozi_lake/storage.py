@@ -1,0 +1,168 @@
+"""Object storage behind one small interface: S3 on AWS, a directory locally, same bucket/key layout.
+
+Everything that reads or writes lake objects from plain Python (ingestion, manifests, job state, the
+local crawler, CLI uploads) goes through :class:`ObjectStore`, so the code above it cannot tell the
+two apart. Spark reads and writes data files itself, through the URI from :meth:`ObjectStore.uri`.
+
+Writes are atomic in both implementations: an S3 PUT is all-or-nothing, and the local store writes a
+hidden temporary file in the target folder and renames it into place. Readers (Spark, DuckDB, the
+crawler) skip names starting with ``.`` or ``_``, so a half-written temporary file is never seen.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+
+class StorageError(RuntimeError):
+    """A storage operation failed; the message names the bucket and key."""
+
+
+class ObjectStore(Protocol):
+    """The few operations the lake needs from S3."""
+
+    bucket: str
+
+    def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None:
+        """Write the whole object atomically (replaces an existing one)."""
+
+    def get_bytes(self, key: str) -> bytes:
+        """Read the whole object; raises :class:`KeyError` when it does not exist."""
+
+    def exists(self, key: str) -> bool: ...
+
+    def list_keys(self, prefix: str = "") -> Iterator[str]:
+        """Keys under ``prefix`` in lexicographic order, like S3's ListObjectsV2."""
+
+    def delete(self, key: str) -> None:
+        """Remove the object if present (no error when it is already gone)."""
+
+    def uri(self, key: str = "") -> str:
+        """The URI Spark/DuckDB use for ``key``: ``s3://bucket/key`` or ``file:///.../bucket/key``."""
+
+
+class LocalObjectStore:
+    """A directory standing in for an S3 bucket: ``<root>/<bucket>/<key>``."""
+
+    def __init__(self, root: Path | str, bucket: str) -> None:
+        self.root = Path(root).resolve()
+        self.bucket = bucket
+        self.base = self.root / bucket
+
+    def _path(self, key: str) -> Path:
+        if key.startswith("/") or ".." in Path(key).parts:
+            raise StorageError(f"invalid key {key!r}: keys are relative and may not contain '..'")
+        return self.base / key
+
+    def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get_bytes(self, key: str) -> bytes:
+        path = self._path(key)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise KeyError(f"{self.uri(key)} does not exist") from None
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def list_keys(self, prefix: str = "") -> Iterator[str]:
+        if not self.base.is_dir():
+            return iter(())
+        keys = []
+        for dirpath, _dirnames, filenames in os.walk(self.base):
+            for name in filenames:
+                if name.startswith(".") and name.endswith(".tmp"):
+                    continue  # an atomic write in progress is not an object yet
+                key = Path(dirpath, name).relative_to(self.base).as_posix()
+                if key.startswith(prefix):
+                    keys.append(key)
+        return iter(sorted(keys))
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def uri(self, key: str = "") -> str:
+        path = self.base / key if key else self.base
+        uri = path.as_uri()
+        return uri + "/" if key.endswith("/") and not uri.endswith("/") else uri
+
+
+class S3ObjectStore:
+    """An S3 bucket through boto3 (the client comes from the caller so tests can point it at moto)."""
+
+    def __init__(self, bucket: str, client: Any | None = None) -> None:
+        self.bucket = bucket
+        if client is None:
+            import boto3
+
+            client = boto3.client("s3")
+        self.client = client
+
+    def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None:
+        extra = {"ContentType": content_type} if content_type else {}
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **extra)
+
+    def get_bytes(self, key: str) -> bytes:
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except self.client.exceptions.NoSuchKey:
+            raise KeyError(f"{self.uri(key)} does not exist") from None
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+            return True
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+
+    def list_keys(self, prefix: str = "") -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                yield obj["Key"]
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def uri(self, key: str = "") -> str:
+        return f"s3://{self.bucket}/{key}"
+
+
+def store_for_uri(lake_root: str, s3_client: Any | None = None) -> ObjectStore:
+    """The store behind a ``--lake_root`` job argument (``s3://bucket`` or ``file:///.../bucket``)."""
+    parsed = urlparse(lake_root)
+    if parsed.scheme == "s3":
+        return S3ObjectStore(parsed.netloc, client=s3_client)
+    if parsed.scheme in ("file", ""):
+        path = Path(parsed.path if parsed.scheme else lake_root).resolve()
+        return LocalObjectStore(path.parent, path.name)
+    raise StorageError(f"unsupported lake root {lake_root!r}: use s3://bucket or file:///path/to/bucket")
+
+
+def store_for_env(env: Any, s3_client: Any | None = None) -> ObjectStore:
+    """The lake bucket of an :class:`~jozi_lake.config.EnvConfig`."""
+    if env.is_local:
+        return LocalObjectStore(env.local_s3_root, env.bucket)
+    return S3ObjectStore(env.bucket, client=s3_client)
