@@ -1,0 +1,210 @@
+variable "project" {
+  description = "Project name from lake.yaml `project`. Databases are `{project}_{environment}_{layer}` (dashes become underscores), jobs `{project}-{environment}-{job}`, crawlers `{project}-{environment}-{layer}-crawler`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.project))
+    error_message = "project must be 3-32 characters of lowercase letters, digits and dashes, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, prod, ...)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment))
+    error_message = "environment must be 2-16 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "layers" {
+  description = "Medallion layers from lake.yaml `layers`; one catalog database and one crawler each."
+  type        = list(string)
+  default     = ["bronze", "silver", "gold"]
+
+  validation {
+    condition     = length(var.layers) > 0 && alltrue([for layer in var.layers : can(regex("^[a-z][a-z0-9_]*$", layer))])
+    error_message = "layers must be a non-empty list of lowercase names."
+  }
+}
+
+variable "bucket_name" {
+  description = "Name of the lake bucket (s3-lake output `bucket_name`)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name."
+  }
+}
+
+variable "prefixes" {
+  description = "Key prefixes from lake.yaml `prefixes` (s3-lake output `prefixes`); crawlers target the layer prefixes, jobs use scripts/ and spark_ui/."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for key in ["quarantine", "scripts", "spark_ui"] : contains(keys(var.prefixes), key)])
+    error_message = "prefixes must contain quarantine, scripts and spark_ui besides the layers (as in lake.yaml)."
+  }
+
+  validation {
+    condition     = alltrue([for prefix in values(var.prefixes) : can(regex("^[a-z0-9][a-z0-9_-]*/$", prefix))])
+    error_message = "every prefix must be one lowercase path segment ending in '/', e.g. \"bronze/\"."
+  }
+}
+
+variable "jobs" {
+  description = "Glue jobs from lake.yaml `jobs`: job key => { script (repo-relative path, e.g. glue_scripts/x.py), description, timeout_minutes }."
+  type = map(object({
+    script          = string
+    description     = string
+    timeout_minutes = number
+  }))
+
+  validation {
+    condition     = length(var.jobs) > 0 && alltrue([for key, job in var.jobs : can(regex("^[a-z][a-z0-9_]*$", key)) && can(regex("\\.py$", job.script))])
+    error_message = "jobs must be non-empty; keys lowercase names, each script a .py path."
+  }
+
+  validation {
+    condition     = alltrue([for job in values(var.jobs) : job.timeout_minutes >= 1 && job.timeout_minutes <= 2880])
+    error_message = "every job's timeout_minutes must be between 1 and 2880 (48 hours)."
+  }
+}
+
+variable "job_role_arn" {
+  description = "ARN of the role the jobs run as (iam output `glue_job_role_arn`)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.job_role_arn))
+    error_message = "job_role_arn must be an IAM role ARN."
+  }
+}
+
+variable "crawler_role_arn" {
+  description = "ARN of the role the crawlers run as (iam output `glue_crawler_role_arn`)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.crawler_role_arn))
+    error_message = "crawler_role_arn must be an IAM role ARN."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key ARN the security configuration encrypts S3 output, CloudWatch logs and bookmarks with (s3-lake output `kms_key_arn`; the AWS-managed aws/s3 key cannot encrypt logs)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a customer-managed KMS key ARN (create it with s3-lake create_kms_key = true)."
+  }
+}
+
+variable "scripts_version" {
+  description = "Version folder of the published code: scripts at s3://<bucket>/scripts/<version>/glue_scripts/<job>.py and s3://<bucket>/scripts/<version>/jozi_lake.zip (the CLI's upload command publishes versions)."
+  type        = string
+  default     = "current"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", var.scripts_version))
+    error_message = "scripts_version must be 1-64 letters, digits, dots, dashes or underscores."
+  }
+}
+
+variable "glue_version" {
+  description = "Glue version; 5.0 is Spark 3.5.4 / Python 3.11, the versions the local runner uses."
+  type        = string
+  default     = "5.0"
+
+  validation {
+    condition     = contains(["4.0", "5.0"], var.glue_version)
+    error_message = "glue_version must be 4.0 or 5.0."
+  }
+}
+
+variable "worker_type" {
+  description = "Glue worker type (lake.yaml environments.<env>.glue_worker_type)."
+  type        = string
+  default     = "G.1X"
+
+  validation {
+    condition     = contains(["G.025X", "G.1X", "G.2X", "G.4X", "G.8X"], var.worker_type)
+    error_message = "worker_type must be one of G.025X, G.1X, G.2X, G.4X, G.8X."
+  }
+}
+
+variable "number_of_workers" {
+  description = "Workers per job run (lake.yaml environments.<env>.glue_number_of_workers); 2 is Glue's minimum."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.number_of_workers >= 2 && var.number_of_workers <= 299 && floor(var.number_of_workers) == var.number_of_workers
+    error_message = "number_of_workers must be a whole number between 2 and 299."
+  }
+}
+
+variable "execution_class" {
+  description = "STANDARD or FLEX (spare capacity, cheaper, may start later: fine for a nightly batch in dev)."
+  type        = string
+  default     = "STANDARD"
+
+  validation {
+    condition     = contains(["STANDARD", "FLEX"], var.execution_class)
+    error_message = "execution_class must be STANDARD or FLEX."
+  }
+}
+
+variable "max_retries" {
+  description = "Glue-level retries per job run. The state machine already retries, so 0 avoids double retries."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.max_retries >= 0 && var.max_retries <= 10
+    error_message = "max_retries must be between 0 and 10."
+  }
+}
+
+variable "temp_prefix" {
+  description = "Key prefix for the jobs' --TempDir (must equal the iam module's `glue_temp_prefix`)."
+  type        = string
+  default     = "glue-temp/"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9_-]*/$", var.temp_prefix))
+    error_message = "temp_prefix must be one lowercase path segment ending in '/'."
+  }
+}
+
+variable "default_tables" {
+  description = "Default of the `--tables` job argument; each run may override it."
+  type        = string
+  default     = "all"
+}
+
+variable "additional_default_arguments" {
+  description = "Extra default arguments for every job (e.g. {\"--conf\" = \"...\"}); they cannot replace the module's own arguments."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.additional_default_arguments) : startswith(name, "--")])
+    error_message = "additional_default_arguments keys must start with '--'."
+  }
+}
+
+variable "crawl_quarantine" {
+  description = "Add a crawler for quarantine/ that writes `quarantine_<table>` tables into the silver database, so rejected rows are queryable next to silver."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags added to every taggable resource of the module."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,205 @@
+variable "project" {
+  description = "Project name from lake.yaml `project`; roles are named `{project}-{environment}-<component>`."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.project))
+    error_message = "project must be 3-32 characters of lowercase letters, digits and dashes, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, prod, ...)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment))
+    error_message = "environment must be 2-16 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "bucket_arn" {
+  description = "ARN of the lake bucket (s3-lake output `bucket_arn`); every S3 grant is this ARN plus a prefix."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_arn))
+    error_message = "bucket_arn must be an S3 bucket ARN (arn:<partition>:s3:::<bucket>)."
+  }
+}
+
+variable "prefixes" {
+  description = "Key prefixes from lake.yaml `prefixes` (s3-lake output `prefixes`)."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "scripts", "spark_ui"] : contains(keys(var.prefixes), key)])
+    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, scripts and spark_ui (as in lake.yaml)."
+  }
+
+  validation {
+    condition     = alltrue([for prefix in values(var.prefixes) : can(regex("^[a-z0-9][a-z0-9_-]*/$", prefix))])
+    error_message = "every prefix must be one lowercase path segment ending in '/', e.g. \"bronze/\"."
+  }
+}
+
+variable "glue_temp_prefix" {
+  description = "Key prefix of the Glue jobs' --TempDir (must equal the glue module's `temp_prefix`)."
+  type        = string
+  default     = "glue-temp/"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9_-]*/$", var.glue_temp_prefix))
+    error_message = "glue_temp_prefix must be one lowercase path segment ending in '/'."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "ARN of the customer-managed KMS key of the lake (s3-lake output `kms_key_arn`); null when the AWS-managed aws/s3 key is used, which needs no IAM grant."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "glue_database_names" {
+  description = "Glue catalog databases the jobs read and the crawlers write (glue module output `database_names`, values). Names follow `{project}_{environment}_{layer}`."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.glue_database_names) > 0 && alltrue([for name in var.glue_database_names : can(regex("^[a-z0-9_]{1,255}$", name))])
+    error_message = "glue_database_names must be a non-empty list of lowercase names of letters, digits and underscores."
+  }
+}
+
+variable "glue_job_names" {
+  description = "Names of the Glue jobs the state machine may start (ARNs are built from them, so roles can exist before the jobs)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.glue_job_names) > 0 && alltrue([for name in var.glue_job_names : can(regex("^[A-Za-z0-9_.-]{1,255}$", name))])
+    error_message = "glue_job_names must be a non-empty list of Glue job names."
+  }
+}
+
+variable "glue_crawler_names" {
+  description = "Names of the Glue crawlers the state machine may start."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.glue_crawler_names) > 0 && alltrue([for name in var.glue_crawler_names : can(regex("^[A-Za-z0-9_.-]{1,255}$", name))])
+    error_message = "glue_crawler_names must be a non-empty list of Glue crawler names."
+  }
+}
+
+variable "ingest_function_name" {
+  description = "Name of the ingestion Lambda function; its ARN (for the state machine) and log group `/aws/lambda/<name>` are built from it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.ingest_function_name))
+    error_message = "ingest_function_name must be a Lambda function name (1-64 letters, digits, dashes, underscores)."
+  }
+}
+
+variable "ingest_secret_name" {
+  description = "Name of the Secrets Manager secret holding the store API credentials; the Lambda may read only this secret (ARN pattern `<name>-??????`). Null grants no secret access."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ingest_secret_name == null || can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.ingest_secret_name))
+    error_message = "ingest_secret_name must be a Secrets Manager secret name."
+  }
+}
+
+variable "ingest_dlq_queue_name" {
+  description = "Name of the SQS queue used as the ingestion Lambda's dead-letter / on-failure destination; null grants no SQS access."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ingest_dlq_queue_name == null || can(regex("^[A-Za-z0-9_-]{1,80}(\\.fifo)?$", var.ingest_dlq_queue_name))
+    error_message = "ingest_dlq_queue_name must be an SQS queue name."
+  }
+}
+
+variable "ingest_metrics_namespace" {
+  description = "CloudWatch namespace the ingestion Lambda may publish custom metrics to (PutMetricData is limited to it); null grants none."
+  type        = string
+  default     = null
+}
+
+variable "state_machine_name" {
+  description = "Name of the pipeline state machine; the scheduler may start only this one, and the state machine's trust is bound to it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,80}$", var.state_machine_name))
+    error_message = "state_machine_name must be 1-80 letters, digits, dashes or underscores."
+  }
+}
+
+variable "alert_topic_name" {
+  description = "Name of the SNS topic the state machine publishes failure alerts to; null grants no SNS access."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alert_topic_name == null || can(regex("^[A-Za-z0-9_-]{1,256}(\\.fifo)?$", var.alert_topic_name))
+    error_message = "alert_topic_name must be an SNS topic name."
+  }
+}
+
+variable "scheduler_dlq_queue_name" {
+  description = "Name of the SQS queue receiving schedule invocations that failed after retries; null grants no SQS access."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.scheduler_dlq_queue_name == null || can(regex("^[A-Za-z0-9_-]{1,80}(\\.fifo)?$", var.scheduler_dlq_queue_name))
+    error_message = "scheduler_dlq_queue_name must be an SQS queue name."
+  }
+}
+
+variable "role_path" {
+  description = "IAM path for the roles (organisations often reserve a path for workload roles)."
+  type        = string
+  default     = "/"
+
+  validation {
+    condition     = can(regex("^/([A-Za-z0-9+=,.@_-]+/)*$", var.role_path))
+    error_message = "role_path must start and end with '/'."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary policy ARN attached to every role, for accounts that require one; null attaches none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN."
+  }
+}
+
+variable "max_session_duration" {
+  description = "Maximum session length of the roles in seconds (1-12 hours); Glue jobs longer than an hour need more than the default."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.max_session_duration >= 3600 && var.max_session_duration <= 43200
+    error_message = "max_session_duration must be between 3600 and 43200 seconds."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every taggable resource of the module."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,200 @@
+variable "project" {
+  description = "Project name from lake.yaml `project`; the first part of every name (bucket `{project}-{environment}-lake`)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.project))
+    error_message = "project must be 3-32 characters of lowercase letters, digits and dashes, starting with a letter."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, prod, ...): the second part of every name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment))
+    error_message = "environment must be 2-16 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "bucket_name" {
+  description = "Override for the lake bucket name; null means `{project}-{environment}-lake`, the name the Python side derives too."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, dashes)."
+  }
+}
+
+variable "prefixes" {
+  description = "Top-level key prefixes from lake.yaml `prefixes` (key => \"prefix/\"). Lifecycle rules are scoped by them; the map is passed back out unchanged."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "scripts", "athena_results", "spark_ui"] : contains(keys(var.prefixes), key)])
+    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, scripts, athena_results and spark_ui (as in lake.yaml)."
+  }
+
+  validation {
+    condition     = alltrue([for prefix in values(var.prefixes) : can(regex("^[a-z0-9][a-z0-9_-]*/$", prefix))])
+    error_message = "every prefix must be one lowercase path segment ending in '/', e.g. \"bronze/\"."
+  }
+}
+
+variable "create_kms_key" {
+  description = "Create a customer-managed KMS key (with rotation) for the lake. When false, `kms_key_arn` is used, or the AWS-managed aws/s3 key when that is null too. Glue security configurations and CloudWatch Logs encryption need a customer-managed key."
+  type        = bool
+  default     = true
+}
+
+variable "kms_key_arn" {
+  description = "Existing KMS key ARN for SSE-KMS when `create_kms_key` is false; null (with create_kms_key = false) selects the AWS-managed aws/s3 key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "kms_key_deletion_window_in_days" {
+  description = "Waiting period before a destroyed customer-managed key is really deleted (7-30 days); the lake's data is unreadable without it."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_key_deletion_window_in_days >= 7 && var.kms_key_deletion_window_in_days <= 30
+    error_message = "kms_key_deletion_window_in_days must be between 7 and 30."
+  }
+}
+
+variable "kms_key_service_principals" {
+  description = "Extra AWS service principals (e.g. \"sns.amazonaws.com\", \"cloudwatch.amazonaws.com\", \"events.amazonaws.com\") allowed to use the created key for data keys, limited to this account by aws:SourceAccount. CloudWatch Logs is always allowed for this account's log groups."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for principal in var.kms_key_service_principals : can(regex("^[a-z0-9.-]+\\.amazonaws\\.com$", principal))])
+    error_message = "kms_key_service_principals must be service principals such as \"sns.amazonaws.com\"."
+  }
+}
+
+variable "force_destroy" {
+  description = "Allow `terraform destroy` to delete non-empty buckets. Keep false anywhere the data matters."
+  type        = bool
+  default     = false
+}
+
+variable "bronze_transition_days" {
+  description = "Days after which bronze objects move to `bronze_transition_storage_class`; bronze is re-read only on backfills."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.bronze_transition_days >= 30
+    error_message = "bronze_transition_days must be at least 30 (S3 refuses STANDARD_IA/ONEZONE_IA transitions earlier)."
+  }
+}
+
+variable "bronze_transition_storage_class" {
+  description = "Cheaper storage class for ageing bronze objects (instant-retrieval classes only, so backfills still work without restores)."
+  type        = string
+  default     = "STANDARD_IA"
+
+  validation {
+    condition     = contains(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"], var.bronze_transition_storage_class)
+    error_message = "bronze_transition_storage_class must be STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING or GLACIER_IR."
+  }
+}
+
+variable "bronze_expiry_days" {
+  description = "Days after which bronze objects expire (lake.yaml environments.<env>.bronze_expiry_days); must exceed bronze_transition_days."
+  type        = number
+
+  validation {
+    condition     = var.bronze_expiry_days >= 31 && floor(var.bronze_expiry_days) == var.bronze_expiry_days
+    error_message = "bronze_expiry_days must be a whole number of days, at least 31."
+  }
+}
+
+variable "noncurrent_version_expiry_days" {
+  description = "Days a replaced or deleted object version is kept (the undo window for bad overwrites)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_expiry_days >= 1
+    error_message = "noncurrent_version_expiry_days must be at least 1."
+  }
+}
+
+variable "abort_incomplete_multipart_upload_days" {
+  description = "Days after which unfinished multipart uploads (e.g. from a killed Spark job) are aborted so their parts stop costing money."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.abort_incomplete_multipart_upload_days >= 1
+    error_message = "abort_incomplete_multipart_upload_days must be at least 1."
+  }
+}
+
+variable "athena_results_expiry_days" {
+  description = "Days Athena query results are kept under the athena_results prefix."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.athena_results_expiry_days >= 1
+    error_message = "athena_results_expiry_days must be at least 1."
+  }
+}
+
+variable "spark_ui_expiry_days" {
+  description = "Days Spark event logs (for the Spark UI / history server) are kept under the spark_ui prefix."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.spark_ui_expiry_days >= 1
+    error_message = "spark_ui_expiry_days must be at least 1."
+  }
+}
+
+variable "log_bucket_name" {
+  description = "Override for the access-log bucket name; null means `{bucket}-logs`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.log_bucket_name))
+    error_message = "log_bucket_name must be a valid S3 bucket name."
+  }
+}
+
+variable "log_expiry_days" {
+  description = "Days S3 server access logs are kept in the log bucket."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.log_expiry_days >= 1
+    error_message = "log_expiry_days must be at least 1."
+  }
+}
+
+variable "enable_eventbridge_notifications" {
+  description = "Send the lake bucket's object events to EventBridge (e.g. to react to new landing/ files)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags added to every taggable resource of the module."
+  type        = map(string)
+  default     = {}
+}
