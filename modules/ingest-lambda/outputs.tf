@@ -1,0 +1,39 @@
+output "function_name" {
+  description = "Name of the ingest function (the CLI invokes it by name)."
+  value       = try(aws_lambda_function.ingest[0].function_name, null)
+}
+
+output "function_arn" {
+  description = "ARN of the ingest function (the state machine invokes it)."
+  value       = try(aws_lambda_function.ingest[0].arn, null)
+}
+
+output "log_group_name" {
+  description = "Log group of the function."
+  value       = try(aws_cloudwatch_log_group.function[0].name, null)
+}
+
+output "token_secret_arn" {
+  description = "ARN of the Secrets Manager secret to put the API token into."
+  value       = try(aws_secretsmanager_secret.source_token[0].arn, null)
+}
+
+output "token_secret_name" {
+  description = "Name of the API token secret."
+  value       = try(aws_secretsmanager_secret.source_token[0].name, null)
+}
+
+output "dlq_arn" {
+  description = "ARN of the dead-letter queue for failed asynchronous invocations."
+  value       = try(aws_sqs_queue.dlq[0].arn, null)
+}
+
+output "dlq_name" {
+  description = "Name of the dead-letter queue."
+  value       = try(aws_sqs_queue.dlq[0].name, null)
+}
+
+output "environment_variables" {
+  description = "The environment variables the function receives (no secret values: the token is referenced by ARN)."
+  value       = local.environment_variables
+}

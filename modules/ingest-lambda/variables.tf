@@ -1,0 +1,302 @@
+variable "create" {
+  description = "Whether to create the function and its log group, dead-letter queue and token secret."
+  type        = bool
+  default     = true
+}
+
+variable "function_name" {
+  description = "Name of the ingest Lambda function, e.g. jozi-pizza-dev-ingest. Deterministic so IAM can build its ARN and log group."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.function_name))
+    error_message = "function_name must be 1-64 letters, digits, dashes or underscores."
+  }
+}
+
+variable "role_arn" {
+  description = "ARN of the function's execution role (iam output ingest_lambda_role_arn)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.role_arn))
+    error_message = "role_arn must be an IAM role ARN."
+  }
+}
+
+variable "package_path" {
+  description = "Path of the deployment zip built by scripts/build_lambda.py (build/lambda/ingest.zip). Its hash decides when code is redeployed."
+  type        = string
+
+  validation {
+    condition     = endswith(var.package_path, ".zip") && fileexists(var.package_path)
+    error_message = "package_path must point at an existing .zip; build it first with `python scripts/build_lambda.py`."
+  }
+}
+
+variable "handler" {
+  description = "Handler entry point inside the zip."
+  type        = string
+  default     = "ingest_handler.handler"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_.]*\\.[A-Za-z_][A-Za-z0-9_]*$", var.handler))
+    error_message = "handler must look like module.function, e.g. ingest_handler.handler."
+  }
+}
+
+variable "runtime" {
+  description = "Python runtime; 3.11 matches Glue 5.0 and the local virtualenv."
+  type        = string
+  default     = "python3.11"
+
+  validation {
+    condition     = contains(["python3.11", "python3.12"], var.runtime)
+    error_message = "runtime must be python3.11 or python3.12."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set: arm64 (cheaper per GB-second) or x86_64. The package is pure Python, so either works."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Function timeout. One run pages through every source endpoint, so it needs minutes, not seconds."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 900
+    error_message = "timeout_seconds must be between 1 and 900 (Lambda's maximum)."
+  }
+}
+
+variable "memory_size_mb" {
+  description = "Memory in MB (CPU scales with it); pages are streamed to S3, so modest memory suffices."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.memory_size_mb >= 128 && var.memory_size_mb <= 10240
+    error_message = "memory_size_mb must be between 128 and 10240."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions. 1 by default: two ingests at once would race on the cursors in bronze/_state/."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.reserved_concurrency >= 1 && var.reserved_concurrency <= 1000
+    error_message = "reserved_concurrency must be between 1 and 1000."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, prod), passed as LAKE_ENV."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment))
+    error_message = "environment must be 2-16 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "bucket_name" {
+  description = "Lake bucket the function writes bronze batches to (LAKE_BUCKET)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name."
+  }
+}
+
+variable "bronze_prefix" {
+  description = "Key prefix of the bronze layer (lake.yaml prefixes.bronze), passed as LAKE_BRONZE_PREFIX."
+  type        = string
+  default     = "bronze/"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9_-]*/$", var.bronze_prefix))
+    error_message = "bronze_prefix must be one lowercase path segment ending in '/'."
+  }
+}
+
+variable "source_base_url" {
+  description = "Base URL of the store's operational API (SOURCE_BASE_URL); endpoints are appended to it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https://[^\\s/]+(/[^\\s]*)?$", var.source_base_url))
+    error_message = "source_base_url must be an https:// URL (the token must never travel in clear text)."
+  }
+}
+
+variable "sources" {
+  description = "Source endpoints from lake.yaml source_api.sources, passed as the SOURCE_ENDPOINTS JSON list."
+  type = list(object({
+    name     = string
+    endpoint = string
+  }))
+
+  validation {
+    condition     = length(var.sources) > 0 && alltrue([for s in var.sources : can(regex("^[a-z][a-z0-9_]*$", s.name)) && startswith(s.endpoint, "/")])
+    error_message = "sources must be non-empty; names lower_snake_case, endpoints starting with '/'."
+  }
+
+  validation {
+    condition     = length(distinct([for s in var.sources : s.name])) == length(var.sources)
+    error_message = "source names must be unique."
+  }
+}
+
+variable "pagination" {
+  description = "Pagination style of the API (lake.yaml source_api.pagination): cursor or page."
+  type        = string
+  default     = "cursor"
+
+  validation {
+    condition     = contains(["cursor", "page"], var.pagination)
+    error_message = "pagination must be cursor or page."
+  }
+}
+
+variable "page_size" {
+  description = "Records requested per page (lake.yaml source_api.page_size)."
+  type        = number
+  default     = 500
+
+  validation {
+    condition     = var.page_size >= 1 && var.page_size <= 10000 && floor(var.page_size) == var.page_size
+    error_message = "page_size must be a whole number between 1 and 10000."
+  }
+}
+
+variable "auth_header" {
+  description = "HTTP header that carries the API token (lake.yaml source_api.auth_header)."
+  type        = string
+  default     = "Authorization"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]+$", var.auth_header))
+    error_message = "auth_header must be an HTTP header name."
+  }
+}
+
+variable "token_secret_name" {
+  description = "Name of the Secrets Manager secret created for the API token, e.g. jozi-pizza/dev/source-api-token. Its value is set out of band."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.token_secret_name))
+    error_message = "token_secret_name must be a Secrets Manager secret name."
+  }
+}
+
+variable "secret_recovery_window_days" {
+  description = "Days a deleted token secret can still be restored (0 deletes at once; 7-30 otherwise)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "secret_recovery_window_days must be 0 or between 7 and 30."
+  }
+}
+
+variable "dlq_name" {
+  description = "Name of the dead-letter queue for failed asynchronous invocations; defaults to <function_name>-dlq."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dlq_name == null || can(regex("^[A-Za-z0-9_-]{1,80}$", var.dlq_name))
+    error_message = "dlq_name must be an SQS queue name."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key encrypting the environment variables, log group, dead-letter queue and token secret."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's log group in days (lake.yaml environments.<env>.log_retention_days)."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing mode: Active samples and traces invocations, PassThrough only forwards upstream traces."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough."
+  }
+}
+
+variable "vpc_subnet_ids" {
+  description = "Subnets to run the function in. Empty (the default) runs it outside a VPC, which is enough for a public HTTPS API and avoids a NAT gateway."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.vpc_subnet_ids : can(regex("^subnet-[0-9a-f]+$", id))])
+    error_message = "vpc_subnet_ids must be subnet IDs (subnet-...)."
+  }
+}
+
+variable "vpc_security_group_ids" {
+  description = "Security groups for the function when vpc_subnet_ids is set."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.vpc_security_group_ids : can(regex("^sg-[0-9a-f]+$", id))])
+    error_message = "vpc_security_group_ids must be security group IDs (sg-...)."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "ARN of a Lambda code signing configuration to enforce signed packages; null deploys unsigned zips."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]+$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be a Lambda code signing config ARN."
+  }
+}
+
+variable "additional_environment_variables" {
+  description = "Extra environment variables (e.g. log level). They cannot replace the module's own variables."
+  type        = map(string)
+  default     = {}
+}
+
+variable "tags" {
+  description = "Tags added to every taggable resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,310 @@
+# The generated definition, logging, tracing and schedule, checked against a mocked provider (no credentials).
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  state_machine_name  = "jozi-pizza-test-pipeline"
+  environment         = "test"
+  role_arn            = "arn:aws:iam::111122223333:role/jozi-pizza-test-stepfunctions"
+  scheduler_role_arn  = "arn:aws:iam::111122223333:role/jozi-pizza-test-scheduler"
+  ingest_function_arn = "arn:aws:lambda:af-south-1:111122223333:function:jozi-pizza-test-ingest"
+  alert_topic_arn     = "arn:aws:sns:af-south-1:111122223333:jozi-pizza-test-alerts"
+  kms_key_arn         = "arn:aws:kms:af-south-1:111122223333:key/11111111-2222-3333-4444-555555555555"
+  crawler_names = {
+    bronze = "jozi-pizza-test-bronze"
+    silver = "jozi-pizza-test-silver"
+    gold   = "jozi-pizza-test-gold"
+  }
+  job_names = {
+    bronze_to_silver = "jozi-pizza-test-bronze_to_silver"
+    silver_to_gold   = "jozi-pizza-test-silver_to_gold"
+  }
+  # The stage list exactly as lake.yaml has it.
+  pipeline = [
+    { name = "ingest", kind = "ingest" },
+    { name = "crawl_bronze", kind = "crawl", layer = "bronze" },
+    { name = "bronze_to_silver", kind = "job", job = "bronze_to_silver" },
+    { name = "crawl_silver", kind = "crawl", layer = "silver" },
+    { name = "silver_to_gold", kind = "job", job = "silver_to_gold" },
+    { name = "crawl_gold", kind = "crawl", layer = "gold" },
+    { name = "quality_summary", kind = "summary" },
+  ]
+  schedule_expression = "cron(30 0 * * ? *)"
+  schedule_timezone   = "Africa/Johannesburg"
+}
+
+run "definition_follows_the_stage_list" {
+  command = plan
+
+  assert {
+    condition     = jsondecode(output.definition).StartAt == "ingest"
+    error_message = "the state machine must start with the ingest stage"
+  }
+
+  assert {
+    condition     = output.stage_entry_states == ["ingest", "crawl_bronze", "bronze_to_silver", "crawl_silver", "silver_to_gold", "crawl_gold", "quality_summary"]
+    error_message = "stage entry states must follow the pipeline order"
+  }
+
+  # Walk the happy path: each stage hands over to the next one, in lake.yaml order.
+  assert {
+    condition = alltrue([
+      jsondecode(output.definition).States.ingest.Next == "ingest_has_new_data",
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[2].Next == "crawl_bronze",
+      jsondecode(output.definition).States.crawl_bronze.Next == "crawl_bronze_wait",
+      jsondecode(output.definition).States.crawl_bronze_wait.Next == "crawl_bronze_poll",
+      jsondecode(output.definition).States.crawl_bronze_poll.Next == "crawl_bronze_ready",
+      jsondecode(output.definition).States.crawl_bronze_ready.Choices[0].Next == "crawl_bronze_outcome",
+      jsondecode(output.definition).States.crawl_bronze_ready.Default == "crawl_bronze_wait",
+      jsondecode(output.definition).States.crawl_bronze_outcome.Choices[1].Next == "bronze_to_silver",
+      jsondecode(output.definition).States.bronze_to_silver.Next == "crawl_silver",
+      jsondecode(output.definition).States.crawl_silver_outcome.Choices[1].Next == "silver_to_gold",
+      jsondecode(output.definition).States.silver_to_gold.Next == "crawl_gold",
+      jsondecode(output.definition).States.crawl_gold_outcome.Choices[1].Next == "quality_summary",
+      jsondecode(output.definition).States.quality_summary.Next == "notify_success",
+      jsondecode(output.definition).States.notify_success.Next == "pipeline_succeeded",
+      jsondecode(output.definition).States.pipeline_succeeded.Type == "Succeed",
+    ])
+    error_message = "the happy path must walk ingest -> crawl_bronze -> bronze_to_silver -> crawl_silver -> silver_to_gold -> crawl_gold -> quality_summary -> notify_success"
+  }
+
+  assert {
+    condition = alltrue([
+      jsondecode(output.definition).States.ingest.Resource == "arn:aws:states:::lambda:invoke",
+      jsondecode(output.definition).States.ingest.Parameters.Payload["run_id.$"] == "$$.Execution.Name",
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[2].Variable == "$.ingest.has_new_data",
+      jsondecode(output.definition).States.ingest_has_new_data.Default == "notify_nothing_new",
+      jsondecode(output.definition).States.notify_nothing_new.Resource == "arn:aws:states:::sns:publish",
+      jsondecode(output.definition).States.notify_nothing_new.Next == "nothing_new",
+    ])
+    error_message = "ingest must invoke the Lambda with the execution name as run id and branch on $.ingest.has_new_data"
+  }
+
+  assert {
+    condition = alltrue([
+      jsondecode(output.definition).States.crawl_bronze.Resource == "arn:aws:states:::aws-sdk:glue:startCrawler",
+      jsondecode(output.definition).States.crawl_bronze.Parameters.Name == "jozi-pizza-test-bronze",
+      jsondecode(output.definition).States.crawl_gold_poll.Resource == "arn:aws:states:::aws-sdk:glue:getCrawler",
+      jsondecode(output.definition).States.crawl_silver_ready.Choices[0].StringEquals == "READY",
+      jsondecode(output.definition).States.crawl_bronze_failed.Next == "notify_failure",
+    ])
+    error_message = "crawl stages must start the layer's crawler and poll it until READY"
+  }
+
+  assert {
+    condition = alltrue([
+      jsondecode(output.definition).States.bronze_to_silver.Resource == "arn:aws:states:::glue:startJobRun.sync",
+      jsondecode(output.definition).States.bronze_to_silver.Parameters.JobName == "jozi-pizza-test-bronze_to_silver",
+      jsondecode(output.definition).States.silver_to_gold.Parameters.Arguments["--run_id.$"] == "$$.Execution.Name",
+      jsondecode(output.definition).States.silver_to_gold.Parameters.Arguments["--tables"] == "all",
+    ])
+    error_message = "job stages must run the Glue job synchronously with --run_id and --tables"
+  }
+
+  assert {
+    condition     = jsondecode(output.definition).TimeoutSeconds == 14400
+    error_message = "the execution must have an overall timeout"
+  }
+
+  # Every Task retries with backoff and catches into the failure notice (which ends in the Fail state).
+  assert {
+    condition = alltrue([
+      for name, state in jsondecode(output.definition).States : (
+        length(state.Retry) > 0 && alltrue([for r in state.Retry : r.BackoffRate >= 1 && r.MaxAttempts <= 20])
+        && state.Catch[0].ErrorEquals == ["States.ALL"]
+      ) if state.Type == "Task"
+    ])
+    error_message = "every Task state needs bounded retries with backoff and a catch-all"
+  }
+
+  assert {
+    condition = alltrue([
+      for name, state in jsondecode(output.definition).States : state.Catch[0].Next == "notify_failure"
+      if state.Type == "Task" && name != "notify_failure"
+    ])
+    error_message = "every Task except the failure notice must catch into notify_failure"
+  }
+
+  assert {
+    condition = alltrue([
+      contains(jsondecode(output.definition).States.bronze_to_silver.Retry[0].ErrorEquals, "Glue.ConcurrentRunsExceededException"),
+      contains(jsondecode(output.definition).States.crawl_silver.Retry[0].ErrorEquals, "Glue.CrawlerRunningException"),
+      contains(jsondecode(output.definition).States.ingest.Retry[0].ErrorEquals, "Lambda.ServiceException"),
+      jsondecode(output.definition).States.ingest.Retry[1].ErrorEquals == ["States.TaskFailed"],
+      jsondecode(output.definition).States.ingest.Retry[1].MaxAttempts == 1,
+    ])
+    error_message = "service-specific retriers must come before the bounded States.TaskFailed retrier"
+  }
+
+  assert {
+    condition = alltrue([
+      jsondecode(output.definition).States.notify_failure.Next == "pipeline_failed",
+      jsondecode(output.definition).States.notify_failure.Catch[0].Next == "pipeline_failed",
+      jsondecode(output.definition).States.pipeline_failed.Type == "Fail",
+    ])
+    error_message = "the failure notice must end in the Fail state"
+  }
+
+  assert {
+    condition = alltrue([
+      jsondecode(output.definition).States.quality_summary.Parameters["bronze_to_silver.$"] == "$.bronze_to_silver",
+      jsondecode(output.definition).States.quality_summary.Parameters["crawl_gold.$"] == "$.crawl_gold.crawler.LastCrawl.Status",
+      jsondecode(output.definition).States.notify_success.Parameters["Message.$"] == "States.JsonToString($.summary)",
+    ])
+    error_message = "the success notice must publish the quality summary of the run"
+  }
+}
+
+run "logging_tracing_and_schedule" {
+  command = apply
+
+  assert {
+    condition     = aws_cloudwatch_log_group.state_machine[0].name == "/aws/vendedlogs/states/jozi-pizza-test-pipeline"
+    error_message = "the execution log group must be a vended-logs group named after the state machine"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.state_machine[0].kms_key_id == var.kms_key_arn
+    error_message = "the execution log group must be KMS-encrypted"
+  }
+
+  assert {
+    condition = alltrue([
+      aws_sfn_state_machine.pipeline[0].logging_configuration[0].level == "ERROR",
+      aws_sfn_state_machine.pipeline[0].logging_configuration[0].include_execution_data == false,
+      aws_sfn_state_machine.pipeline[0].logging_configuration[0].log_destination == "${aws_cloudwatch_log_group.state_machine[0].arn}:*",
+    ])
+    error_message = "execution history must be logged at ERROR without execution data by default"
+  }
+
+  assert {
+    condition     = aws_sfn_state_machine.pipeline[0].tracing_configuration[0].enabled
+    error_message = "X-Ray tracing must be on"
+  }
+
+  assert {
+    condition = alltrue([
+      aws_scheduler_schedule.pipeline[0].schedule_expression == "cron(30 0 * * ? *)",
+      aws_scheduler_schedule.pipeline[0].schedule_expression_timezone == "Africa/Johannesburg",
+      aws_scheduler_schedule.pipeline[0].flexible_time_window[0].mode == "OFF",
+      aws_scheduler_schedule.pipeline[0].kms_key_arn == var.kms_key_arn,
+      aws_scheduler_schedule.pipeline[0].target[0].arn == output.state_machine_arn,
+      aws_scheduler_schedule.pipeline[0].target[0].role_arn == var.scheduler_role_arn,
+      aws_scheduler_schedule.pipeline[0].target[0].retry_policy[0].maximum_retry_attempts == 3,
+      aws_scheduler_schedule.pipeline[0].target[0].dead_letter_config[0].arn == aws_sqs_queue.schedule_dlq[0].arn,
+    ])
+    error_message = "the schedule must run in the store's time zone, on time, with retries and a DLQ"
+  }
+
+  assert {
+    condition     = aws_sqs_queue.schedule_dlq[0].kms_master_key_id == var.kms_key_arn
+    error_message = "the schedule DLQ must be KMS-encrypted"
+  }
+}
+
+run "no_summary_stage_still_notifies_success" {
+  command = plan
+
+  variables {
+    pipeline = [
+      { name = "ingest", kind = "ingest" },
+      { name = "bronze_to_silver", kind = "job", job = "bronze_to_silver" },
+    ]
+  }
+
+  assert {
+    condition     = jsondecode(output.definition).States.bronze_to_silver.Next == "notify_success"
+    error_message = "the last stage must hand over to the success notice"
+  }
+
+  assert {
+    condition     = can(regex("^States.Format", jsondecode(output.definition).States.notify_success.Parameters["Message.$"]))
+    error_message = "without a summary stage the success notice must not reference $.summary"
+  }
+}
+
+run "schedule_can_be_left_out" {
+  command = plan
+
+  variables {
+    create_schedule    = false
+    scheduler_role_arn = null
+  }
+
+  assert {
+    condition     = length(aws_scheduler_schedule.pipeline) == 0 && length(aws_sqs_queue.schedule_dlq) == 0
+    error_message = "create_schedule = false must create neither the schedule nor its DLQ"
+  }
+}
+
+run "rejects_unknown_stage_kind" {
+  command = plan
+
+  variables {
+    pipeline = [{ name = "ingest", kind = "ingest" }, { name = "train", kind = "ml" }]
+  }
+
+  expect_failures = [var.pipeline]
+}
+
+run "rejects_ingest_that_is_not_first" {
+  command = plan
+
+  variables {
+    pipeline = [{ name = "bronze_to_silver", kind = "job", job = "bronze_to_silver" }, { name = "ingest", kind = "ingest" }]
+  }
+
+  expect_failures = [var.pipeline]
+}
+
+run "rejects_crawl_without_layer" {
+  command = plan
+
+  variables {
+    pipeline = [{ name = "crawl_bronze", kind = "crawl" }]
+  }
+
+  expect_failures = [var.pipeline]
+}
+
+run "rejects_log_level_off" {
+  command = plan
+
+  variables {
+    log_level = "OFF"
+  }
+
+  expect_failures = [var.log_level]
+}
+
+run "rejects_unsupported_retention" {
+  command = plan
+
+  variables {
+    log_retention_days = 10
+  }
+
+  expect_failures = [var.log_retention_days]
+}
+
+run "rejects_crawl_layer_without_crawler" {
+  command = plan
+
+  variables {
+    crawler_names = { bronze = "jozi-pizza-test-bronze" }
+  }
+
+  expect_failures = [aws_sfn_state_machine.pipeline]
+}
+
+run "schedule_needs_a_role" {
+  command = plan
+
+  variables {
+    scheduler_role_arn = null
+  }
+
+  expect_failures = [aws_scheduler_schedule.pipeline]
+}

@@ -1,0 +1,280 @@
+variable "create" {
+  description = "Whether to create the state machine, its log group and the schedule."
+  type        = bool
+  default     = true
+}
+
+variable "state_machine_name" {
+  description = "Name of the pipeline state machine, e.g. jozi-pizza-dev-pipeline. Deterministic so IAM can build its ARN."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,80}$", var.state_machine_name))
+    error_message = "state_machine_name must be 1-80 characters of letters, digits, '-' and '_'."
+  }
+}
+
+variable "role_arn" {
+  description = "ARN of the IAM role Step Functions assumes (from the iam module)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.role_arn))
+    error_message = "role_arn must be an IAM role ARN."
+  }
+}
+
+variable "pipeline" {
+  description = "The pipeline stages in order (lake.yaml `pipeline`). kind is ingest | crawl | job | summary; crawl stages name a layer, job stages a job."
+  type = list(object({
+    name  = string
+    kind  = string
+    layer = optional(string)
+    job   = optional(string)
+  }))
+
+  validation {
+    condition     = length(var.pipeline) > 0 && alltrue([for s in var.pipeline : contains(["ingest", "crawl", "job", "summary"], s.kind)])
+    error_message = "pipeline must be a non-empty list whose stage kinds are ingest, crawl, job or summary."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.pipeline : can(regex("^[a-z][a-z0-9_]{0,50}$", s.name))])
+    error_message = "pipeline stage names must be lower_snake_case (they become state names)."
+  }
+
+  validation {
+    condition     = length(distinct([for s in var.pipeline : s.name])) == length(var.pipeline)
+    error_message = "pipeline stage names must be unique."
+  }
+
+  validation {
+    condition = alltrue([for s in var.pipeline : (
+      (s.kind != "crawl" || s.layer != null) && (s.kind != "job" || s.job != null)
+    )])
+    error_message = "every crawl stage needs a layer and every job stage needs a job."
+  }
+
+  validation {
+    condition     = length([for s in var.pipeline : s if s.kind == "ingest"]) <= 1 && alltrue([for i, s in var.pipeline : s.kind != "ingest" || i == 0])
+    error_message = "pipeline may contain at most one ingest stage, and it must be the first stage (it starts the run's state)."
+  }
+}
+
+variable "ingest_function_arn" {
+  description = "ARN of the ingest Lambda function invoked by the ingest stage."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$", var.ingest_function_arn))
+    error_message = "ingest_function_arn must be a Lambda function ARN."
+  }
+}
+
+variable "crawler_names" {
+  description = "Glue crawler name by layer (bronze, silver, gold); every crawl stage's layer must be a key."
+  type        = map(string)
+}
+
+variable "job_names" {
+  description = "Glue job name by lake.yaml job key (bronze_to_silver, silver_to_gold); every job stage's job must be a key."
+  type        = map(string)
+}
+
+variable "job_tables_argument" {
+  description = "Value passed to each Glue job as --tables (all = every table the job knows)."
+  type        = string
+  default     = "all"
+
+  validation {
+    condition     = length(var.job_tables_argument) > 0
+    error_message = "job_tables_argument must not be empty."
+  }
+}
+
+variable "alert_topic_arn" {
+  description = "ARN of the SNS topic that receives the success, nothing-new and failure notices."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alert_topic_arn))
+    error_message = "alert_topic_arn must be an SNS topic ARN."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, prod); passed to the ingest Lambda and written into notices."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,15}$", var.environment))
+    error_message = "environment must be a short lower-case name such as dev or prod."
+  }
+}
+
+variable "crawler_poll_seconds" {
+  description = "Seconds to wait between crawler state polls."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.crawler_poll_seconds >= 1 && var.crawler_poll_seconds <= 3600
+    error_message = "crawler_poll_seconds must be between 1 and 3600."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Overall execution timeout; an execution running longer fails with States.Timeout (and triggers the timeout alarm)."
+  type        = number
+  default     = 14400
+
+  validation {
+    condition     = var.timeout_seconds >= 60 && var.timeout_seconds <= 31536000
+    error_message = "timeout_seconds must be between 60 seconds and one year."
+  }
+}
+
+variable "task_failed_max_attempts" {
+  description = "Retries of a task after a generic States.TaskFailed (a failed Glue run or Lambda error). Bounded so a broken job fails the run quickly."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.task_failed_max_attempts >= 0 && var.task_failed_max_attempts <= 5
+    error_message = "task_failed_max_attempts must be between 0 and 5."
+  }
+}
+
+variable "service_retry_max_attempts" {
+  description = "Retries for transient service errors (Lambda service exceptions, Glue concurrency and crawler-running errors, throttling)."
+  type        = number
+  default     = 6
+
+  validation {
+    condition     = var.service_retry_max_attempts >= 0 && var.service_retry_max_attempts <= 20
+    error_message = "service_retry_max_attempts must be between 0 and 20."
+  }
+}
+
+variable "log_level" {
+  description = "Execution history logging level sent to CloudWatch Logs: ALL, ERROR or FATAL."
+  type        = string
+  default     = "ERROR"
+
+  validation {
+    condition     = contains(["ALL", "ERROR", "FATAL"], var.log_level)
+    error_message = "log_level must be ALL, ERROR or FATAL (OFF is not allowed: execution history must be logged)."
+  }
+}
+
+variable "include_execution_data" {
+  description = "Whether logs include state input/output. Off by default: payloads may carry source data."
+  type        = bool
+  default     = false
+}
+
+variable "log_retention_days" {
+  description = "Retention of the state machine log group, in days (lake.yaml environments.<env>.log_retention_days)."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "ARN of the customer-managed KMS key encrypting the log group, the state machine data, the schedule and its dead-letter queue."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:...:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "tracing_enabled" {
+  description = "Whether X-Ray tracing is enabled for executions."
+  type        = bool
+  default     = true
+}
+
+variable "create_schedule" {
+  description = "Whether to create the EventBridge Scheduler schedule that starts the pipeline."
+  type        = bool
+  default     = true
+}
+
+variable "schedule_name" {
+  description = "Name of the schedule; defaults to <state_machine_name>-schedule."
+  type        = string
+  default     = null
+}
+
+variable "schedule_expression" {
+  description = "EventBridge Scheduler expression (lake.yaml schedule.expression), e.g. cron(30 0 * * ? *)."
+  type        = string
+  default     = "cron(30 0 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(cron|rate|at)\\(.+\\)$", var.schedule_expression))
+    error_message = "schedule_expression must be cron(...), rate(...) or at(...)."
+  }
+}
+
+variable "schedule_timezone" {
+  description = "IANA time zone the schedule expression is evaluated in (lake.yaml schedule.timezone)."
+  type        = string
+  default     = "UTC"
+
+  validation {
+    condition     = can(regex("^(UTC|[A-Za-z_]+(/[A-Za-z0-9_+-]+)+)$", var.schedule_timezone))
+    error_message = "schedule_timezone must be an IANA time zone such as Africa/Johannesburg or UTC."
+  }
+}
+
+variable "schedule_enabled" {
+  description = "Whether the schedule is ENABLED (true) or DISABLED (false)."
+  type        = bool
+  default     = true
+}
+
+variable "scheduler_role_arn" {
+  description = "ARN of the IAM role EventBridge Scheduler assumes to start executions and write to the DLQ. Required when create_schedule is true."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.scheduler_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", var.scheduler_role_arn))
+    error_message = "scheduler_role_arn must be an IAM role ARN."
+  }
+}
+
+variable "schedule_retry_attempts" {
+  description = "How many times Scheduler retries a failed StartExecution before sending the event to the DLQ."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.schedule_retry_attempts >= 0 && var.schedule_retry_attempts <= 185
+    error_message = "schedule_retry_attempts must be between 0 and 185."
+  }
+}
+
+variable "schedule_max_event_age_seconds" {
+  description = "How long Scheduler keeps retrying an undelivered start before it goes to the DLQ."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.schedule_max_event_age_seconds >= 60 && var.schedule_max_event_age_seconds <= 86400
+    error_message = "schedule_max_event_age_seconds must be between 60 and 86400."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every taggable resource."
+  type        = map(string)
+  default     = {}
+}
