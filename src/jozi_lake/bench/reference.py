@@ -1,0 +1,310 @@
+"""The reference implementation: bronze -> silver -> gold as plain DuckDB SQL over the same bronze files.
+
+Why it exists: a number like "Spark takes 40 s" says nothing on its own. The same transformation
+written directly for a single-machine engine tells how much of that time is the work and how much is
+the engine (start-up, shuffles, JVM), and a second implementation of the same rules catches logic
+errors in either (``tests/bench/test_reference_equality.py`` compares their gold numbers).
+
+Silver is generated from the same contract YAML files the Spark job reads (parse kinds, required
+columns, quarantine rules, primary key and "latest ``updated_at`` wins"), so the reference follows the
+contracts rather than re-stating them. Gold is written here by hand from ``docs/data-model.md``.
+
+Bronze files are read as text lines and parsed with DuckDB's JSON functions: DuckDB's JSON reader
+rejects a whole line when a free-text field holds bytes that are not UTF-8 (a defect the generator
+injects on purpose), while a Latin-1 line read keeps every byte, so no record is lost. Only the two
+free-text columns can differ in spelling from Spark's; no gold number depends on them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jozi_lake.config import load_config, repo_root
+from jozi_lake.errors import LakeError
+
+CONTRACTS_DIR = repo_root() / "src" / "jozi_lake" / "contracts" / "silver"
+STAGES = ("wait_before_prep", "prep", "oven", "wait_for_driver", "drive")
+LOCAL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M")
+OFFSET_FORMATS = ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z")
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def load_silver_contracts(contracts_dir: Path = CONTRACTS_DIR) -> dict[str, dict[str, Any]]:
+    contracts: dict[str, dict[str, Any]] = {}
+    for path in sorted(contracts_dir.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        contracts[data["table"]] = data
+    if not contracts:
+        raise LakeError(f"no silver contracts found in {contracts_dir}", "run from a full checkout")
+    return contracts
+
+
+def _parse_expr(raw: str, parse: str, sql_type: str, tz: str) -> tuple[str, str | None]:
+    """DuckDB expression typing one raw string value, plus (for timestamps) its UTC offset in minutes."""
+    text = f"NULLIF(TRIM({raw}), '')"
+    if parse == "text":
+        return text, None
+    if parse == "integer":
+        return f"TRY_CAST(TRY_CAST({text} AS DOUBLE) AS INTEGER)", None
+    if parse == "number":
+        return f"TRY_CAST({text} AS DOUBLE)", None
+    if parse == "money":
+        cleaned = f"REPLACE(REPLACE(REGEXP_REPLACE({text}, '^R\\s*', ''), ' ', ''), ',', '.')"
+        return f"TRY_CAST(TRY_CAST({cleaned} AS DECIMAL(18,4)) AS {sql_type.upper()})", None
+    if parse == "date":
+        return f"TRY_CAST(TRY_STRPTIME({text}, '%Y-%m-%d') AS DATE)", None
+    if parse == "local_timestamp":
+        local_fmts = "[" + ", ".join(_sql_str(f) for f in LOCAL_FORMATS) + "]"
+        offset_fmts = "[" + ", ".join(_sql_str(f) for f in OFFSET_FORMATS) + "]"
+        # Only strings longer than a local "YYYY-MM-DD HH:MM:SS" can carry an offset; a failing %z parse
+        # is slow, so the length test keeps it off the common path.
+        with_offset = f"CASE WHEN length({text}) > 19 THEN TRY_STRPTIME({text}, {offset_fmts}) END"
+        local = f"TRY_STRPTIME({text}, {local_fmts})"
+        as_utc = f"CAST({with_offset} AS TIMESTAMP)"
+        utc = f"COALESCE({as_utc}, CAST(timezone({_sql_str(tz)}, {local}) AS TIMESTAMP))"
+        wall_clock = f"TRY_STRPTIME(LEFT({text}, 19), '%Y-%m-%dT%H:%M:%S')"
+        offset = (
+            f"CASE WHEN {with_offset} IS NOT NULL "
+            f"THEN CAST(date_diff('minute', {as_utc}, {wall_clock}) AS INTEGER) END"
+        )
+        return utc, offset
+    raise LakeError(f"reference implementation does not know parse kind {parse!r}")
+
+
+def silver_sql(contract: dict[str, Any], source_glob: str, tz: str) -> str:
+    """One silver table: parse every column, drop quarantined rows, keep the latest version per key."""
+    columns = contract["columns"]
+    paths = []
+    for col in columns:
+        for name in [col["name"], *col.get("source_aliases", [])]:
+            paths.append(name)
+    extract = "json_extract_string(line, [" + ", ".join(_sql_str("$." + p) for p in paths) + "])"
+    index = {p: i + 1 for i, p in enumerate(paths)}
+
+    typed: list[str] = []
+    checks: list[str] = []
+    for col in columns:
+        raws = [f"v[{index[n]}]" for n in [col["name"], *col.get("source_aliases", [])]]
+        raw = raws[0] if len(raws) == 1 else f"COALESCE({', '.join(raws)})"
+        expr, offset = _parse_expr(raw, col.get("parse", "text"), col["type"], tz)
+        typed.append(f"{expr} AS {col['name']}")
+        if offset is not None:
+            typed.append(f"{offset} AS {col['name']}_utc_offset_minutes")
+        if col.get("required"):
+            checks.append(f"{col['name']} IS NOT NULL")
+        else:
+            # A value that is present but does not parse is a defect, not a missing value.
+            checks.append(f"(NULLIF(TRIM({raw}), '') IS NULL OR {col['name']} IS NOT NULL)")
+    for rule in contract.get("rules", []):
+        if rule.get("severity") == "quarantine":
+            checks.append(f"COALESCE(({rule['expr']}), FALSE)")
+    key = ", ".join(contract["primary_key"])
+    order = contract.get("dedup_order", "updated_at")
+    raw_lines = (
+        f"read_csv({_sql_str(source_glob)}, columns={{'line': 'VARCHAR'}}, delim=chr(1), quote='', "
+        "escape='', header=false, encoding='latin-1', compression='gzip')"
+    )
+    return (
+        f"WITH raw AS MATERIALIZED (SELECT {extract} AS v FROM {raw_lines} WHERE TRIM(line) <> ''),\n"
+        f"typed AS MATERIALIZED (SELECT v, {', '.join(typed)} FROM raw),\n"
+        f"valid AS (SELECT * FROM typed WHERE {' AND '.join(checks)})\n"
+        f"SELECT * EXCLUDE (_rn, v) FROM (SELECT *, row_number() OVER (PARTITION BY {key} "
+        f"ORDER BY {order} DESC) AS _rn FROM valid) WHERE _rn = 1"
+    )
+
+
+def _minutes(later: str, earlier: str) -> str:
+    return f"(epoch({later}) - epoch({earlier})) / 60.0"
+
+
+def gold_sql(tz: str) -> dict[str, str]:
+    """The gold tables over the ``s_<table>`` silver tables, in dependency order."""
+    local = f"CAST(timezone({_sql_str(tz)}, CAST(o.placed_at AS TIMESTAMPTZ)) AS TIMESTAMP)"
+    kitchen_cols = ",\n  ".join(
+        f"min(event_at) FILTER (WHERE event_type = '{t}') AS {t.replace('started', 'started')}_at"
+        for t in ("prep_started", "prep_finished", "oven_in", "oven_out")
+    )
+    dispatch_cols = ",\n  ".join(
+        f"min(event_at) FILTER (WHERE event_type = '{t}') AS {t}_at"
+        for t in ("driver_assigned", "departed", "delivered")
+    )
+    stage_minutes = {
+        "wait_before_prep": _minutes("prep_started_at", "placed_at"),
+        "prep": _minutes("prep_finished_at", "prep_started_at"),
+        "oven": _minutes("oven_out_at", "prep_finished_at"),
+        "wait_for_driver": _minutes("departed_at", "oven_out_at"),
+        "drive": _minutes("delivered_at", "departed_at"),
+    }
+    fact = f"""
+WITH k AS (SELECT order_id, {kitchen_cols} FROM s_kitchen_events GROUP BY order_id),
+d AS (
+  SELECT order_id, {dispatch_cols},
+    COALESCE(min(driver_id) FILTER (WHERE event_type = 'departed'), min(driver_id)) AS driver_id
+  FROM s_dispatch_events GROUP BY order_id),
+i AS (SELECT order_id, CAST(sum(qty) AS INTEGER) AS items_count FROM s_order_items GROUP BY order_id),
+c AS (SELECT DISTINCT order_id FROM s_complaints),
+r AS (SELECT order_id, arg_max(stars, rated_at) AS rating_stars FROM s_ratings GROUP BY order_id),
+base AS (
+  SELECT o.order_id, o.customer_id, {local} AS placed_local, o.placed_at,
+    k.prep_started_at, k.prep_finished_at, k.oven_in_at, k.oven_out_at,
+    d.driver_assigned_at, d.departed_at, d.delivered_at,
+    o.promised_minutes, i.items_count, d.driver_id, o.zone, o.suburb, o.channel, o.distance_km, o.total_zar,
+    c.order_id IS NOT NULL AS has_complaint, r.rating_stars
+  FROM s_orders o
+  LEFT JOIN k USING (order_id) LEFT JOIN d USING (order_id) LEFT JOIN i USING (order_id)
+  LEFT JOIN c USING (order_id) LEFT JOIN r USING (order_id)
+  WHERE o.status = 'delivered')
+SELECT order_id, customer_id, CAST(placed_local AS DATE) AS order_date, CAST(hour(placed_local) AS INTEGER)
+    AS order_hour, strftime(placed_local, '%a') AS weekday, placed_at, prep_started_at, prep_finished_at,
+  oven_in_at, oven_out_at, driver_assigned_at, departed_at, delivered_at,
+  {", ".join(f"{expr} AS {name}_min" for name, expr in stage_minutes.items())},
+  {_minutes("delivered_at", "placed_at")} AS total_min, promised_minutes,
+  {_minutes("delivered_at", "placed_at")} - promised_minutes AS minutes_late,
+  {_minutes("delivered_at", "placed_at")} - promised_minutes > 0 AS is_late,
+  items_count, driver_id, zone, suburb, channel, distance_km, total_zar,
+  EXISTS (SELECT 1 FROM s_load_shedding ls WHERE ls.starts_at < base.oven_out_at
+          AND ls.ends_at > base.prep_finished_at) AS during_load_shedding,
+  has_complaint, rating_stars
+FROM base"""
+    hourly = """
+SELECT order_date, order_hour, any_value(weekday) AS weekday, count(*) AS orders,
+  count(*) FILTER (WHERE is_late) AS late_orders,
+  count(*) FILTER (WHERE is_late) / count(*) AS late_share,
+  quantile_cont(total_min, 0.5) AS p50_total_min, quantile_cont(total_min, 0.9) AS p90_total_min,
+  avg(minutes_late) AS avg_minutes_late
+FROM g_fact_deliveries GROUP BY order_date, order_hour"""
+    unpivot = " UNION ALL ".join(
+        f"SELECT order_date, order_hour, weekday, '{s}' AS stage, is_late, {s}_min AS m "
+        "FROM g_fact_deliveries"
+        for s in STAGES
+    )
+    attribution = f"""
+SELECT order_date, order_hour, any_value(weekday) AS weekday, stage, count(*) AS orders,
+  count(*) FILTER (WHERE is_late) AS late_orders,
+  COALESCE(sum(m) FILTER (WHERE is_late), 0) AS stage_min_sum_late,
+  COALESCE(sum(m) FILTER (WHERE NOT is_late), 0) AS stage_min_sum_on_time
+FROM ({unpivot}) WHERE m IS NOT NULL GROUP BY order_date, order_hour, stage"""
+    drivers = """
+SELECT f.order_date, f.driver_id, any_value(dr.shift) AS shift, any_value(dr.vehicle) AS vehicle,
+  count(*) AS deliveries, count(*) FILTER (WHERE f.is_late) AS late_deliveries,
+  avg(f.drive_min) AS avg_drive_min, avg(f.wait_for_driver_min) AS avg_wait_for_driver_min,
+  sum(f.drive_min) / NULLIF(sum(f.distance_km), 0) AS avg_min_per_km,
+  count(*) FILTER (WHERE f.has_complaint) AS complaints
+FROM g_fact_deliveries f LEFT JOIN s_drivers dr USING (driver_id)
+WHERE f.driver_id IS NOT NULL GROUP BY f.order_date, f.driver_id"""
+    menu = """
+WITH lines AS (SELECT order_id, item_id, sum(qty) AS qty FROM s_order_items GROUP BY order_id, item_id)
+SELECT f.order_date, l.item_id, any_value(m.name) AS item_name, any_value(m.category) AS category,
+  any_value(m.base_prep_minutes) AS base_prep_minutes, count(*) AS orders_with_item, sum(l.qty) AS qty,
+  avg(f.prep_min) AS avg_prep_min, sum(f.prep_min) AS prep_min_sum
+FROM g_fact_deliveries f JOIN lines l USING (order_id) LEFT JOIN s_menu m USING (item_id)
+GROUP BY f.order_date, l.item_id"""
+    complaints = """
+SELECT order_date,
+  CASE WHEN minutes_late <= 0 THEN 'on_time' WHEN minutes_late <= 10 THEN 'late_0_10'
+       WHEN minutes_late <= 20 THEN 'late_10_20' ELSE 'late_20_plus' END AS lateness_bucket,
+  count(*) AS orders, count(*) FILTER (WHERE has_complaint) AS complaints,
+  count(*) FILTER (WHERE has_complaint) / count(*) AS complaint_rate,
+  count(rating_stars) AS rated_orders, avg(rating_stars) AS avg_stars
+FROM g_fact_deliveries WHERE minutes_late IS NOT NULL GROUP BY ALL"""
+    repeat = """
+WITH exp AS (
+  SELECT order_date, customer_id, placed_at, CASE WHEN is_late THEN 'late' ELSE 'on_time' END AS experience
+  FROM g_fact_deliveries WHERE is_late IS NOT NULL),
+came_back AS (
+  SELECT e.order_date, e.experience, e.customer_id,
+    EXISTS (SELECT 1 FROM s_orders o WHERE o.customer_id = e.customer_id AND o.placed_at > e.placed_at
+            AND o.placed_at <= e.placed_at + INTERVAL 30 DAY) AS reordered
+  FROM exp e)
+SELECT order_date, experience, count(*) AS orders, count(DISTINCT customer_id) AS customers,
+  count(DISTINCT customer_id) FILTER (WHERE reordered) AS reordered_within_30d,
+  count(DISTINCT customer_id) FILTER (WHERE reordered) / count(DISTINCT customer_id) AS repeat_rate
+FROM came_back GROUP BY order_date, experience"""
+    return {
+        "fact_deliveries": fact,
+        "delivery_performance_hourly": hourly,
+        "lateness_stage_attribution": attribution,
+        "driver_performance": drivers,
+        "menu_prep_impact": menu,
+        "complaints_vs_lateness": complaints,
+        "repeat_customers": repeat,
+    }
+
+
+@dataclass
+class ReferenceRun:
+    """Timings and row counts of one reference run; ``con`` keeps the tables for comparisons."""
+
+    con: Any
+    silver_rows: dict[str, int] = field(default_factory=dict)
+    gold_rows: dict[str, int] = field(default_factory=dict)
+    silver_s: float = 0.0
+    gold_s: float = 0.0
+    write_s: float = 0.0
+
+    @property
+    def total_s(self) -> float:
+        return self.silver_s + self.gold_s + self.write_s
+
+
+def run_reference(
+    bronze_dir: Path,
+    out_dir: Path | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> ReferenceRun:
+    """Build silver and gold from ``bronze_dir`` in DuckDB; write both as Parquet under ``out_dir`` if given.
+
+    Writing is part of the timed work when ``out_dir`` is set, because the Spark side writes its
+    layers too; without it the comparison would flatter DuckDB.
+    """
+    import duckdb
+
+    config = load_config()
+    tz = config.source_timezone
+    if not bronze_dir.is_dir():
+        raise LakeError(f"no bronze data at {bronze_dir}", "land bronze first (lake ingest / lake drop)")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    if memory_limit:
+        con.execute(f"SET memory_limit = {_sql_str(memory_limit)}")
+    run = ReferenceRun(con=con)
+
+    started = time.perf_counter()
+    for table, contract in load_silver_contracts().items():
+        files = list((bronze_dir / table).glob("ingest_date=*/*.json.gz"))
+        if not files:
+            raise LakeError(f"bronze has no files for source {table!r} under {bronze_dir}")
+        glob = str(bronze_dir / table / "ingest_date=*" / "*.json.gz")
+        con.execute(f"CREATE OR REPLACE TABLE s_{table} AS {silver_sql(contract, glob, tz)}")
+        run.silver_rows[table] = con.execute(f"SELECT count(*) FROM s_{table}").fetchall()[0][0]
+    run.silver_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for table, sql in gold_sql(tz).items():
+        con.execute(f"CREATE OR REPLACE TABLE g_{table} AS {sql}")
+        run.gold_rows[table] = con.execute(f"SELECT count(*) FROM g_{table}").fetchall()[0][0]
+    run.gold_s = time.perf_counter() - started
+
+    if out_dir is not None:
+        started = time.perf_counter()
+        for prefix, layer, names in (("s", "silver", run.silver_rows), ("g", "gold", run.gold_rows)):
+            for table in names:
+                target = out_dir / layer / table
+                target.mkdir(parents=True, exist_ok=True)
+                con.execute(
+                    f"COPY {prefix}_{table} TO {_sql_str(str(target / 'data.parquet'))} (FORMAT parquet)"
+                )
+        run.write_s = time.perf_counter() - started
+    return run
