@@ -135,7 +135,7 @@ def _is_hidden(part: str) -> bool:
     return part.startswith(("_", "."))
 
 
-def _file_format(name: str) -> tuple[str, str] | None:
+def data_file_format(name: str) -> tuple[str, str] | None:
     lowered = name.lower()
     for suffix, fmt in _FILE_FORMATS:
         if lowered.endswith(suffix):
@@ -324,7 +324,7 @@ def _data_files(
         if any("=" not in folder for folder in folders):
             result.warnings.append(f"{database}.{name}: {key} is in a folder that is not key=value; left out")
             continue
-        fmt = _file_format(path.name)
+        fmt = data_file_format(path.name)
         if fmt is None:
             result.warnings.append(f"{database}.{name}: {key} is not a recognised data file; left out")
             continue
