@@ -1,11 +1,14 @@
 output "bucket_name" {
   description = "Name of the lake bucket (`{project}-{environment}-lake` unless overridden)."
-  value       = aws_s3_bucket.lake.id
+  value       = aws_s3_bucket.lake.bucket
 }
 
 output "bucket_arn" {
   description = "ARN of the lake bucket; IAM policies append a prefix to it."
-  value       = aws_s3_bucket.lake.arn
+  value       = local.bucket_arn
+
+  # Built from the name so it is known at plan; still only published once the bucket exists.
+  depends_on = [aws_s3_bucket.lake]
 }
 
 output "bucket_regional_domain_name" {
@@ -15,7 +18,7 @@ output "bucket_regional_domain_name" {
 
 output "lake_root" {
   description = "The `--lake_root` job argument: `s3://<bucket>`."
-  value       = "s3://${aws_s3_bucket.lake.id}"
+  value       = "s3://${aws_s3_bucket.lake.bucket}"
 }
 
 output "kms_key_arn" {
@@ -35,15 +38,16 @@ output "prefixes" {
 
 output "prefix_uris" {
   description = "Each prefix as an S3 URI (key => \"s3://<bucket>/<prefix>\")."
-  value       = { for key, prefix in var.prefixes : key => "s3://${aws_s3_bucket.lake.id}/${prefix}" }
+  value       = { for key, prefix in var.prefixes : key => "s3://${aws_s3_bucket.lake.bucket}/${prefix}" }
 }
 
 output "log_bucket_name" {
   description = "Name of the bucket receiving the lake bucket's server access logs."
-  value       = aws_s3_bucket.logs.id
+  value       = aws_s3_bucket.logs.bucket
 }
 
 output "log_bucket_arn" {
   description = "ARN of the access-log bucket."
-  value       = aws_s3_bucket.logs.arn
+  value       = local.log_bucket_arn
+  depends_on  = [aws_s3_bucket.logs]
 }

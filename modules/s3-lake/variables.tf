@@ -165,6 +165,28 @@ variable "spark_ui_expiry_days" {
   }
 }
 
+variable "temp_prefix" {
+  description = "Key prefix of scratch data (the Glue jobs' --TempDir, same as the glue module's `temp_prefix`); expires after `temp_expiry_days`."
+  type        = string
+  default     = "glue-temp/"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9_-]*/$", var.temp_prefix))
+    error_message = "temp_prefix must be one lowercase path segment ending in '/'."
+  }
+}
+
+variable "temp_expiry_days" {
+  description = "Days scratch objects under `temp_prefix` are kept."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.temp_expiry_days >= 1
+    error_message = "temp_expiry_days must be at least 1."
+  }
+}
+
 variable "log_bucket_name" {
   description = "Override for the access-log bucket name; null means `{bucket}-logs`."
   type        = string
