@@ -1,0 +1,12 @@
+-- title: Load-shedding impact on the oven and on lateness
+-- description: Orders whose oven stage overlapped a load-shedding window against the rest: oven minutes, total minutes and late share.
+SELECT
+    during_load_shedding,
+    count(*) AS orders,
+    round(CAST(count_if(is_late) AS double) / count(*), 4) AS late_share,
+    round(avg(oven_min), 2) AS avg_oven_min,
+    round(avg(total_min), 2) AS avg_total_min,
+    round(avg(minutes_late), 2) AS avg_minutes_late
+FROM fact_deliveries
+GROUP BY during_load_shedding
+ORDER BY during_load_shedding DESC
