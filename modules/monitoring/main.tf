@@ -1,0 +1,323 @@
+# Alerting for the pipeline: one encrypted SNS topic that every failure signal ends in (EventBridge rules for
+# Glue job and crawler failures, CloudWatch alarms for Lambda, Step Functions, long runs, quarantine rate
+# and dead-letter queues), plus a dashboard answering "is the lake healthy?" at a glance.
+
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  region     = data.aws_region.current.name
+  partition  = data.aws_partition.current.partition
+
+  # Built from the name so the alarm's count never waits on another module's apply-time output.
+  state_machine_arn = (var.state_machine_name == null ? null
+  : "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${var.state_machine_name}")
+
+  job_alarms = {
+    for key, job in var.glue_job_names : "glue-${key}-long-run" => {
+      description = "Glue job ${job} has been running longer than ${var.job_long_run_minutes} minutes."
+      namespace   = "Glue"
+      metric_name = "glue.driver.aggregate.elapsedTime"
+      dimensions  = { JobName = job, JobRunId = "ALL", Type = "count" }
+      statistic   = "Maximum"
+      period      = 300
+      threshold   = var.job_long_run_minutes * 60000
+    }
+  }
+
+  lambda_alarms = var.lambda_function_name == null ? {} : {
+    "ingest-errors" = {
+      description = "The ingest Lambda ${var.lambda_function_name} raised errors."
+      namespace   = "AWS/Lambda"
+      metric_name = "Errors"
+      dimensions  = { FunctionName = var.lambda_function_name }
+      statistic   = "Sum"
+      period      = 300
+      threshold   = 0
+    }
+    "ingest-throttles" = {
+      description = "The ingest Lambda ${var.lambda_function_name} was throttled (reserved concurrency reached: an ingest overlapped another)."
+      namespace   = "AWS/Lambda"
+      metric_name = "Throttles"
+      dimensions  = { FunctionName = var.lambda_function_name }
+      statistic   = "Sum"
+      period      = 300
+      threshold   = 0
+    }
+  }
+
+  state_machine_alarms = var.state_machine_name == null ? {} : merge(
+    {
+      for metric, label in { ExecutionsFailed = "failed", ExecutionsTimedOut = "timed-out", ExecutionsAborted = "aborted" } :
+      "pipeline-${label}" => {
+        description = "A ${var.state_machine_name} execution ${replace(label, "-", " ")}."
+        namespace   = "AWS/States"
+        metric_name = metric
+        dimensions  = { StateMachineArn = local.state_machine_arn }
+        statistic   = "Sum"
+        period      = 300
+        threshold   = 0
+      }
+    },
+    {
+      "pipeline-long-run" = {
+        description = "A ${var.state_machine_name} execution took longer than ${var.pipeline_long_run_minutes} minutes."
+        namespace   = "AWS/States"
+        metric_name = "ExecutionTime"
+        dimensions  = { StateMachineArn = local.state_machine_arn }
+        statistic   = "Maximum"
+        period      = 300
+        threshold   = var.pipeline_long_run_minutes * 60000
+      }
+    }
+  )
+
+  # The jobs publish one datapoint per table per run; an hour's Maximum catches it whenever the run ends.
+  quality_alarms = {
+    for table in var.quality_tables : "quarantine-rate-${replace(table, "_", "-")}" => {
+      description = "More than ${var.quarantine_rate_threshold * 100}% of ${table} rows were quarantined in a run (see quarantine/${table}/)."
+      namespace   = var.quality_namespace
+      metric_name = "QuarantineRate"
+      dimensions  = { Environment = var.environment, Table = table }
+      statistic   = "Maximum"
+      period      = 3600
+      threshold   = var.quarantine_rate_threshold
+    }
+  }
+
+  dlq_alarms = {
+    for label, queue in var.dlq_names : "${label}-dlq-not-empty" => {
+      description = "Dead-letter queue ${queue} holds messages: a start or invocation was lost after retries."
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = queue }
+      statistic   = "Maximum"
+      period      = 300
+      threshold   = 0
+    }
+  }
+
+  alarms = var.create ? merge(local.job_alarms, local.lambda_alarms, local.state_machine_alarms, local.quality_alarms, local.dlq_alarms) : {}
+}
+
+resource "aws_sns_topic" "alerts" {
+  count = var.create ? 1 : 0
+
+  name              = var.topic_name
+  display_name      = "Jozi lake alerts (${var.environment})"
+  kms_master_key_id = var.kms_key_arn
+  tags              = var.tags
+}
+
+# Only this account's EventBridge rules and CloudWatch alarms of this lake may publish; every publish must
+# use TLS. The state machine publishes through its role's identity policy.
+resource "aws_sns_topic_policy" "alerts" {
+  count = var.create ? 1 : 0
+
+  arn = aws_sns_topic.alerts[0].arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AllowThisLakesEventBridgeRules"
+        Effect    = "Allow"
+        Principal = { Service = "events.amazonaws.com" }
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.alerts[0].arn
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${var.name_prefix}-*" }
+        }
+      },
+      {
+        Sid       = "AllowThisLakesCloudWatchAlarms"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.alerts[0].arn
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*" }
+        }
+      },
+      {
+        Sid       = "DenyPublishWithoutTLS"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.alerts[0].arn
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+    ]
+  })
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  for_each = var.create ? toset(var.alert_emails) : toset([])
+
+  topic_arn = aws_sns_topic.alerts[0].arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
+
+  alarm_name          = "${var.name_prefix}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric_name
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  period              = each.value.period
+  evaluation_periods  = 1
+  threshold           = each.value.threshold
+  comparison_operator = "GreaterThanThreshold"
+  # No datapoint means nothing ran, not that something broke.
+  treat_missing_data = "notBreaching"
+  actions_enabled    = true
+  alarm_actions      = [aws_sns_topic.alerts[0].arn]
+  ok_actions         = [aws_sns_topic.alerts[0].arn]
+  tags               = var.tags
+}
+
+# Glue reports job failures as events, not as a metric; forward them to the topic in readable form.
+resource "aws_cloudwatch_event_rule" "glue_job_failed" {
+  count = var.create && length(var.glue_job_names) > 0 ? 1 : 0
+
+  name        = "${var.name_prefix}-glue-job-failed"
+  description = "Glue job runs of this lake that ended FAILED, TIMEOUT, ERROR or STOPPED."
+  event_pattern = jsonencode({
+    source        = ["aws.glue"]
+    "detail-type" = ["Glue Job State Change"]
+    detail = {
+      jobName = values(var.glue_job_names)
+      state   = ["FAILED", "TIMEOUT", "ERROR", "STOPPED"]
+    }
+  })
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "glue_job_failed" {
+  count = var.create && length(var.glue_job_names) > 0 ? 1 : 0
+
+  rule      = aws_cloudwatch_event_rule.glue_job_failed[0].name
+  target_id = "alert-topic"
+  arn       = aws_sns_topic.alerts[0].arn
+
+  input_transformer {
+    input_paths = {
+      job     = "$.detail.jobName"
+      run_id  = "$.detail.jobRunId"
+      state   = "$.detail.state"
+      message = "$.detail.message"
+      time    = "$.time"
+    }
+    input_template = <<-EOT
+      {"alert": "Glue job run ended badly", "environment": "${var.environment}", "job": <job>, "job_run_id": <run_id>, "state": <state>, "message": <message>, "time": <time>}
+    EOT
+  }
+}
+
+resource "aws_cloudwatch_event_rule" "glue_crawler_failed" {
+  count = var.create && length(var.glue_crawler_names) > 0 ? 1 : 0
+
+  name        = "${var.name_prefix}-glue-crawler-failed"
+  description = "Crawls of this lake's crawlers that failed."
+  event_pattern = jsonencode({
+    source        = ["aws.glue"]
+    "detail-type" = ["Glue Crawler State Change"]
+    detail = {
+      crawlerName = values(var.glue_crawler_names)
+      state       = ["Failed"]
+    }
+  })
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "glue_crawler_failed" {
+  count = var.create && length(var.glue_crawler_names) > 0 ? 1 : 0
+
+  rule      = aws_cloudwatch_event_rule.glue_crawler_failed[0].name
+  target_id = "alert-topic"
+  arn       = aws_sns_topic.alerts[0].arn
+
+  input_transformer {
+    input_paths = {
+      crawler = "$.detail.crawlerName"
+      message = "$.detail.errorMessage"
+      time    = "$.time"
+    }
+    input_template = <<-EOT
+      {"alert": "Glue crawl failed", "environment": "${var.environment}", "crawler": <crawler>, "message": <message>, "time": <time>}
+    EOT
+  }
+}
+
+locals {
+  widget_specs = concat(
+    length(var.glue_job_names) == 0 ? [] : [{
+      title   = "Glue jobs: elapsed time (ms)"
+      stat    = "Maximum"
+      metrics = [for job in values(var.glue_job_names) : ["Glue", "glue.driver.aggregate.elapsedTime", "JobName", job, "JobRunId", "ALL", "Type", "count"]]
+    }],
+    length(var.glue_job_names) == 0 ? [] : [{
+      title   = "Glue jobs: failed tasks"
+      stat    = "Sum"
+      metrics = [for job in values(var.glue_job_names) : ["Glue", "glue.driver.aggregate.numFailedTasks", "JobName", job, "JobRunId", "ALL", "Type", "count"]]
+    }],
+    var.lambda_function_name == null ? [] : [{
+      title = "Ingest Lambda: invocations, errors, throttles"
+      stat  = "Sum"
+      metrics = [for metric in ["Invocations", "Errors", "Throttles"] :
+      ["AWS/Lambda", metric, "FunctionName", var.lambda_function_name]]
+    }],
+    var.state_machine_name == null ? [] : [{
+      title = "Pipeline executions"
+      stat  = "Sum"
+      metrics = [for metric in ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"] :
+      ["AWS/States", metric, "StateMachineArn", local.state_machine_arn]]
+    }],
+    length(var.quality_tables) == 0 ? [] : [{
+      title   = "Quarantine rate by table (threshold ${var.quarantine_rate_threshold})"
+      stat    = "Maximum"
+      metrics = [for table in var.quality_tables : [var.quality_namespace, "QuarantineRate", "Environment", var.environment, "Table", table]]
+    }],
+    var.athena_workgroup_name == null ? [] : [{
+      title = "Athena bytes scanned (${var.athena_workgroup_name})"
+      stat  = "Sum"
+      metrics = [[{
+        id         = "scanned"
+        label      = "ProcessedBytes"
+        expression = "SEARCH('{AWS/Athena,QueryState,QueryType,WorkGroup} MetricName=\"ProcessedBytes\" WorkGroup=\"${var.athena_workgroup_name}\"', 'Sum', 3600)"
+      }]]
+    }],
+  )
+
+  dashboard_body = jsonencode({
+    widgets = [for i, w in local.widget_specs : {
+      type   = "metric"
+      x      = (i % 2) * 12
+      y      = floor(i / 2) * 6
+      width  = 12
+      height = 6
+      properties = {
+        title   = w.title
+        region  = local.region
+        view    = "timeSeries"
+        stat    = w.stat
+        period  = 300
+        metrics = w.metrics
+      }
+    }]
+  })
+}
+
+resource "aws_cloudwatch_dashboard" "pipeline" {
+  count = var.create && var.create_dashboard ? 1 : 0
+
+  dashboard_name = "${var.name_prefix}-pipeline"
+  dashboard_body = local.dashboard_body
+}
