@@ -1,0 +1,162 @@
+"""Athena queries in the environment's workgroup: start, wait, page the results, price the scan.
+
+Named queries are the files in ``sql/queries/<name>.sql`` (the same files Terraform deploys as Athena
+named queries); when the checkout lacks one, the workgroup's named query of that name is used. The
+workgroup decides the output location and the scan cutoff; the CLI only adds the default database.
+
+Cost follows Athena's pricing rule: bytes scanned rounded up to whole megabytes, at least 10 MB per
+query, at the workgroup's price per TB (Terraform output; $5 by default). Units are binary
+(1 MB = 2^20 bytes, 1 TB = 2^40 bytes), which errs on the side of a slightly higher estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jozi_lake.aws.clients import AwsSession, aws_errors
+from jozi_lake.aws.waiting import Poller
+from jozi_lake.config import repo_root
+from jozi_lake.errors import LakeError
+
+MB = 1024**2
+TB = 1024**4
+MIN_BILLED_BYTES = 10 * MB
+DONE_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+PAGE_SIZE = 1000
+
+
+@dataclass
+class QueryResult:
+    execution_id: str
+    sql: str
+    columns: list[str] = field(default_factory=list)
+    column_types: list[str] = field(default_factory=list)
+    rows: list[list[str | None]] = field(default_factory=list)
+    bytes_scanned: int = 0
+    engine_millis: int | None = None
+    statement_type: str | None = None
+    output_location: str | None = None
+    pages: int = 0
+
+
+def billed_bytes(bytes_scanned: int, statement_type: str | None = None) -> int:
+    """What Athena bills for a query: whole MBs, 10 MB minimum; DDL statements are free."""
+    if statement_type == "DDL":
+        return 0
+    return max(MIN_BILLED_BYTES, math.ceil(max(0, bytes_scanned) / MB) * MB)
+
+
+def query_cost_usd(bytes_scanned: int, price_per_tb_usd: float, statement_type: str | None = None) -> float:
+    return billed_bytes(bytes_scanned, statement_type) / TB * price_per_tb_usd
+
+
+def queries_dir() -> Path:
+    return repo_root() / "sql" / "queries"
+
+
+def local_named_queries() -> list[str]:
+    directory = queries_dir()
+    return sorted(p.stem for p in directory.glob("*.sql")) if directory.is_dir() else []
+
+
+def named_query_sql(aws: AwsSession, name: str) -> str:
+    """The SQL of a named query: the local file, else the workgroup's Athena named query."""
+    path = queries_dir() / f"{name}.sql"
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    athena = aws.client("athena")
+    with aws_errors(aws, f"looking up named query {name!r} in workgroup {aws.lake.workgroup}"):
+        ids: list[str] = []
+        for page in athena.get_paginator("list_named_queries").paginate(WorkGroup=aws.lake.workgroup):
+            ids += page.get("NamedQueryIds", [])
+        for start in range(0, len(ids), 50):
+            batch = athena.batch_get_named_query(NamedQueryIds=ids[start : start + 50])
+            for query in batch.get("NamedQueries", []):
+                if query.get("Name") == name:
+                    return str(query["QueryString"])
+    known = local_named_queries()
+    raise LakeError(
+        f"no named query {name!r} in sql/queries/ or in workgroup {aws.lake.workgroup}",
+        f"choose one of: {', '.join(known)}" if known else "pass the SQL with --sql",
+    )
+
+
+def run_query(aws: AwsSession, sql: str, database: str | None = None, on_state: Any = None) -> QueryResult:
+    """Run ``sql`` in the workgroup and return every result row (pages followed to the end)."""
+    athena = aws.client("athena")
+    request: dict[str, Any] = {"QueryString": sql, "WorkGroup": aws.lake.workgroup}
+    if database:
+        request["QueryExecutionContext"] = {"Catalog": "AwsDataCatalog", "Database": database}
+    with aws_errors(aws, f"starting the query in Athena workgroup {aws.lake.workgroup}"):
+        execution_id = str(athena.start_query_execution(**request)["QueryExecutionId"])
+    poller = Poller(
+        what=f"Athena query {execution_id}",
+        interval_seconds=1.0,
+        timeout_seconds=1800.0,
+        hint=f"aws athena get-query-execution --query-execution-id {execution_id}",
+    )
+    while True:
+        with aws_errors(aws, f"reading Athena query {execution_id}"):
+            execution = athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+        status = execution.get("Status", {})
+        state = str(status.get("State"))
+        if on_state is not None:
+            on_state(state, poller.elapsed)
+        if state in DONE_STATES:
+            break
+        poller.wait()
+    statistics = execution.get("Statistics", {})
+    result = QueryResult(
+        execution_id=execution_id,
+        sql=sql,
+        bytes_scanned=int(statistics.get("DataScannedInBytes") or 0),
+        engine_millis=statistics.get("EngineExecutionTimeInMillis"),
+        statement_type=execution.get("StatementType"),
+        output_location=execution.get("ResultConfiguration", {}).get("OutputLocation"),
+    )
+    if state != "SUCCEEDED":
+        reason = status.get("AthenaError", {}).get("ErrorMessage") or status.get("StateChangeReason") or state
+        raise LakeError(
+            f"Athena query {execution_id} {state.lower()}: {reason}",
+            "fix the SQL (Athena/Trino dialect) and check the table names with 'lake tables'"
+            if state == "FAILED"
+            else "it was cancelled in Athena; run it again",
+        )
+    _read_results(aws, result)
+    return result
+
+
+def _read_results(aws: AwsSession, result: QueryResult) -> None:
+    athena = aws.client("athena")
+    token: str | None = None
+    with aws_errors(aws, f"reading the results of Athena query {result.execution_id}"):
+        while True:
+            kwargs: dict[str, Any] = {"QueryExecutionId": result.execution_id, "MaxResults": PAGE_SIZE}
+            if token:
+                kwargs["NextToken"] = token
+            page = athena.get_query_results(**kwargs)
+            result.pages += 1
+            if not result.columns:
+                info = page.get("ResultSet", {}).get("ResultSetMetadata", {}).get("ColumnInfo", [])
+                result.columns = [str(c.get("Label") or c.get("Name")) for c in info]
+                result.column_types = [str(c.get("Type", "")) for c in info]
+            rows = [
+                [cell.get("VarCharValue") for cell in row.get("Data", [])]
+                for row in page["ResultSet"]["Rows"]
+            ]
+            if (
+                result.pages == 1
+                and rows
+                and result.statement_type in (None, "DML")
+                and rows[0] == result.columns
+            ):
+                rows = rows[1:]  # a SELECT's first row repeats the column names
+            result.rows.extend(rows)
+            token = page.get("NextToken")
+            if not token:
+                break
+    if not result.columns and result.rows:
+        result.columns = [f"_col{i}" for i in range(len(result.rows[0]))]

@@ -1,0 +1,145 @@
+"""Starting the pipeline's Step Functions execution and following it state by state.
+
+The execution history is read incrementally (events after the last one seen), so each state is reported
+once as it is entered and as it ends, with its duration; a failure reports the failing state with the
+error and cause Step Functions recorded. The outcome is SUCCEEDED or a LakeError (non-zero exit).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from jozi_lake.aws.clients import AwsSession, aws_errors
+from jozi_lake.aws.waiting import Poller
+from jozi_lake.errors import LakeError
+
+RUNNING = "RUNNING"
+SUCCEEDED = "SUCCEEDED"
+
+
+@dataclass
+class StateStep:
+    name: str
+    entered: datetime
+    exited: datetime | None = None
+    failed: bool = False
+    error: str | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        return (self.exited - self.entered).total_seconds() if self.exited else None
+
+
+@dataclass
+class ExecutionProgress:
+    execution_arn: str
+    status: str = RUNNING
+    steps: list[StateStep] = field(default_factory=list)
+    last_event_id: int = 0
+    error: str | None = None
+    cause: str | None = None
+    failed_state: str | None = None
+
+    def current(self, name: str) -> StateStep | None:
+        return next((s for s in reversed(self.steps) if s.name == name and s.exited is None), None)
+
+
+def start_execution(aws: AwsSession, run_id: str) -> str:
+    arn = aws.lake.require_state_machine()
+    sfn = aws.client("stepfunctions")
+    payload = {"run_id": run_id, "env": aws.env.name, "started_by": "lake run-pipeline"}
+    with aws_errors(aws, f"starting the pipeline state machine {arn.rsplit(':', 1)[-1]}"):
+        response = sfn.start_execution(stateMachineArn=arn, name=run_id, input=json.dumps(payload))
+    return str(response["executionArn"])
+
+
+def _details(event: dict[str, Any]) -> dict[str, Any]:
+    for key, value in event.items():
+        if key.endswith("EventDetails") and isinstance(value, dict):
+            return value
+    return {}
+
+
+def apply_events(progress: ExecutionProgress, events: list[dict[str, Any]], on_step: Any = None) -> None:
+    """Fold new history events into ``progress``; ``on_step(kind, step)`` for 'entered'/'exited'/'failed'."""
+    for event in events:
+        event_id = int(event.get("id", 0))
+        if event_id <= progress.last_event_id:
+            continue
+        progress.last_event_id = event_id
+        kind = str(event.get("type", ""))
+        details = _details(event)
+        when = event.get("timestamp")
+        if kind.endswith("StateEntered") and details.get("name"):
+            step = StateStep(name=str(details["name"]), entered=when)
+            progress.steps.append(step)
+            if on_step:
+                on_step("entered", step)
+        elif kind.endswith("StateExited") and details.get("name"):
+            step = progress.current(str(details["name"]))
+            if step is not None:
+                step.exited = when
+                if on_step:
+                    on_step("failed" if step.failed else "exited", step)
+        elif kind.endswith("Failed") or kind.endswith("TimedOut") or kind.endswith("Aborted"):
+            error = details.get("error")
+            cause = details.get("cause")
+            open_steps = [s for s in progress.steps if s.exited is None]
+            if open_steps and not kind.startswith("Execution"):
+                open_steps[-1].failed = True
+                open_steps[-1].error = ": ".join(str(p) for p in (error, cause) if p) or kind
+                progress.failed_state = open_steps[-1].name
+            if kind.startswith("Execution"):
+                progress.error = str(error) if error else progress.error
+                progress.cause = str(cause) if cause else progress.cause
+                if open_steps and progress.failed_state is None:
+                    progress.failed_state = open_steps[-1].name
+
+
+def _read_new_events(aws: AwsSession, progress: ExecutionProgress) -> list[dict[str, Any]]:
+    sfn = aws.client("stepfunctions")
+    events: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"executionArn": progress.execution_arn, "maxResults": 1000}
+    while True:
+        page = sfn.get_execution_history(**kwargs)
+        events += page.get("events", [])
+        if not page.get("nextToken"):
+            return events
+        kwargs["nextToken"] = page["nextToken"]
+
+
+def follow_execution(aws: AwsSession, execution_arn: str, on_step: Any = None) -> ExecutionProgress:
+    """Poll until the execution ends; the returned progress has the status and every state's timing."""
+    sfn = aws.client("stepfunctions")
+    progress = ExecutionProgress(execution_arn=execution_arn)
+    poller = Poller(
+        what=f"pipeline execution {execution_arn.rsplit(':', 1)[-1]}",
+        interval_seconds=10.0,
+        timeout_seconds=6 * 3600.0,
+        hint=f"aws stepfunctions describe-execution --execution-arn {execution_arn}",
+    )
+    while True:
+        with aws_errors(aws, "reading the pipeline execution"):
+            description = sfn.describe_execution(executionArn=execution_arn)
+            apply_events(progress, _read_new_events(aws, progress), on_step)
+        progress.status = str(description.get("status"))
+        if progress.status != RUNNING:
+            progress.error = progress.error or description.get("error")
+            progress.cause = progress.cause or description.get("cause")
+            return progress
+        poller.wait()
+
+
+def raise_for_progress(aws: AwsSession, progress: ExecutionProgress) -> None:
+    if progress.status == SUCCEEDED:
+        return
+    where = f" at state {progress.failed_state}" if progress.failed_state else ""
+    reason = ": ".join(p for p in (progress.error, (progress.cause or "")[:300]) if p)
+    raise LakeError(
+        f"pipeline execution {progress.status}{where}" + (f" ({reason})" if reason else ""),
+        f"see the execution in the Step Functions console ({progress.execution_arn}); after fixing, "
+        f"'aws stepfunctions redrive-execution --execution-arn {progress.execution_arn}' resumes it",
+    )

@@ -1,0 +1,208 @@
+"""Glue job runs: arguments, state following (moto and stubbed sequences), reports, concurrency."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aws_fakes import BUCKET, FakeDeployment, make_repo
+from botocore.stub import Stubber
+from moto.moto_api import state_manager
+
+from jozi_lake.aws import commands, glue_jobs, scripts
+from jozi_lake.aws.clients import open_session
+from jozi_lake.aws.package import build_bundle
+from jozi_lake.config import env_config
+from jozi_lake.errors import LakeError
+
+RUN_ID = "20261126T120000Z-abc123"
+GLUE_NAME = "jozi-pizza-dev-bronze_to_silver"
+
+
+@pytest.fixture()
+def fixed_run_id(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(commands, "new_run_id", lambda: RUN_ID)
+    return RUN_ID
+
+
+def runs_of(deployed: FakeDeployment, glue_name: str) -> list[dict]:
+    return deployed.client("glue").get_job_runs(JobName=glue_name)["JobRuns"]
+
+
+def test_run_job_passes_the_lake_arguments_and_the_published_code(
+    deployed: FakeDeployment, fixed_run_id: str, tmp_path: Path
+) -> None:
+    aws = open_session(env_config("dev"))
+    bundle = build_bundle(make_repo(tmp_path))
+    scripts.upload_bundle(aws, bundle, [])
+    report = {"job": "bronze_to_silver", "run_id": RUN_ID, "rows_in": 120, "rows_quarantined": 3}
+    deployed.client("s3").put_object(
+        Bucket=BUCKET, Key=f"silver/_reports/{RUN_ID}-bronze_to_silver.json", Body=json.dumps(report).encode()
+    )
+
+    commands.run_job(env_config("dev"), "bronze_to_silver", ["orders", "menu"])
+
+    (run,) = runs_of(deployed, GLUE_NAME)
+    assert run["JobRunState"] == "SUCCEEDED"
+    assert run["Arguments"] == {
+        "--lake_root": f"s3://{BUCKET}",
+        "--tables": "orders,menu",
+        "--run_id": RUN_ID,
+        "--env": "dev",
+        "--extra-py-files": f"s3://{BUCKET}/scripts/{bundle.version}/jozi_lake.zip",
+    }
+    printed = deployed.printed
+    assert "SUCCEEDED" in printed
+    assert "246" in printed  # DPU-seconds: moto's ExecutionTime 123 s x 2 G.1X workers
+    assert "rows_quarantined" in printed and "120" in printed  # the job's run report
+
+
+def test_run_job_all_runs_silver_then_gold_with_one_run_id(
+    deployed: FakeDeployment, fixed_run_id: str
+) -> None:
+    commands.run_job(env_config("dev"), "all", None)
+    silver = runs_of(deployed, GLUE_NAME)
+    gold = runs_of(deployed, "jozi-pizza-dev-silver_to_gold")
+    assert [r["Arguments"]["--run_id"] for r in silver + gold] == [RUN_ID, RUN_ID]
+    assert silver[0]["Arguments"]["--tables"] == "all"
+    assert silver[0]["StartedOn"] <= gold[0]["StartedOn"]
+    assert "no Glue code published for dev yet" in deployed.printed
+
+
+@pytest.fixture()
+def slow_job_runs() -> Iterator[None]:
+    """moto job runs that advance one state per GetJobRun (STARTING -> RUNNING -> SUCCEEDED)."""
+    state_manager.set_transition(model_name="glue::job_run", transition={"progression": "manual", "times": 1})
+    yield
+    state_manager.unset_transition(model_name="glue::job_run")
+
+
+def test_moto_run_is_followed_through_its_states(deployed: FakeDeployment, slow_job_runs: None) -> None:
+    aws = open_session(env_config("dev"))
+    run_id = glue_jobs.start_job_run(aws, "bronze_to_silver", {"--run_id": "r1"})
+    seen: list[str] = []
+    outcome = glue_jobs.follow_job_run(aws, "bronze_to_silver", run_id, on_state=lambda s, _e: seen.append(s))
+    assert seen == ["RUNNING", "SUCCEEDED"]  # GetJobRun itself advances moto's run once per call
+    assert outcome.state == "SUCCEEDED" and outcome.run_id == run_id
+
+
+def test_a_job_already_running_is_a_clear_error_naming_the_run(
+    deployed: FakeDeployment, slow_job_runs: None
+) -> None:
+    running = deployed.client("glue").start_job_run(JobName=GLUE_NAME)["JobRunId"]
+    with pytest.raises(LakeError) as caught:
+        commands.run_job(env_config("dev"), "bronze_to_silver", None)
+    assert caught.value.message == f"Glue job {GLUE_NAME} is already running (run {running})"
+    assert f"--job-run-ids {running}" in (caught.value.hint or "")
+
+
+def test_unknown_job_lists_the_choices(deployed: FakeDeployment) -> None:
+    with pytest.raises(LakeError, match="unknown job 'bronze'") as caught:
+        commands.run_job(env_config("dev"), "bronze", None)
+    assert "bronze_to_silver, silver_to_gold, all" in (caught.value.hint or "")
+
+
+def _job_run(state: str, **extra: object) -> dict:
+    run = {
+        "Id": "jr_1",
+        "JobName": GLUE_NAME,
+        "JobRunState": state,
+        "StartedOn": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    run.update(extra)
+    return {"JobRun": run}
+
+
+@pytest.mark.parametrize(
+    ("final_state", "error"),
+    [
+        ("FAILED", "AnalysisException: column x missing"),
+        ("TIMEOUT", None),
+        ("STOPPED", None),
+        ("ERROR", "boom"),
+    ],
+)
+def test_stubbed_run_ending_badly_names_the_log_location(
+    deployed: FakeDeployment, final_state: str, error: str | None
+) -> None:
+    aws = open_session(env_config("dev"))
+    glue = aws.client("glue")
+    extra = {"ErrorMessage": error} if error else {}
+    with Stubber(glue) as stub:
+        expected = {"JobName": GLUE_NAME, "RunId": "jr_1"}
+        stub.add_response("get_job_run", _job_run("STARTING"), expected)
+        stub.add_response("get_job_run", _job_run("RUNNING"), expected)
+        stub.add_response("get_job_run", _job_run("RUNNING"), expected)
+        stub.add_response(
+            "get_job_run",
+            _job_run(final_state, ExecutionTime=600, WorkerType="G.1X", NumberOfWorkers=5, **extra),
+            expected,
+        )
+        seen: list[str] = []
+        outcome = glue_jobs.follow_job_run(
+            aws, "bronze_to_silver", "jr_1", on_state=lambda s, _e: seen.append(s)
+        )
+        stub.assert_no_pending_responses()
+    assert seen == ["STARTING", "RUNNING", "RUNNING", final_state]
+    assert outcome.dpu_seconds == 3000
+    with pytest.raises(LakeError) as caught:
+        glue_jobs.raise_for_outcome(outcome)
+    assert caught.value.message.startswith(f"Glue job {GLUE_NAME} run jr_1 ended {final_state}")
+    if error:
+        assert error in caught.value.message
+    assert caught.value.hint == "read the driver log: CloudWatch log group /aws-glue/jobs/error, stream jr_1"
+
+
+def test_flex_run_reports_dpu_seconds_from_glue_and_its_cost() -> None:
+    run = {"DPUSeconds": 1800.0, "ExecutionTime": 900, "ExecutionClass": "FLEX", "WorkerType": "G.1X"}
+    assert glue_jobs.dpu_seconds(run) == 1800.0
+    assert glue_jobs.estimated_cost(run, 1800.0) == pytest.approx(0.5 * 0.29)
+    # Runs under a minute are billed as one minute.
+    short = {"ExecutionTime": 30, "WorkerType": "G.1X", "NumberOfWorkers": 2}
+    assert glue_jobs.estimated_cost(short, glue_jobs.dpu_seconds(short)) == pytest.approx(120 / 3600 * 0.44)
+
+
+def test_repoint_keeps_the_whole_definition_and_drops_derived_capacity(deployed: FakeDeployment) -> None:
+    """UpdateJob replaces the definition: everything but script and package must be sent back unchanged."""
+    aws = open_session(env_config("dev"))
+    glue = aws.client("glue")
+    job = {
+        "Name": GLUE_NAME,
+        "Role": "arn:aws:iam::123456789012:role/r",
+        "Command": {"Name": "glueetl", "ScriptLocation": "s3://b/scripts/current/x.py", "PythonVersion": "3"},
+        "DefaultArguments": {"--lake_root": "s3://b", "--enable-metrics": "true"},
+        "WorkerType": "G.1X",
+        "NumberOfWorkers": 2,
+        "MaxCapacity": 2.0,
+        "AllocatedCapacity": 2,
+        "Timeout": 60,
+        "GlueVersion": "5.0",
+        "ExecutionClass": "FLEX",
+        "SecurityConfiguration": "sec",
+        "CreatedOn": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    update = {
+        "Role": job["Role"],
+        "Command": {**job["Command"], "ScriptLocation": "s3://b/scripts/v1/glue_scripts/x.py"},
+        "DefaultArguments": {
+            **job["DefaultArguments"],
+            "--extra-py-files": "s3://b/scripts/v1/jozi_lake.zip",
+        },
+        "WorkerType": "G.1X",
+        "NumberOfWorkers": 2,
+        "Timeout": 60,
+        "GlueVersion": "5.0",
+        "ExecutionClass": "FLEX",
+        "SecurityConfiguration": "sec",
+    }
+    with Stubber(glue) as stub:
+        stub.add_response("get_job", {"Job": job}, {"JobName": GLUE_NAME})
+        stub.add_response("update_job", {"JobName": GLUE_NAME}, {"JobName": GLUE_NAME, "JobUpdate": update})
+        outcome = scripts.repoint_job(
+            aws, GLUE_NAME, "s3://b/scripts/v1/glue_scripts/x.py", "s3://b/scripts/v1/jozi_lake.zip"
+        )
+        stub.assert_no_pending_responses()
+    assert outcome is None

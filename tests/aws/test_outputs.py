@@ -1,0 +1,110 @@
+"""Terraform outputs → DeployedLake, and the errors when they are missing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from aws_fakes import outputs_document
+
+from jozi_lake.aws import outputs
+from jozi_lake.aws.outputs import DeployedLake, deployed_lake, parse_outputs
+from jozi_lake.config import env_config
+from jozi_lake.errors import LakeError
+
+
+def test_outputs_document_becomes_typed_names() -> None:
+    document = outputs_document(
+        {
+            "bucket": "b-lake",
+            "job_names": {"bronze_to_silver": "j1", "silver_to_gold": "j2"},
+            "crawler_names": {"bronze": "c1"},
+            "athena_workgroup": "wg",
+            "athena_price_per_tb_usd": 6.25,
+            "state_machine_arn": "arn:aws:states:af-south-1:1:stateMachine:p",
+        }
+    )
+    lake = parse_outputs(env_config("dev"), document)
+    assert isinstance(lake, DeployedLake)
+    assert lake.bucket == "b-lake" and lake.lake_root == "s3://b-lake"
+    assert lake.job_name("silver_to_gold") == "j2"
+    assert lake.crawler_name("bronze") == "c1"
+    assert lake.price_per_tb_usd == 6.25
+    assert lake.region == "af-south-1"  # not in the outputs: lake.yaml's region
+    assert lake.databases["gold"] == "jozi_pizza_dev_gold"  # not in the outputs: the config's derivation
+    assert lake.ingest_function is None
+    with pytest.raises(LakeError, match="no Glue job for 'nope'"):
+        lake.job_name("nope")
+    with pytest.raises(LakeError, match="no ingest function"):
+        lake.require_ingest_function()
+
+
+def test_empty_outputs_mean_not_applied() -> None:
+    with pytest.raises(LakeError) as caught:
+        parse_outputs(env_config("dev"), {})
+    assert caught.value.message == "environment dev has no Terraform outputs"
+    assert caught.value.hint == "run 'make apply ENV=dev' first"
+
+
+def test_partial_outputs_name_what_is_missing() -> None:
+    with pytest.raises(LakeError, match="lack job_names, crawler_names, athena_workgroup"):
+        parse_outputs(env_config("prod"), outputs_document({"bucket": "b"}))
+
+
+def test_outputs_file_is_read_once_per_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "out.json"
+    values = {
+        "bucket": "b1",
+        "job_names": {"a": "A"},
+        "crawler_names": {"bronze": "c"},
+        "athena_workgroup": "w",
+    }
+    path.write_text(json.dumps(outputs_document(values)))
+    monkeypatch.setenv(outputs.OUTPUTS_FILE_ENV_VAR, str(path))
+    outputs.clear_cache()
+    try:
+        assert deployed_lake(env_config("dev")).bucket == "b1"
+        path.write_text(json.dumps(outputs_document({**values, "bucket": "b2"})))
+        assert deployed_lake(env_config("dev")).bucket == "b1"  # cached
+        outputs.clear_cache()
+        assert deployed_lake(env_config("dev")).bucket == "b2"
+        path.write_text("{not json")
+        outputs.clear_cache()
+        with pytest.raises(LakeError, match="not JSON"):
+            deployed_lake(env_config("dev"))
+    finally:
+        outputs.clear_cache()
+
+
+def test_missing_outputs_file_and_local_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(outputs.OUTPUTS_FILE_ENV_VAR, str(tmp_path / "absent.json"))
+    outputs.clear_cache()
+    with pytest.raises(LakeError, match="does not exist"):
+        deployed_lake(env_config("dev"))
+    with pytest.raises(LakeError, match="not deployed on AWS"):
+        deployed_lake(env_config("local"))
+    outputs.clear_cache()
+
+
+def test_terraform_output_of_an_unapplied_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real terraform binary on an environment without state prints no outputs → the apply hint."""
+    import shutil
+
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform binary not installed")
+    env_dir = tmp_path / "environments" / "dev"
+    env_dir.mkdir(parents=True)
+    (env_dir / "main.tf").write_text('output "bucket" {\n  value = "x"\n}\n')
+    monkeypatch.delenv(outputs.OUTPUTS_FILE_ENV_VAR, raising=False)
+    monkeypatch.setattr(outputs, "environment_dir", lambda name: tmp_path / "environments" / name)
+    outputs.clear_cache()
+    try:
+        with pytest.raises(LakeError) as caught:
+            deployed_lake(env_config("dev"))
+        assert caught.value.message == "environment dev has no Terraform outputs"
+        assert "make apply ENV=dev" in (caught.value.hint or "")
+    finally:
+        outputs.clear_cache()
