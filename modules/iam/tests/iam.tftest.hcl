@@ -1,0 +1,342 @@
+mock_provider "aws" {
+  source = "./tests"
+}
+
+variables {
+  project     = "jozi-pizza"
+  environment = "dev"
+  bucket_arn  = "arn:aws:s3:::jozi-pizza-dev-lake"
+  kms_key_arn = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  prefixes = {
+    bronze         = "bronze/"
+    silver         = "silver/"
+    gold           = "gold/"
+    quarantine     = "quarantine/"
+    landing        = "landing/"
+    scripts        = "scripts/"
+    athena_results = "athena-results/"
+    spark_ui       = "spark-ui/"
+  }
+  glue_database_names      = ["jozi_pizza_dev_bronze", "jozi_pizza_dev_silver", "jozi_pizza_dev_gold"]
+  glue_job_names           = ["jozi-pizza-dev-bronze_to_silver", "jozi-pizza-dev-silver_to_gold"]
+  glue_crawler_names       = ["jozi-pizza-dev-bronze-crawler", "jozi-pizza-dev-silver-crawler", "jozi-pizza-dev-gold-crawler"]
+  ingest_function_name     = "jozi-pizza-dev-ingest"
+  ingest_secret_name       = "jozi-pizza/dev/source-api-token"
+  ingest_dlq_queue_name    = "jozi-pizza-dev-ingest-dlq"
+  ingest_metrics_namespace = "JoziLake/Quality"
+  state_machine_name       = "jozi-pizza-dev-pipeline"
+  alert_topic_name         = "jozi-pizza-dev-alerts"
+  scheduler_dlq_queue_name = "jozi-pizza-dev-schedule-dlq"
+  tags                     = { owner = "data-platform" }
+}
+
+run "no_wildcard_actions_and_star_resources_only_where_aws_requires" {
+  command = apply
+
+  assert {
+    condition = alltrue(flatten([
+      for policy in [aws_iam_role_policy.ingest_lambda, aws_iam_role_policy.glue_job, aws_iam_role_policy.glue_crawler, aws_iam_role_policy.state_machine, aws_iam_role_policy.scheduler] : [
+        for statement in jsondecode(policy.policy).Statement : [
+          for action in flatten([statement.Action]) : action != "*" && !endswith(action, ":*") && statement.Effect == "Allow"
+        ]
+      ]
+    ]))
+    error_message = "no statement may allow \"*\" or a whole service (\"svc:*\")"
+  }
+
+  assert {
+    # "*" resources only for actions without resource-level permissions: X-Ray, log delivery, PutMetricData.
+    condition = alltrue(flatten([
+      for policy in [aws_iam_role_policy.ingest_lambda, aws_iam_role_policy.glue_job, aws_iam_role_policy.glue_crawler, aws_iam_role_policy.state_machine, aws_iam_role_policy.scheduler] : [
+        for statement in jsondecode(policy.policy).Statement : [
+          for action in flatten([statement.Action]) :
+          !contains(flatten([statement.Resource]), "*") || startswith(action, "xray:") || contains([
+            "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+            "cloudwatch:PutMetricData",
+          ], action)
+        ]
+      ]
+    ]))
+    error_message = "a \"*\" resource is allowed only for X-Ray, log delivery and namespaced PutMetricData"
+  }
+
+  assert {
+    condition = alltrue([
+      for statement in jsondecode(aws_iam_role_policy.glue_job.policy).Statement :
+      statement.Condition["StringEquals"]["cloudwatch:namespace"] == "Glue" if contains(flatten([statement.Action]), "cloudwatch:PutMetricData")
+    ])
+    error_message = "Glue job metrics must be limited to the Glue namespace"
+  }
+}
+
+run "s3_grants_name_only_the_prefixes_each_component_uses" {
+  command = apply
+
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement : [
+        for resource in flatten([statement.Resource]) :
+        anytrue([for prefix in ["landing/", "bronze/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+      ] if anytrue([for action in flatten([statement.Action]) : startswith(action, "s3:") && action != "s3:ListBucket"])
+    ]))
+    error_message = "the Lambda may touch objects only under landing/ and bronze/"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement : [
+        for resource in flatten([statement.Resource]) : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/")
+      ] if contains(flatten([statement.Action]), "s3:PutObject")
+    ]))
+    error_message = "the Lambda may write only bronze/"
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement :
+      contains(flatten([statement.Action]), "s3:GetObject") && contains(flatten([statement.Resource]), "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_state/*")
+      && contains(flatten([statement.Resource]), "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_manifests/*")
+    ])
+    error_message = "the Lambda must read its cursors and manifests"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.glue_job.policy).Statement : [
+        for resource in flatten([statement.Resource]) :
+        resource == "arn:aws:s3:::jozi-pizza-dev-lake" || anytrue([
+          for prefix in ["bronze/", "scripts/", "silver/", "gold/", "quarantine/", "spark-ui/", "glue-temp/"] :
+          startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")
+        ])
+      ] if anytrue([for action in flatten([statement.Action]) : startswith(action, "s3:")])
+    ]))
+    error_message = "Glue jobs may touch only bronze, scripts, silver, gold, quarantine, spark-ui and their temp dir"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.glue_job.policy).Statement : [
+        for resource in flatten([statement.Resource]) :
+        !startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/") && !startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/scripts/")
+      ] if contains(flatten([statement.Action]), "s3:PutObject") || contains(flatten([statement.Action]), "s3:DeleteObject")
+    ]))
+    error_message = "Glue jobs must not modify bronze/ or the published scripts"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.glue_crawler.policy).Statement : [
+        for action in flatten([statement.Action]) : contains(["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"], action)
+      ] if anytrue([for action in flatten([statement.Action]) : startswith(action, "s3:")])
+    ]))
+    error_message = "crawlers only read S3"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.glue_crawler.policy).Statement :
+      [for value in flatten([statement.Condition["StringLike"]["s3:prefix"]]) : anytrue([for layer in ["bronze", "silver", "gold", "quarantine"] : startswith(value, layer)])]
+      if contains(flatten([statement.Action]), "s3:ListBucket")
+    ]))
+    error_message = "crawler listing must be limited to the layer prefixes"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for policy in [aws_iam_role_policy.state_machine, aws_iam_role_policy.scheduler] : [
+        for statement in jsondecode(policy.policy).Statement : [for action in flatten([statement.Action]) : !startswith(action, "s3:")]
+      ]
+    ]))
+    error_message = "Step Functions and Scheduler get no S3 access"
+  }
+}
+
+run "catalog_kms_logs_and_secret_scoped" {
+  command = apply
+
+  assert {
+    condition = alltrue(flatten([
+      for policy in [aws_iam_role_policy.glue_job, aws_iam_role_policy.glue_crawler] : [
+        for statement in jsondecode(policy.policy).Statement : [
+          for resource in flatten([statement.Resource]) :
+          resource == "arn:aws:glue:af-south-1:123456789012:catalog"
+          || resource == "arn:aws:glue:af-south-1:123456789012:database/default"
+          || anytrue([for db in var.glue_database_names : contains(["arn:aws:glue:af-south-1:123456789012:database/${db}", "arn:aws:glue:af-south-1:123456789012:table/${db}/*"], resource)])
+        ] if anytrue([for action in flatten([statement.Action]) : startswith(action, "glue:")])
+      ]
+    ]))
+    error_message = "catalog actions must be scoped to the catalog, the lake's databases and their tables"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.glue_job.policy).Statement : [
+        for action in flatten([statement.Action]) : !contains(["glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable"], action)
+      ]
+    ]))
+    error_message = "jobs read the catalog; only crawlers write it"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for policy in [aws_iam_role_policy.ingest_lambda, aws_iam_role_policy.glue_job, aws_iam_role_policy.glue_crawler, aws_iam_role_policy.state_machine, aws_iam_role_policy.scheduler] : [
+        for statement in jsondecode(policy.policy).Statement :
+        statement.Resource == var.kms_key_arn if anytrue([for action in flatten([statement.Action]) : startswith(action, "kms:")])
+      ]
+    ]))
+    error_message = "KMS grants must name the lake key only"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.glue_job.policy).Statement : [
+        for resource in flatten([statement.Resource]) : startswith(resource, "arn:aws:logs:af-south-1:123456789012:log-group:/aws-glue/")
+      ] if contains(flatten([statement.Action]), "logs:PutLogEvents")
+    ]))
+    error_message = "Glue may write only /aws-glue/ log groups"
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement :
+      contains(flatten([statement.Action]), "logs:PutLogEvents") && statement.Resource == "arn:aws:logs:af-south-1:123456789012:log-group:/aws/lambda/jozi-pizza-dev-ingest:*"
+    ])
+    error_message = "the Lambda may write only its own log group"
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement :
+      statement.Action == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+      && statement.Resource == "arn:aws:secretsmanager:af-south-1:123456789012:secret:jozi-pizza/dev/source-api-token-??????"
+    ])
+    error_message = "the Lambda may read exactly its one secret"
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement :
+      statement.Action == ["sqs:SendMessage"] && statement.Resource == "arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-ingest-dlq"
+    ])
+    error_message = "the Lambda must be able to send to its dead-letter queue"
+  }
+}
+
+run "orchestration_roles_scoped_and_trust_guarded" {
+  command = apply
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.state_machine.policy).Statement :
+      statement.Action == ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]
+      && statement.Resource == ["arn:aws:glue:af-south-1:123456789012:job/jozi-pizza-dev-bronze_to_silver", "arn:aws:glue:af-south-1:123456789012:job/jozi-pizza-dev-silver_to_gold"]
+    ])
+    error_message = "the state machine may run exactly the lake's jobs"
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.state_machine.policy).Statement :
+      statement.Action == ["glue:StartCrawler", "glue:GetCrawler"] && length(flatten([statement.Resource])) == 3
+      && alltrue([for arn in flatten([statement.Resource]) : startswith(arn, "arn:aws:glue:af-south-1:123456789012:crawler/jozi-pizza-dev-")])
+    ])
+    error_message = "the state machine may start exactly the lake's crawlers"
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.state_machine.policy).Statement :
+      statement.Action == ["lambda:InvokeFunction"] && contains(flatten([statement.Resource]), "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-dev-ingest")
+    ])
+    error_message = "the state machine must invoke the ingest function"
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.state_machine.policy).Statement :
+      statement.Action == ["sns:Publish"] && statement.Resource == "arn:aws:sns:af-south-1:123456789012:jozi-pizza-dev-alerts"
+    ])
+    error_message = "the state machine must publish to the alert topic only"
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.scheduler.policy).Statement :
+      statement.Action == ["states:StartExecution"] && statement.Resource == "arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"
+    ])
+    error_message = "the scheduler may start only the pipeline"
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_iam_role.state_machine.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+      && jsondecode(aws_iam_role.state_machine.assume_role_policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"
+    )
+    error_message = "the state machine trust must be bound to this account and this state machine"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.scheduler.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+    error_message = "the scheduler trust must be bound to this account"
+  }
+
+  assert {
+    condition = alltrue([
+      for role in [aws_iam_role.ingest_lambda, aws_iam_role.glue_job, aws_iam_role.glue_crawler, aws_iam_role.state_machine, aws_iam_role.scheduler] :
+      role.tags["owner"] == "data-platform" && startswith(role.name, "jozi-pizza-dev-")
+    ])
+    error_message = "roles must be named {project}-{env}-<component> and tagged"
+  }
+}
+
+run "optional_grants_disappear_without_names" {
+  command = apply
+
+  variables {
+    kms_key_arn              = null
+    ingest_secret_name       = null
+    ingest_dlq_queue_name    = null
+    ingest_metrics_namespace = null
+    alert_topic_name         = null
+    scheduler_dlq_queue_name = null
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for policy in [aws_iam_role_policy.ingest_lambda, aws_iam_role_policy.glue_job, aws_iam_role_policy.glue_crawler, aws_iam_role_policy.state_machine, aws_iam_role_policy.scheduler] : [
+        for statement in jsondecode(policy.policy).Statement : [
+          for action in flatten([statement.Action]) :
+          !anytrue([for service in ["kms:", "secretsmanager:", "sqs:", "sns:", "cloudwatch:"] : startswith(action, service)]) || statement.Sid == "PublishGlueJobMetrics"
+        ]
+      ]
+    ]))
+    error_message = "KMS, secret, queue, topic and metric grants must only exist when their resource is named"
+  }
+}
+
+run "rejects_bad_inputs" {
+  command = plan
+
+  variables {
+    bucket_arn           = "jozi-pizza-dev-lake"
+    kms_key_arn          = "arn:aws:s3:::not-a-key"
+    prefixes             = { bronze = "/bronze" }
+    glue_database_names  = ["Jozi-Pizza"]
+    glue_job_names       = []
+    ingest_function_name = "has spaces"
+    role_path            = "no-slashes"
+    max_session_duration = 60
+  }
+
+  expect_failures = [
+    var.bucket_arn,
+    var.kms_key_arn,
+    var.prefixes,
+    var.glue_database_names,
+    var.glue_job_names,
+    var.ingest_function_name,
+    var.role_path,
+    var.max_session_duration,
+  ]
+}
