@@ -21,17 +21,17 @@ BUCKET_DIR = Path("s3") / "jozi-pizza-local-lake"
 # wait_for_driver, drive, distance_km, zone, driver_id, during_load_shedding, has_complaint, stars, total_zar
 # (wait_before_prep is 5 minutes for every order; the five stages add up to total_min.)
 FACT_ROWS = """
-('O1', 'C1', '2026-06-01', 18, 'Mon', 40.0, 35, 10.0, 12.0, 3.0, 10.0, 4.0, 'north', 'DRV-001', true, true, 2, 200.00),
-('O2', 'C2', '2026-06-01', 18, 'Mon', 30.0, 35, 8.0, 9.0, 2.0, 6.0, 3.0, 'north', 'DRV-001', false, false, 5, 150.50),
-('O3', 'C3', '2026-06-01', 18, 'Mon', 50.0, 40, 12.0, 13.0, 10.0, 10.0, 5.0, 'south', 'DRV-002', true, true, NULL, 300.00),
-('O4', 'C1', '2026-06-01', 12, 'Mon', 25.0, 30, 7.0, 6.0, 2.0, 5.0, 2.0, 'south', 'DRV-002', false, false, 4, 99.90),
-('O5', 'C2', '2026-06-02', 18, 'Tue', 45.0, 35, 9.0, 11.0, 5.0, 15.0, 6.0, 'north', 'DRV-001', false, false, 3, 120.00),
-('O6', 'C4', '2026-06-02', 18, 'Tue', 33.0, 35, 8.0, 10.0, 4.0, 6.0, 3.0, 'south', 'DRV-002', false, false, NULL, 80.00)
+('O1','C1','2026-06-01',18,'Mon',40.0,35,10.0,12.0,3.0,10.0,4.0,'north','DRV-001',true,true,2,200.00),
+('O2','C2','2026-06-01',18,'Mon',30.0,35,8.0,9.0,2.0,6.0,3.0,'north','DRV-001',false,false,5,150.50),
+('O3','C3','2026-06-01',18,'Mon',50.0,40,12.0,13.0,10.0,10.0,5.0,'south','DRV-002',true,true,NULL,300.00),
+('O4','C1','2026-06-01',12,'Mon',25.0,30,7.0,6.0,2.0,5.0,2.0,'south','DRV-002',false,false,4,99.90),
+('O5','C2','2026-06-02',18,'Tue',45.0,35,9.0,11.0,5.0,15.0,6.0,'north','DRV-001',false,false,3,120.00),
+('O6','C4','2026-06-02',18,'Tue',33.0,35,8.0,10.0,4.0,6.0,3.0,'south','DRV-002',false,false,NULL,80.00)
 """
 
 FACT_SQL = f"""
-SELECT order_id, customer_id, CAST(order_date AS DATE) AS order_date, CAST(order_hour AS INTEGER) AS order_hour,
-       weekday,
+SELECT order_id, customer_id, CAST(order_date AS DATE) AS order_date,
+       CAST(order_hour AS INTEGER) AS order_hour, weekday,
        CAST(NULL AS TIMESTAMP) AS placed_at, CAST(NULL AS TIMESTAMP) AS delivered_at,
        5.0::DOUBLE AS wait_before_prep_min, prep::DOUBLE AS prep_min, oven::DOUBLE AS oven_min,
        wfd::DOUBLE AS wait_for_driver_min, drive::DOUBLE AS drive_min, total::DOUBLE AS total_min,
@@ -45,8 +45,9 @@ FROM (VALUES {FACT_ROWS}) AS v(order_id, customer_id, order_date, order_hour, we
 """
 
 HOURLY_SQL = """
-SELECT CAST(d AS DATE) AS order_date, CAST(h AS INTEGER) AS order_hour, w AS weekday, CAST(o AS BIGINT) AS orders,
-       CAST(l AS BIGINT) AS late_orders, s::DOUBLE AS late_share, p50::DOUBLE AS p50_total_min,
+SELECT CAST(d AS DATE) AS order_date, CAST(h AS INTEGER) AS order_hour, w AS weekday,
+       CAST(o AS BIGINT) AS orders, CAST(l AS BIGINT) AS late_orders, s::DOUBLE AS late_share,
+       p50::DOUBLE AS p50_total_min,
        p90::DOUBLE AS p90_total_min, m::DOUBLE AS avg_minutes_late
 FROM (VALUES ('2026-06-01', 12, 'Mon', 1, 0, 0.0, 25.0, 25.0, -5.0),
              ('2026-06-01', 18, 'Mon', 3, 2, 0.6667, 40.0, 50.0, 3.33),
@@ -75,8 +76,8 @@ FROM (VALUES ('2026-06-01', 18, 'Mon', 'wait_before_prep', 3, 2, 10.0, 5.0),
 
 DRIVERS_SQL = """
 SELECT CAST(d AS DATE) AS order_date, driver_id, shift, vehicle, CAST(n AS BIGINT) AS deliveries,
-       CAST(l AS BIGINT) AS late_deliveries, dm::DOUBLE AS avg_drive_min, wm::DOUBLE AS avg_wait_for_driver_min,
-       km::DOUBLE AS avg_min_per_km, CAST(c AS BIGINT) AS complaints
+       CAST(l AS BIGINT) AS late_deliveries, dm::DOUBLE AS avg_drive_min,
+       wm::DOUBLE AS avg_wait_for_driver_min, km::DOUBLE AS avg_min_per_km, CAST(c AS BIGINT) AS complaints
 FROM (VALUES ('2026-06-01', 'DRV-001', 'dinner', 'scooter', 2, 1, 8.0, 2.5, 2.0, 1),
              ('2026-06-02', 'DRV-001', 'full', 'scooter', 1, 1, 15.0, 5.0, 2.5, 0),
              ('2026-06-01', 'DRV-002', 'lunch', 'car', 2, 1, 7.5, 6.0, 2.1, 1),
@@ -107,7 +108,8 @@ FROM (VALUES ('2026-06-01', 'on_time', 2, 0, 0.0, 2, 4.5),
 """
 
 REPEAT_SQL = """
-SELECT CAST(d AS DATE) AS order_date, e AS experience, CAST(o AS BIGINT) AS orders, CAST(c AS BIGINT) AS customers,
+SELECT CAST(d AS DATE) AS order_date, e AS experience, CAST(o AS BIGINT) AS orders,
+       CAST(c AS BIGINT) AS customers,
        CAST(r AS BIGINT) AS reordered_within_30d, rate::DOUBLE AS repeat_rate
 FROM (VALUES ('2026-06-01', 'late', 2, 2, 1, 0.5),
              ('2026-06-01', 'on_time', 2, 2, 2, 1.0),
@@ -155,3 +157,9 @@ def gold_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EnvConfig]:
         result = crawl(env, ["gold"])
         assert not result.conflicts, result.conflicts
         yield env
+
+
+@pytest.fixture(scope="session")
+def parquet_writer() -> object:
+    """:func:`write_partitioned`, for test modules that build their own tables."""
+    return write_partitioned

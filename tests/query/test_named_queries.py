@@ -29,7 +29,15 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
     # stage, late, on-time, avg late, avg on-time, excess, share of the 46/3 total excess
     "peak_hour_stage_excess": [
         ("drive", 3, 2, 11.67, 6.0, 5.67, 0.3696),  # 35/3 - 12/2 = 17/3; 17/46
-        ("oven", 4, 3, 14.0, 9.67, 4.33, 0.2826),  # (25+11+20)/4 - (9+10+10)/3 = 13/3; 13/46 (hour 12 excluded)
+        (
+            "oven",
+            4,
+            3,
+            14.0,
+            9.67,
+            4.33,
+            0.2826,
+        ),  # (25+11+20)/4 - (9+10+10)/3 = 13/3; 13/46 (hour 12 excluded)
         ("wait_for_driver", 3, 2, 6.0, 3.0, 3.0, 0.1957),  # 18/3 - 6/2 = 3; 9/46
         ("prep", 3, 2, 10.33, 8.0, 2.33, 0.1522),  # 31/3 - 16/2 = 7/3; 7/46
         ("wait_before_prep", 3, 2, 5.0, 5.0, 0.0, 0.0),  # 15/3 - 10/2 = 0

@@ -10,7 +10,7 @@ anything else is a conflict that the caller reports instead of forking the table
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 from typing import Any
 
 # A parsed Hive type: ("prim", "bigint"), ("array", elem), ("map", key, value) or
@@ -27,14 +27,6 @@ _NUMERIC_RANK["float"] = _NUMERIC_RANK["double"] - 0.5
 
 class HiveTypeError(ValueError):
     """A type string the catalog cannot parse."""
-
-
-@dataclass(frozen=True)
-class TypeConflict:
-    """Two incompatible types for the same column (kept: ``existing``)."""
-
-    existing: str
-    incoming: str
 
 
 # ---------------------------------------------------------------------------------------- parsing
@@ -232,6 +224,7 @@ def from_duckdb_type(duck_type: Any) -> HiveType:
     return ("prim", _DUCKDB_PRIMITIVES.get(kind, _DUCKDB_PRIMITIVES.get(text, "string")))
 
 
+@functools.lru_cache(maxsize=1024)
 def to_duckdb_type(hive_type: str) -> str:
     """The DuckDB spelling of a catalog type (used to project the catalog schema over files)."""
     from sqlglot import exp

@@ -158,7 +158,12 @@ def ensure_read_only(tree: exp.Expr) -> None:
                     "query the table by name (see 'lake tables'), e.g. silver.orders",
                 )
         if isinstance(node, exp.Table) and not isinstance(node.this, exp.Identifier):
+            source = (
+                f"function {function_name(node.this)}()"
+                if isinstance(node.this, exp.Func)
+                else node.this.sql()
+            )
             raise LakeError(
-                f"reading {node.this.sql()} directly is not allowed: queries read catalogued tables only",
+                f"{source} is not allowed in FROM: queries read catalogued tables only",
                 "query the table by name (see 'lake tables'), e.g. silver.orders",
             )

@@ -26,6 +26,7 @@ whose DuckDB spelling exists but means something else (field notes, "Athena SQL 
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -350,6 +351,7 @@ def _rewrite_approx_percentile(node: exp.ApproxQuantile) -> None:
     node.replace(sqlglot.parse_one(rule, read=WRITE_DIALECT))
 
 
+@functools.lru_cache(maxsize=1024)
 def athena_type(hive_type: str) -> str:
     """A catalog (Hive) type in the spelling the sqlglot schema expects."""
     try:
@@ -358,6 +360,7 @@ def athena_type(hive_type: str) -> str:
         return "VARCHAR"
 
 
+@functools.lru_cache(maxsize=1024)
 def duckdb_to_athena_type(duckdb_type: str) -> str:
     try:
         return exp.DataType.build(duckdb_type, dialect=WRITE_DIALECT).sql(READ_DIALECT)
