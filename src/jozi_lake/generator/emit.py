@@ -1,0 +1,437 @@
+"""Turns simulated days into the store's JSON-lines feeds, injects defects and writes the manifest.
+
+Two random streams keep the data honest: the simulation draws from ``Random(seed)`` and the defects
+from a separate stream derived from the seed, so the ``clean`` preset produces exactly the same
+orders, events and timings as the default messy run, minus the defects. Everything is written in a
+fixed order with plain ``json.dumps``, so the same parameters give byte-identical files.
+
+Every emitted line is counted: ``manifest.json`` holds per source the lines written and the base
+records (one per key), and per defect kind the count, its split by source and the affected keys
+(composite keys are joined with ``/``, e.g. ``ORD-000042/2`` for an order item). Lines per source =
+base records + ``exact_duplicate`` + ``resent_update`` of that source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from jozi_lake.generator.settings import DEFECT_KINDS, GeneratorParams
+from jozi_lake.generator.simulate import (
+    MENU,
+    REFERENCE_ORDERS_PER_DAY,
+    WEEKDAY_DEMAND,
+    DaySimulator,
+    Driver,
+    SimOrder,
+    Staffing,
+    build_drivers,
+    load_shedding_windows,
+)
+
+SOURCES: tuple[str, ...] = (
+    "orders",
+    "order_items",
+    "menu",
+    "kitchen_events",
+    "dispatch_events",
+    "drivers",
+    "complaints",
+    "ratings",
+    "load_shedding",
+)
+MANIFEST_NAME = "manifest.json"
+# One encoder for every line (json.dumps with options would build a new one per record).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+SUPPLY_AREA = "City Power Block 4B (Rosebank)"
+
+# Which field each defect touches, per source; a source missing from a map is not eligible.
+RESENT_FIELD = {
+    "orders": "total_zar", "order_items": "unit_price_zar", "menu": "price_zar", "kitchen_events": "station",
+    "dispatch_events": "driver_id", "drivers": "vehicle", "complaints": "category", "ratings": "stars",
+    "load_shedding": "stage",
+}  # fmt: skip
+NULL_FIELDS = {
+    "orders": ("order_id", "placed_at"), "order_items": ("order_id", "line_no"),
+    "kitchen_events": ("event_at", "order_id"), "dispatch_events": ("event_at", "order_id"),
+    "complaints": ("order_id", "created_at"), "ratings": ("order_id", "rated_at"),
+}  # fmt: skip
+AMOUNT_FIELD = {"orders": "total_zar", "order_items": "unit_price_zar"}
+EMPTY_FIELD = {
+    "orders": "suburb", "kitchen_events": "station", "dispatch_events": "driver_id", "complaints": "text",
+    "ratings": "comment",
+}  # fmt: skip
+TIME_FIELD = {
+    "orders": "placed_at", "kitchen_events": "event_at", "dispatch_events": "event_at",
+    "complaints": "created_at", "ratings": "rated_at",
+}  # fmt: skip
+LATE_SOURCES = frozenset({"kitchen_events", "dispatch_events"})
+TEXT_FIELD = {"complaints": "text", "ratings": "comment"}
+
+COMPLAINT_TEXT = {
+    "late": ("Order took forever, over an hour.", "Driver only arrived long after the promised time.",
+             "Still waiting, nobody answers the phone.", "Late again, second time this week."),
+    "cold": ("Pizza arrived cold.", "Cheese was hard, box was cold.", "Lukewarm chips and cold pizza."),
+    "wrong_item": ("Got a Margherita instead of Pepperoni.", "Wrong size delivered."),
+    "missing_item": ("Garlic bread missing.", "No drinks in the bag."),
+    "driver": ("Driver was rude.", "Driver could not find the complex and left."),
+    "other": ("App charged me twice.", "Voucher did not apply."),
+}  # fmt: skip
+# Latin-1 text a till or a phone keyboard produces; the non_utf8 defect sends these bytes raw.
+LATIN1_TAILS = (
+    " Merci, café closes soon.",
+    " Crème brûlée was not what I ordered.",
+    " Señor driver was nice.",
+)
+RATING_COMMENT = {
+    1: ("Terrible.", "Never again.", "Cold and late."),
+    2: ("Disappointing.", "Too slow."),
+    3: ("Okay.", "Fine, a bit slow."),
+    4: ("Good pizza.", "Nice, quick enough."),
+    5: ("Lekker!", "Best pizza in Joburg.", "Hot and on time."),
+}
+
+
+class _Clock:
+    """Fast local wall-clock strings: ``YYYY-MM-DD HH:MM:SS`` from (day index, seconds)."""
+
+    def __init__(self, start: dt.date, days: int) -> None:
+        self.dates = [(start + dt.timedelta(days=i)).isoformat() for i in range(-2, days + 12)]
+
+    def at(self, day: int, seconds: float) -> str:
+        s = int(seconds)
+        extra, s = divmod(s, 86400)
+        h, rem = divmod(s, 3600)
+        m, sec = divmod(rem, 60)
+        return f"{self.dates[day + extra + 2]} {h:02d}:{m:02d}:{sec:02d}"
+
+
+class DefectInjector:
+    """Decides and applies at most one defect per record and writes the resulting lines."""
+
+    def __init__(self, params: GeneratorParams, clock: _Clock, files: dict[str, BinaryIO]) -> None:
+        m = params.messiness
+        self.rng = random.Random(f"jozi-defects-{params.seed}")
+        self.clock = clock
+        self.files = files
+        self.lines = dict.fromkeys(SOURCES, 0)
+        self.defects: dict[str, dict[str, list[str]]] = {kind: {} for kind in DEFECT_KINDS}
+        self.out_of_order_rate = m.out_of_order
+        # Per source: [(kind, cumulative threshold)] for one uniform draw per record.
+        self.thresholds: dict[str, list[tuple[str, float]]] = {}
+        for source in SOURCES:
+            eligible = [("exact_duplicate", m.exact_duplicate), ("resent_update", m.resent_update)]
+            if source in LATE_SOURCES:
+                eligible.append(("late_arriving", m.late_arriving))
+            if source in NULL_FIELDS:
+                eligible.append(("null_required", m.null_required))
+            if source in AMOUNT_FIELD:
+                eligible.append(("malformed_amount", m.malformed_amount))
+            if source in EMPTY_FIELD:
+                eligible.append(("empty_string", m.empty_string))
+            if source in TIME_FIELD:
+                eligible.append(("bad_timestamp", m.bad_timestamp))
+            if source in TEXT_FIELD:
+                eligible.append(("non_utf8", m.non_utf8))
+            total, cumulative = 0.0, []
+            for kind, rate in eligible:
+                if rate > 0:
+                    total += rate
+                    cumulative.append((kind, total))
+            self.thresholds[source] = cumulative
+
+    def note(self, kind: str, source: str, key: str) -> None:
+        self.defects[kind].setdefault(source, []).append(key)
+
+    def _write(self, source: str, line: bytes) -> None:
+        self.files[source].write(line)
+        self.lines[source] += 1
+
+    @staticmethod
+    def _dump(record: dict[str, Any]) -> bytes:
+        return (_ENCODER.encode(record) + "\n").encode("utf-8")
+
+    def emit(self, source: str, record: dict[str, Any], key: str, allow_defects: bool = True) -> None:
+        kind = None
+        cumulative = self.thresholds[source]
+        if allow_defects and cumulative:
+            u = self.rng.random()
+            for candidate, threshold in cumulative:
+                if u < threshold:
+                    kind = candidate
+                    break
+        if kind is None:
+            self._write(source, self._dump(record))
+            return
+        self.note(kind, source, key)
+        rng = self.rng
+        if kind == "exact_duplicate":
+            line = self._dump(record)
+            self._write(source, line)
+            self._write(source, line)
+            return
+        if kind == "resent_update":
+            stale = dict(record)
+            stale[RESENT_FIELD[source]] = _stale_value(stale[RESENT_FIELD[source]], rng)
+            self._write(source, self._dump(stale))
+            record = dict(record)
+            record["updated_at"] = _shift(record["updated_at"], rng.randint(600, 86400))
+            self._write(source, self._dump(record))
+            return
+        record = dict(record)
+        if kind == "late_arriving":
+            record["updated_at"] = _shift(record["updated_at"], rng.randint(2 * 86400, 5 * 86400))
+        elif kind == "null_required":
+            record[rng.choice(NULL_FIELDS[source])] = None
+        elif kind == "malformed_amount":
+            record[AMOUNT_FIELD[source]] = _malformed_amount(record[AMOUNT_FIELD[source]], rng)
+        elif kind == "empty_string":
+            record[EMPTY_FIELD[source]] = ""
+        elif kind == "bad_timestamp":
+            record[TIME_FIELD[source]] = _bad_timestamp(record[TIME_FIELD[source]], rng)
+        elif kind == "non_utf8":
+            field = TEXT_FIELD[source]
+            text = f"{record[field]}{rng.choice(LATIN1_TAILS)}"
+            record[field] = text
+            utf8 = json.dumps(text, ensure_ascii=False)[1:-1].encode("utf-8")
+            self._write(source, self._dump(record).replace(utf8, utf8.decode("utf-8").encode("latin-1"), 1))
+            return
+        self._write(source, self._dump(record))
+
+
+def _shift(timestamp: str, seconds: int) -> str:
+    return (dt.datetime.fromisoformat(timestamp) + dt.timedelta(seconds=seconds)).isoformat(sep=" ")
+
+
+def _stale_value(value: Any, rng: random.Random) -> Any:
+    """A plausible earlier value that the resent record corrects."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return max(1, min(5, value + rng.choice((-1, 1)))) if value <= 5 else value + 1
+    if isinstance(value, float):
+        return round(value * rng.uniform(0.8, 0.95), 2)
+    return f"{value}-old" if not value.startswith(("oven", "line")) else "line-0"
+
+
+def _malformed_amount(value: float, rng: random.Random) -> str:
+    form = rng.randrange(3)
+    if form == 0:
+        rands, cents = divmod(round(value * 100), 100)
+        return f"R {rands},{cents:02d}"
+    if form == 1:
+        return f"{value:.2f}"
+    return ""
+
+
+def _bad_timestamp(value: str | None, rng: random.Random) -> str:
+    form = rng.randrange(3)
+    if value is None or form == 2:
+        return "not a date"
+    parsed = dt.datetime.fromisoformat(value)
+    if form == 0:
+        return parsed.strftime("%d/%m/%Y %H:%M")
+    return parsed.isoformat() + "+02:00"
+
+
+def generate(params: GeneratorParams, out_dir: Path | str) -> dict[str, Any]:
+    """Write ``<source>.jsonl`` for every source plus ``manifest.json`` under ``out_dir``.
+
+    Files are written under temporary names and renamed at the end, so a server reading the folder
+    never sees half a dataset. Returns the manifest.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp_paths = {s: out / f".{s}.jsonl.tmp" for s in SOURCES}
+    files: dict[str, BinaryIO] = {s: open(p, "wb", buffering=1 << 20) for s, p in tmp_paths.items()}  # noqa: SIM115
+    try:
+        injector = _run(params, files)
+    finally:
+        for fh in files.values():
+            fh.close()
+    for source, path in tmp_paths.items():
+        os.replace(path, out / f"{source}.jsonl")
+    manifest = _manifest(params, injector)
+    (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _run(params: GeneratorParams, files: dict[str, BinaryIO]) -> DefectInjector:
+    sim_rng = random.Random(params.seed)
+    clock = _Clock(params.start, params.days)
+    injector = DefectInjector(params, clock, files)
+    staffing = Staffing.for_volume(params.orders_per_day)
+    drivers = build_drivers(staffing, sim_rng)
+    opening = clock.at(-1, 8 * 3600)
+    for idx, item in enumerate(MENU):
+        item_id, name, category, prep, price = item
+        record = {"item_id": item_id, "name": name, "category": category, "base_prep_minutes": prep,
+                  "price_zar": price, "updated_at": opening}  # fmt: skip
+        injector.emit("menu", record, item_id, allow_defects=idx > 0)
+    for d in drivers:
+        hired = params.start - dt.timedelta(days=d.hired_on_days_before_start)
+        record = {"driver_id": d.driver_id, "name": d.name, "shift": d.shift, "vehicle": d.vehicle,
+                  "hired_on": hired.isoformat(), "updated_at": opening}  # fmt: skip
+        injector.emit("drivers", record, d.driver_id)
+
+    simulator = DaySimulator(staffing, drivers)
+    change_day = params.schema_change_day
+    customer_pool = params.orders_per_day * 12
+    number = 1
+    window_no = 1
+    for day in range(params.days):
+        date = params.start + dt.timedelta(days=day)
+        weekday = date.weekday()
+        windows = load_shedding_windows(sim_rng)
+        for w_start, w_end, stage in windows:
+            window_id = f"LS-{window_no:05d}"
+            window_no += 1
+            record = {"window_id": window_id, "stage": stage, "starts_at": clock.at(day, w_start * 60),
+                      "ends_at": clock.at(day, w_end * 60), "area": SUPPLY_AREA,
+                      "updated_at": clock.at(day - 1, 17 * 3600 + stage * 60)}  # fmt: skip
+            injector.emit("load_shedding", record, window_id)
+        count = max(1, round(params.orders_per_day * WEEKDAY_DEMAND[weekday] * sim_rng.uniform(0.92, 1.08)))
+        new_shape = change_day is not None and date >= change_day
+        orders = simulator.run(sim_rng, weekday, number, count, customer_pool, windows, new_shape)
+        number += len(orders)
+        for order in orders:
+            _emit_order(
+                injector, sim_rng, clock, day, order, drivers, new_shape, staffing.electric_oven_decks
+            )
+    return injector
+
+
+def _emit_order(
+    injector: DefectInjector,
+    rng: random.Random,
+    clock: _Clock,
+    day: int,
+    order: SimOrder,
+    drivers: list[Driver],
+    new_shape: bool,
+    electric_decks: int,
+) -> None:
+    at: Callable[[float], str] = lambda seconds: clock.at(day, seconds)  # noqa: E731
+    order_id = f"ORD-{order.number:06d}"
+    placed_at = at(order.placed)
+    last_update = at(order.cancelled_at if order.cancelled else order.delivered)
+    record: dict[str, Any] = {
+        "order_id": order_id,
+        "customer_id": f"CUS-{order.customer:05d}",
+        "placed_at": placed_at,
+        "channel": order.channel,
+        "zone": order.zone,
+        "suburb": order.suburb,
+        "distance_km": order.distance_km,
+        "promised_minutes": order.promised_minutes,
+        "total_zar": order.total_zar,
+    }
+    if new_shape:
+        if order.tip_zar is not None or order.number % 3:
+            record["tip_zar"] = order.tip_zar  # older app versions omit it entirely
+        record["payment_type"] = order.payment_method
+        injector.note("schema_change", "orders", order_id)
+    else:
+        record["payment_method"] = order.payment_method
+    record["status"] = "cancelled" if order.cancelled else "delivered"
+    record["updated_at"] = last_update
+    injector.emit("orders", record, order_id)
+
+    for line_no, (idx, size, qty, price) in enumerate(order.items, start=1):
+        item = {"order_id": order_id, "line_no": line_no, "item_id": MENU[idx][0], "size": size, "qty": qty,
+                "unit_price_zar": price, "updated_at": placed_at}  # fmt: skip
+        injector.emit("order_items", item, f"{order_id}/{line_no}")
+    if order.cancelled:
+        return
+
+    line = f"line-{order.cook + 1}"
+    oven = f"oven-{order.deck // 4 + 1}" if order.deck < electric_decks else "gas-oven"
+    kitchen = [
+        ("prep_started", order.prep_started, line),
+        ("prep_finished", order.prep_finished, line),
+        ("oven_in", order.oven_in, oven),
+        ("oven_out", order.oven_out, oven),
+    ]
+    synced = ""
+    shuffled = injector.out_of_order_rate > 0 and injector.rng.random() < injector.out_of_order_rate
+    if shuffled:
+        # The kitchen tablet synced a batch: same updated_at, oven_out listed before oven_in.
+        injector.note("out_of_order", "kitchen_events", order_id)
+        synced = at(order.oven_out)
+        kitchen[2], kitchen[3] = kitchen[3], kitchen[2]
+    for event_type, seconds, station in kitchen:
+        event_id = f"KE-{order.number:06d}-{event_type}"
+        event_at = at(seconds)
+        event = {"event_id": event_id, "order_id": order_id, "event_type": event_type, "event_at": event_at,
+                 "station": station, "updated_at": synced if shuffled else event_at}  # fmt: skip
+        injector.emit("kitchen_events", event, event_id, allow_defects=not shuffled)
+
+    driver_id = drivers[order.driver].driver_id
+    for event_type, seconds in (
+        ("driver_assigned", order.driver_assigned),
+        ("departed", order.departed),
+        ("delivered", order.delivered),
+    ):
+        event_id = f"DE-{order.number:06d}-{event_type}"
+        event_at = at(seconds)
+        event = {"event_id": event_id, "order_id": order_id, "event_type": event_type, "event_at": event_at,
+                 "driver_id": driver_id, "updated_at": event_at}  # fmt: skip
+        injector.emit("dispatch_events", event, event_id)
+
+    late = max(0.0, order.minutes_late)
+    if rng.random() < min(0.65, 0.03 + 0.013 * late):
+        category = "late" if late > 5 and rng.random() < 0.75 else rng.choice(tuple(COMPLAINT_TEXT))
+        created = at(order.delivered + rng.randint(600, 3 * 3600))
+        complaint_id = f"CMP-{order.number:06d}"
+        complaint = {"complaint_id": complaint_id, "order_id": order_id,
+                     "channel": rng.choice(("app", "phone", "email", "social")), "category": category,
+                     "text": rng.choice(COMPLAINT_TEXT[category]), "created_at": created,
+                     "updated_at": created}  # fmt: skip
+        injector.emit("complaints", complaint, complaint_id)
+    if rng.random() < 0.35:
+        stars = round(4.6 - 0.09 * late + rng.gauss(0, 0.6))
+        stars = max(1, min(5, stars))
+        rated = at(order.delivered + rng.randint(900, 8 * 3600))
+        rating_id = f"RAT-{order.number:06d}"
+        comment = rng.choice(RATING_COMMENT[stars])
+        rating = {"rating_id": rating_id, "order_id": order_id, "stars": stars, "comment": comment,
+                  "rated_at": rated, "updated_at": rated}  # fmt: skip
+        injector.emit("ratings", rating, rating_id)
+
+
+def _manifest(params: GeneratorParams, injector: DefectInjector) -> dict[str, Any]:
+    sources: dict[str, Any] = {}
+    for source in SOURCES:
+        extra = len(injector.defects["exact_duplicate"].get(source, [])) + len(
+            injector.defects["resent_update"].get(source, [])
+        )
+        sources[source] = {
+            "file": f"{source}.jsonl",
+            "records": injector.lines[source],
+            "base_records": injector.lines[source] - extra,
+        }
+    defects = {}
+    for kind in DEFECT_KINDS:
+        by_source = injector.defects[kind]
+        defects[kind] = {
+            "count": sum(len(keys) for keys in by_source.values()),
+            "by_source": {s: len(k) for s, k in by_source.items()},
+            "keys": by_source,
+        }
+    change_day = params.schema_change_day
+    return {
+        "generator": "jozi_lake.generator",
+        "format_version": 1,
+        "params": params.as_dict(),
+        "timezone": "Africa/Johannesburg",
+        "end": (params.start + dt.timedelta(days=params.days - 1)).isoformat(),
+        "schema_change_from": change_day.isoformat() if change_day else None,
+        "reference_orders_per_day": REFERENCE_ORDERS_PER_DAY,
+        "sources": sources,
+        "defects": defects,
+    }
