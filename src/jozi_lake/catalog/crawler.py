@@ -131,6 +131,15 @@ def crawl_targets(layer: str) -> list[_CrawlTarget]:
     return targets
 
 
+def local_location(store: LocalObjectStore, key: str) -> str:
+    """``file://<bucket dir>/<key>`` written raw, like ``s3://bucket/key`` (no percent-encoding).
+
+    Hive already escaped partition values in the folder names; encoding the URI again would turn
+    ``order_date=...`` into ``order_date%3D...`` and ``%3A`` into ``%253A``.
+    """
+    return "file://" + (store.base / key).as_posix() + ("/" if key.endswith("/") else "")
+
+
 def _is_hidden(part: str) -> bool:
     return part.startswith(("_", "."))
 
@@ -271,7 +280,7 @@ def _crawl_table(
     for info in files:
         if info.partition_values not in partitions_by_values:
             folder = info.partition_folder
-            location = store.uri(table_prefix + (folder + "/" if folder else ""))
+            location = local_location(store, table_prefix + (folder + "/" if folder else ""))
             partitions_by_values[info.partition_values] = Partition(info.partition_values, location)
     partitions = [partitions_by_values[v] for v in sorted(partitions_by_values)] if partition_keys else []
 
@@ -281,7 +290,7 @@ def _crawl_table(
         name=name,
         columns=[Column(c, format_hive_type(t)) for c, t in columns.items()],
         partition_keys=[Column(k, "string") for k in partition_keys],
-        location=store.uri(table_prefix),
+        location=local_location(store, table_prefix),
         classification=classification,
         compression=compression,
         parameters={"objectCount": str(len(files)), "crawler": "jozi-lake-local"},

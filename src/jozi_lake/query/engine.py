@@ -26,7 +26,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from sqlglot import exp
 
@@ -251,10 +250,12 @@ def _quote(text: str) -> str:
 
 
 def _location_path(uri: str) -> Path:
-    parsed = urlparse(uri)
-    if parsed.scheme not in ("file", ""):
-        raise LakeError(f"the local engine cannot read {uri}", "query AWS tables with --env dev|prod")
-    return Path(unquote(parsed.path))
+    """The folder behind a local catalog location (``file://`` + raw path, see the crawler)."""
+    if uri.startswith("file://"):
+        return Path(uri[len("file://") :])
+    if "://" not in uri:
+        return Path(uri)
+    raise LakeError(f"the local engine cannot read {uri}", "query AWS tables with --env dev|prod")
 
 
 def table_files(table: TableDefinition) -> list[Path]:
