@@ -24,8 +24,8 @@ variable "layers" {
   default     = ["bronze", "silver", "gold"]
 
   validation {
-    condition     = length(var.layers) > 0 && alltrue([for layer in var.layers : can(regex("^[a-z][a-z0-9_]*$", layer))])
-    error_message = "layers must be a non-empty list of lowercase names."
+    condition     = contains(var.layers, "silver") && alltrue([for layer in var.layers : can(regex("^[a-z][a-z0-9_]*$", layer))])
+    error_message = "layers must be lowercase names and include silver (quarantine tables are catalogued in the silver database)."
   }
 }
 
@@ -44,8 +44,8 @@ variable "prefixes" {
   type        = map(string)
 
   validation {
-    condition     = alltrue([for key in ["quarantine", "scripts", "spark_ui"] : contains(keys(var.prefixes), key)])
-    error_message = "prefixes must contain quarantine, scripts and spark_ui besides the layers (as in lake.yaml)."
+    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "scripts", "spark_ui"] : contains(keys(var.prefixes), key)])
+    error_message = "prefixes must contain bronze, silver, gold, quarantine, scripts and spark_ui (as in lake.yaml)."
   }
 
   validation {
@@ -201,6 +201,17 @@ variable "crawl_quarantine" {
   description = "Add a crawler for quarantine/ that writes `quarantine_<table>` tables into the silver database, so rejected rows are queryable next to silver."
   type        = bool
   default     = true
+}
+
+variable "recrawl_behavior" {
+  description = "CRAWL_NEW_FOLDERS_ONLY (incremental: new partitions only, schema changes just logged) or CRAWL_EVERYTHING (full re-crawl that also updates table schemas in the catalog)."
+  type        = string
+  default     = "CRAWL_NEW_FOLDERS_ONLY"
+
+  validation {
+    condition     = contains(["CRAWL_NEW_FOLDERS_ONLY", "CRAWL_EVERYTHING"], var.recrawl_behavior)
+    error_message = "recrawl_behavior must be CRAWL_NEW_FOLDERS_ONLY or CRAWL_EVERYTHING."
+  }
 }
 
 variable "tags" {

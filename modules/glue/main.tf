@@ -1,0 +1,169 @@
+# The Glue side of the lake: one catalog database and one crawler per layer (plus a quarantine crawler),
+# the Glue jobs from lake.yaml `jobs`, and one security configuration (KMS for S3 output, CloudWatch logs
+# and bookmarks) used by every job and crawler.
+
+locals {
+  name_prefix = "${var.project}-${var.environment}"
+  lake_root   = "s3://${var.bucket_name}"
+  tags        = merge(var.tags, { "lake:component" = "glue" })
+
+  # Same rule as jozi_lake.config.EnvConfig.database: dashes are not allowed in Glue database names.
+  database_names = { for layer in var.layers : layer => replace("${var.project}_${var.environment}_${layer}", "-", "_") }
+
+  scripts_root     = "${local.lake_root}/${var.prefixes["scripts"]}${var.scripts_version}"
+  script_locations = { for key, job in var.jobs : key => "${local.scripts_root}/${job.script}" }
+  extra_py_files   = "${local.scripts_root}/jozi_lake.zip"
+  temp_dir         = "${local.lake_root}/${var.temp_prefix}"
+
+  # Crawl targets: every layer into its own database; quarantine/ into the silver database with a
+  # `quarantine_` table prefix (its table folders have the same names as silver's, so one crawler over both
+  # folders would produce clashing table names).
+  crawl_targets = merge(
+    { for layer in var.layers : layer => { prefix = var.prefixes[layer], database_layer = layer, table_prefix = "" } },
+    var.crawl_quarantine ? { quarantine = { prefix = var.prefixes["quarantine"], database_layer = "silver", table_prefix = "quarantine_" } } : {},
+  )
+
+  # Bookkeeping (bronze/_manifests, bronze/_state, silver/_state, silver/_reports), Spark markers
+  # (_SUCCESS) and hidden temp files are not data: keep them out of the catalog.
+  crawler_exclusions = ["_*/**", "**/_*", "**/_*/**", "**/.*"]
+
+  crawler_configuration = jsonencode({
+    Version = 1
+    # s3://bucket/<layer>/<table>/...: the table is always the third path level (bucket = 1), so tables
+    # with compatible schemas are never merged into one "layer" table.
+    Grouping = {
+      TableGroupingPolicy     = "CombineCompatibleSchemas"
+      TableLevelConfiguration = 3
+    }
+    CrawlerOutput = {
+      # Add new columns, never drop or retype existing ones (they are the contract).
+      Tables = { AddOrUpdateBehavior = "MergeNewColumns" }
+      # Partitions take the table's schema: avoids HIVE_PARTITION_SCHEMA_MISMATCH in Athena.
+      Partitions = { AddOrUpdateBehavior = "InheritFromTable" }
+    }
+    CreatePartitionIndex = true
+  })
+
+  # Incremental crawls may only log schema changes (InvalidInputException otherwise).
+  incremental = var.recrawl_behavior == "CRAWL_NEW_FOLDERS_ONLY"
+
+  module_arguments = {
+    "--lake_root"                        = local.lake_root
+    "--env"                              = var.environment
+    "--tables"                           = var.default_tables
+    "--run_id"                           = "manual" # every pipeline run passes its own
+    "--extra-py-files"                   = local.extra_py_files
+    "--job-language"                     = "python"
+    "--TempDir"                          = local.temp_dir
+    "--enable-glue-datacatalog"          = "true"
+    "--enable-continuous-cloudwatch-log" = "true"
+    "--enable-metrics"                   = "true"
+    "--enable-observability-metrics"     = "true"
+    "--enable-spark-ui"                  = "true"
+    # The lake keeps its own processed-batch record (silver/_state/); bookmarks would be a second truth.
+    "--job-bookmark-option" = "job-bookmark-disable"
+  }
+}
+
+resource "aws_glue_catalog_database" "layer" {
+  for_each = local.database_names
+
+  name         = each.value
+  description  = "${title(each.key)} layer of the ${local.name_prefix} lake (s3://${var.bucket_name}/${var.prefixes[each.key]})."
+  location_uri = "${local.lake_root}/${var.prefixes[each.key]}"
+
+  tags = local.tags
+}
+
+resource "aws_glue_security_configuration" "this" {
+  name = "${local.name_prefix}-lake"
+
+  encryption_configuration {
+    cloudwatch_encryption {
+      cloudwatch_encryption_mode = "SSE-KMS"
+      kms_key_arn                = var.kms_key_arn
+    }
+
+    job_bookmarks_encryption {
+      job_bookmarks_encryption_mode = "CSE-KMS"
+      kms_key_arn                   = var.kms_key_arn
+    }
+
+    s3_encryption {
+      s3_encryption_mode = "SSE-KMS"
+      kms_key_arn        = var.kms_key_arn
+    }
+  }
+}
+
+resource "aws_glue_crawler" "this" {
+  for_each = local.crawl_targets
+
+  name                   = "${local.name_prefix}-${replace(each.key, "_", "-")}-crawler"
+  description            = "Catalogs s3://${var.bucket_name}/${each.value.prefix} into ${local.database_names[each.value.database_layer]}."
+  role                   = var.crawler_role_arn
+  database_name          = aws_glue_catalog_database.layer[each.value.database_layer].name
+  table_prefix           = each.value.table_prefix
+  security_configuration = aws_glue_security_configuration.this.name
+  configuration          = local.crawler_configuration
+
+  s3_target {
+    path       = "${local.lake_root}/${each.value.prefix}"
+    exclusions = local.crawler_exclusions
+  }
+
+  recrawl_policy {
+    recrawl_behavior = var.recrawl_behavior
+  }
+
+  schema_change_policy {
+    update_behavior = local.incremental ? "LOG" : "UPDATE_IN_DATABASE"
+    delete_behavior = "LOG"
+  }
+
+  lineage_configuration {
+    crawler_lineage_settings = "DISABLE"
+  }
+
+  tags = local.tags
+}
+
+resource "aws_glue_job" "this" {
+  for_each = var.jobs
+
+  name                   = "${local.name_prefix}-${each.key}"
+  description            = each.value.description
+  role_arn               = var.job_role_arn
+  glue_version           = var.glue_version
+  worker_type            = var.worker_type
+  number_of_workers      = var.number_of_workers
+  execution_class        = var.execution_class
+  timeout                = each.value.timeout_minutes
+  max_retries            = var.max_retries
+  security_configuration = aws_glue_security_configuration.this.name
+
+  command {
+    name            = "glueetl"
+    script_location = local.script_locations[each.key]
+    python_version  = "3"
+  }
+
+  # The pipeline never overlaps itself: a second concurrent run fails fast (ConcurrentRunsExceeded).
+  execution_property {
+    max_concurrent_runs = 1
+  }
+
+  default_arguments = merge(var.additional_default_arguments, local.module_arguments, {
+    # One event-log folder per job keeps the Spark history server's listing readable.
+    "--spark-event-logs-path" = "${local.lake_root}/${var.prefixes["spark_ui"]}${each.key}/"
+  })
+
+  tags = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.execution_class != "FLEX" || contains(["G.1X", "G.2X"], var.worker_type)
+      error_message = "FLEX execution runs only on G.1X or G.2X workers."
+    }
+  }
+}

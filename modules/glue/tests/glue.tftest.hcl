@@ -1,0 +1,245 @@
+mock_provider "aws" {
+  source = "./tests"
+}
+
+variables {
+  project     = "jozi-pizza"
+  environment = "dev"
+  layers      = ["bronze", "silver", "gold"]
+  bucket_name = "jozi-pizza-dev-lake"
+  prefixes = {
+    bronze         = "bronze/"
+    silver         = "silver/"
+    gold           = "gold/"
+    quarantine     = "quarantine/"
+    landing        = "landing/"
+    scripts        = "scripts/"
+    athena_results = "athena-results/"
+    spark_ui       = "spark-ui/"
+  }
+  jobs = {
+    bronze_to_silver = { script = "glue_scripts/bronze_to_silver.py", description = "bronze to silver", timeout_minutes = 60 }
+    silver_to_gold   = { script = "glue_scripts/silver_to_gold.py", description = "silver to gold", timeout_minutes = 45 }
+  }
+  job_role_arn     = "arn:aws:iam::123456789012:role/jozi-pizza-dev-glue-job"
+  crawler_role_arn = "arn:aws:iam::123456789012:role/jozi-pizza-dev-glue-crawler"
+  kms_key_arn      = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  execution_class  = "FLEX"
+  tags             = { owner = "data-platform" }
+}
+
+run "databases_follow_the_python_naming_rule" {
+  command = apply
+
+  assert {
+    condition = output.database_names == {
+      bronze = "jozi_pizza_dev_bronze"
+      silver = "jozi_pizza_dev_silver"
+      gold   = "jozi_pizza_dev_gold"
+    }
+    error_message = "databases must be {project}_{env}_{layer} with dashes as underscores (jozi_lake.config)"
+  }
+
+  assert {
+    condition     = aws_glue_catalog_database.layer["gold"].location_uri == "s3://jozi-pizza-dev-lake/gold/"
+    error_message = "each database must point at its layer prefix"
+  }
+}
+
+run "jobs_run_the_published_scripts_with_the_lake_arguments" {
+  command = apply
+
+  assert {
+    condition     = aws_glue_job.this["bronze_to_silver"].name == "jozi-pizza-dev-bronze_to_silver"
+    error_message = "jobs must be named {project}-{env}-{job key}"
+  }
+
+  assert {
+    condition     = aws_glue_job.this["bronze_to_silver"].command[0].script_location == "s3://jozi-pizza-dev-lake/scripts/current/glue_scripts/bronze_to_silver.py"
+    error_message = "scripts must run from s3://<bucket>/scripts/<version>/glue_scripts/<job>.py"
+  }
+
+  assert {
+    condition = alltrue([
+      for job in aws_glue_job.this :
+      job.default_arguments["--extra-py-files"] == "s3://jozi-pizza-dev-lake/scripts/current/jozi_lake.zip"
+      && job.default_arguments["--lake_root"] == "s3://jozi-pizza-dev-lake"
+      && job.default_arguments["--env"] == "dev"
+      && job.default_arguments["--tables"] == "all"
+      && job.default_arguments["--run_id"] != ""
+      && job.default_arguments["--TempDir"] == "s3://jozi-pizza-dev-lake/glue-temp/"
+      && job.default_arguments["--job-bookmark-option"] == "job-bookmark-disable"
+      && job.default_arguments["--enable-glue-datacatalog"] == "true"
+      && job.default_arguments["--enable-continuous-cloudwatch-log"] == "true"
+      && job.default_arguments["--enable-metrics"] == "true"
+      && job.default_arguments["--enable-observability-metrics"] == "true"
+      && job.default_arguments["--enable-spark-ui"] == "true"
+      && startswith(job.default_arguments["--spark-event-logs-path"], "s3://jozi-pizza-dev-lake/spark-ui/")
+      && job.default_arguments["--job-language"] == "python"
+    ])
+    error_message = "every job needs the lake arguments, observability flags, bookmarks off and the shared library"
+  }
+
+  assert {
+    condition = alltrue([
+      for job in aws_glue_job.this :
+      job.glue_version == "5.0" && job.execution_class == "FLEX" && job.worker_type == "G.1X" && job.number_of_workers == 2
+      && job.execution_property[0].max_concurrent_runs == 1 && job.max_retries == 0
+      && job.security_configuration == aws_glue_security_configuration.this.name
+      && job.role_arn == var.job_role_arn && job.tags["owner"] == "data-platform"
+    ])
+    error_message = "jobs must be Glue 5.0, sized as given, single-run, without Glue-level retries and encrypted"
+  }
+
+  assert {
+    condition     = aws_glue_job.this["silver_to_gold"].timeout == 45
+    error_message = "the timeout must come from the job definition"
+  }
+}
+
+run "arguments_can_be_added_but_not_replaced" {
+  command = apply
+
+  variables {
+    scripts_version              = "v2026.11.26-1"
+    additional_default_arguments = { "--conf" = "spark.sql.shuffle.partitions=16", "--lake_root" = "s3://elsewhere" }
+  }
+
+  assert {
+    condition     = aws_glue_job.this["silver_to_gold"].default_arguments["--conf"] == "spark.sql.shuffle.partitions=16"
+    error_message = "additional arguments must reach the jobs"
+  }
+
+  assert {
+    condition     = aws_glue_job.this["silver_to_gold"].default_arguments["--lake_root"] == "s3://jozi-pizza-dev-lake"
+    error_message = "additional arguments must not override the module's own"
+  }
+
+  assert {
+    condition     = aws_glue_job.this["silver_to_gold"].command[0].script_location == "s3://jozi-pizza-dev-lake/scripts/v2026.11.26-1/glue_scripts/silver_to_gold.py"
+    error_message = "scripts_version must select the published folder"
+  }
+}
+
+run "security_configuration_encrypts_everything_with_the_key" {
+  command = apply
+
+  assert {
+    condition = (
+      aws_glue_security_configuration.this.encryption_configuration[0].s3_encryption[0].s3_encryption_mode == "SSE-KMS"
+      && aws_glue_security_configuration.this.encryption_configuration[0].s3_encryption[0].kms_key_arn == var.kms_key_arn
+      && aws_glue_security_configuration.this.encryption_configuration[0].cloudwatch_encryption[0].cloudwatch_encryption_mode == "SSE-KMS"
+      && aws_glue_security_configuration.this.encryption_configuration[0].cloudwatch_encryption[0].kms_key_arn == var.kms_key_arn
+      && aws_glue_security_configuration.this.encryption_configuration[0].job_bookmarks_encryption[0].job_bookmarks_encryption_mode == "CSE-KMS"
+    )
+    error_message = "S3 output, logs and bookmarks must be encrypted with the lake key"
+  }
+}
+
+run "crawlers_per_layer_plus_quarantine" {
+  command = apply
+
+  assert {
+    condition     = keys(output.crawler_names) == ["bronze", "gold", "quarantine", "silver"]
+    error_message = "one crawler per layer plus one for quarantine"
+  }
+
+  assert {
+    condition = (
+      aws_glue_crawler.this["quarantine"].database_name == "jozi_pizza_dev_silver"
+      && aws_glue_crawler.this["quarantine"].table_prefix == "quarantine_"
+      && aws_glue_crawler.this["quarantine"].s3_target[0].path == "s3://jozi-pizza-dev-lake/quarantine/"
+    )
+    error_message = "quarantine must be catalogued next to silver as quarantine_<table>"
+  }
+
+  assert {
+    condition = alltrue([
+      for layer in ["bronze", "silver", "gold"] :
+      aws_glue_crawler.this[layer].s3_target[0].path == "s3://jozi-pizza-dev-lake/${layer}/"
+      && aws_glue_crawler.this[layer].database_name == "jozi_pizza_dev_${layer}"
+      && aws_glue_crawler.this[layer].name == "jozi-pizza-dev-${layer}-crawler"
+    ])
+    error_message = "each layer crawler targets its prefix and writes its database"
+  }
+
+  assert {
+    condition = alltrue([
+      for crawler in aws_glue_crawler.this :
+      crawler.recrawl_policy[0].recrawl_behavior == "CRAWL_NEW_FOLDERS_ONLY"
+      && crawler.schema_change_policy[0].update_behavior == "LOG" && crawler.schema_change_policy[0].delete_behavior == "LOG"
+      && crawler.security_configuration == aws_glue_security_configuration.this.name
+      && crawler.role == var.crawler_role_arn
+    ])
+    error_message = "incremental crawls require LOG/LOG schema change policies; crawlers must use the security configuration"
+  }
+
+  assert {
+    condition = alltrue([
+      for crawler in aws_glue_crawler.this :
+      jsondecode(crawler.configuration).Grouping.TableGroupingPolicy == "CombineCompatibleSchemas"
+      && jsondecode(crawler.configuration).Grouping.TableLevelConfiguration == 3
+      && jsondecode(crawler.configuration).CrawlerOutput.Tables.AddOrUpdateBehavior == "MergeNewColumns"
+      && jsondecode(crawler.configuration).CrawlerOutput.Partitions.AddOrUpdateBehavior == "InheritFromTable"
+    ])
+    error_message = "crawler configuration must combine compatible schemas, merge new columns and inherit partition schemas"
+  }
+
+  assert {
+    condition = alltrue([
+      for crawler in aws_glue_crawler.this :
+      alltrue([for pattern in ["_*/**", "**/_*", "**/.*"] : contains(crawler.s3_target[0].exclusions, pattern)])
+    ])
+    error_message = "manifests, state, reports and hidden temp files must be excluded"
+  }
+}
+
+run "full_recrawl_updates_schemas" {
+  command = apply
+
+  variables {
+    recrawl_behavior = "CRAWL_EVERYTHING"
+    crawl_quarantine = false
+  }
+
+  assert {
+    condition     = aws_glue_crawler.this["gold"].schema_change_policy[0].update_behavior == "UPDATE_IN_DATABASE" && !contains(keys(aws_glue_crawler.this), "quarantine")
+    error_message = "a full re-crawl updates schemas in the catalog; crawl_quarantine = false drops that crawler"
+  }
+}
+
+run "flex_needs_small_workers" {
+  command = plan
+
+  variables {
+    worker_type = "G.4X"
+  }
+
+  expect_failures = [aws_glue_job.this]
+}
+
+run "rejects_bad_inputs" {
+  command = plan
+
+  variables {
+    layers            = ["bronze", "gold"]
+    jobs              = { "Bad-Key" = { script = "x.sh", description = "x", timeout_minutes = 0 } }
+    kms_key_arn       = "alias/aws/s3"
+    job_role_arn      = "jozi-pizza-dev-glue-job"
+    worker_type       = "Standard"
+    number_of_workers = 1
+    execution_class   = "SPOT"
+    scripts_version   = "../etc"
+  }
+
+  expect_failures = [
+    var.layers,
+    var.jobs,
+    var.kms_key_arn,
+    var.job_role_arn,
+    var.worker_type,
+    var.number_of_workers,
+    var.execution_class,
+    var.scripts_version,
+  ]
+}
