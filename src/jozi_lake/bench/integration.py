@@ -20,30 +20,40 @@ def _missing(what: str, err: Exception) -> LakeError:
     return LakeError(f"the benchmark needs {what}, which is not available: {err}", "update the checkout")
 
 
-def generate(env: EnvConfig, days: int, orders_per_day: int, seed: int, start: dt.date) -> dict[str, Any]:
-    """Generate the store's data into the local source system; returns the generator manifest."""
+def generate(
+    env: EnvConfig, days: int, orders_per_day: int, seed: int, start: dt.date, out_dir: Path | None = None
+) -> dict[str, Any]:
+    """Generate the store's data (default: into the local source system); returns the generator manifest."""
     try:
         from jozi_lake.generator import GeneratorParams
         from jozi_lake.generator import generate as generate_dataset
     except ImportError as err:
         raise _missing("the generator (jozi_lake.generator.generate)", err) from None
     params = GeneratorParams(start=start, days=days, orders_per_day=orders_per_day, seed=seed)
-    result = generate_dataset(params, env.local_source_dir)
-    return result if isinstance(result, dict) else getattr(result, "__dict__", {})
+    return generate_dataset(params, out_dir or env.local_source_dir)
 
 
-def land_bronze(env: EnvConfig, until: dt.date | None = None) -> dict[str, Any]:
-    """Land the generated records into bronze through the file-drop path (no HTTP).
+def land_bronze(
+    env: EnvConfig, source_dir: Path | None = None, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Land a generated dataset into bronze through the file-drop path (no HTTP), as the product does.
 
-    ``until`` lands only what the source system had served by the end of that local day, the same
-    clock the source API's ``as_of`` uses, so a later call with a later day lands just the new data.
+    ``now`` is the landing clock: it names the ``ingest_date`` partition, so a benchmark can land
+    history and a later day as two nightly runs would.
     """
     try:
-        from jozi_lake.ingest import land_generated
+        from jozi_lake.ingest.drops import land_generated_dataset
     except ImportError as err:
-        raise _missing("the file-drop landing (jozi_lake.ingest.land_generated)", err) from None
-    result = land_generated(env, as_of=until)
-    return result if isinstance(result, dict) else getattr(result, "__dict__", {})
+        raise _missing("the file-drop landing (jozi_lake.ingest.drops.land_generated_dataset)", err) from None
+    from jozi_lake.config import load_config
+    from jozi_lake.storage import store_for_env
+
+    summary = land_generated_dataset(
+        source_dir or env.local_source_dir, store_for_env(env), load_config().source_names, now=now
+    )
+    if summary.get("status") not in (None, "SUCCEEDED"):
+        raise LakeError(f"landing bronze failed: {summary.get('error', summary.get('status'))}")
+    return summary
 
 
 def spark_session(conf_overrides: dict[str, str], cores: int | str = "*") -> Any:
@@ -89,12 +99,12 @@ def report_to_dict(report: Any) -> dict[str, Any]:
     return {"repr": repr(report)}
 
 
-def crawl(env: EnvConfig, layer: str) -> None:
+def crawl(env: EnvConfig, layers: list[str]) -> None:
     try:
-        from jozi_lake.catalog.crawler import crawl_layer
+        from jozi_lake.catalog.crawler import crawl as crawl_layers
     except ImportError as err:
-        raise _missing("the local crawler (jozi_lake.catalog.crawler.crawl_layer)", err) from None
-    crawl_layer(env, layer)
+        raise _missing("the local crawler (jozi_lake.catalog.crawler.crawl)", err) from None
+    crawl_layers(env, layers)
 
 
 def named_queries() -> list[str]:

@@ -58,4 +58,6 @@ def describe_machine() -> dict[str, object]:
         "python": platform.python_version(),
         "pyspark": _package_version("pyspark"),
         "duckdb": _package_version("duckdb"),
+        # Other work on the machine skews every number; the 1/5/15-minute load says how much there was.
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
     }

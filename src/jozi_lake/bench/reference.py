@@ -9,10 +9,9 @@ Silver is generated from the same contract YAML files the Spark job reads (parse
 columns, quarantine rules, primary key and "latest ``updated_at`` wins"), so the reference follows the
 contracts rather than re-stating them. Gold is written here by hand from ``docs/data-model.md``.
 
-Bronze files are read as text lines and parsed with DuckDB's JSON functions: DuckDB's JSON reader
-rejects a whole line when a free-text field holds bytes that are not UTF-8 (a defect the generator
-injects on purpose), while a Latin-1 line read keeps every byte, so no record is lost. Only the two
-free-text columns can differ in spelling from Spark's; no gold number depends on them.
+Bronze lines are read as JSON objects and every field is extracted as text, so parsing follows the
+contract's parse kinds rather than DuckDB's type inference. A line that is not valid JSON or not valid
+UTF-8 (the generator's ``non_utf8`` defect) is rejected, exactly as silver quarantines it.
 """
 
 from __future__ import annotations
@@ -29,8 +28,20 @@ from jozi_lake.errors import LakeError
 
 CONTRACTS_DIR = repo_root() / "src" / "jozi_lake" / "contracts" / "silver"
 STAGES = ("wait_before_prep", "prep", "oven", "wait_for_driver", "drive")
-LOCAL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M")
-OFFSET_FORMATS = ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z")
+# Wall-clock spellings the store's systems emit (an offset, if any, is split off first).
+WALL_CLOCK_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+)
+TIMESTAMP_WITH_OFFSET = r"^(.*?\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|[+-]\d{2}:?\d{2})?$"
+DECIMAL_TEXT = r"[+-]?[0-9]{1,15}(\.[0-9]{1,18})?"
+FLOAT_TEXT = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?"
 
 
 def _sql_str(value: str) -> str:
@@ -48,39 +59,73 @@ def load_silver_contracts(contracts_dir: Path = CONTRACTS_DIR) -> dict[str, dict
 
 
 def _parse_expr(raw: str, parse: str, sql_type: str, tz: str) -> tuple[str, str | None]:
-    """DuckDB expression typing one raw string value, plus (for timestamps) its UTC offset in minutes."""
-    text = f"NULLIF(TRIM({raw}), '')"
+    """DuckDB expression typing one raw string value, plus (for timestamps) its UTC offset in minutes.
+
+    Mirrors the parse kinds of ``jozi_lake.transforms.normalize`` (the same accepted spellings and the
+    same "null when it does not read" rule), written independently in DuckDB SQL.
+    """
+    text = f"TRIM({raw})"
     if parse == "text":
-        return text, None
+        return f"CASE WHEN TRIM({raw}) = '' THEN NULL ELSE {raw} END", None
     if parse == "integer":
-        return f"TRY_CAST(TRY_CAST({text} AS DOUBLE) AS INTEGER)", None
+        number = (
+            f"CASE WHEN regexp_full_match({text}, '{DECIMAL_TEXT}') THEN CAST({text} AS DECIMAL(20,4)) END"
+        )
+        return f"CASE WHEN {number} = floor({number}) THEN CAST({number} AS {sql_type.upper()}) END", None
     if parse == "number":
-        return f"TRY_CAST({text} AS DOUBLE)", None
+        return (
+            f"CASE WHEN regexp_full_match({text}, '{FLOAT_TEXT}') THEN TRY_CAST({text} AS DOUBLE) END",
+            None,
+        )
     if parse == "money":
-        cleaned = f"REPLACE(REPLACE(REGEXP_REPLACE({text}, '^R\\s*', ''), ' ', ''), ',', '.')"
-        return f"TRY_CAST(TRY_CAST({cleaned} AS DECIMAL(18,4)) AS {sql_type.upper()})", None
+        stripped = f"regexp_replace(regexp_replace({text}, '^(?i)(ZAR|R)\\s*', ''), '[\\s\u00a0]', '', 'g')"
+        canonical = (
+            f"CASE WHEN regexp_full_match({stripped}, '-?[0-9.]*,[0-9]{{1,2}}') "
+            f"THEN replace(replace({stripped}, '.', ''), ',', '.') ELSE replace({stripped}, ',', '') END"
+        )
+        return (
+            f"CASE WHEN regexp_full_match({canonical}, '{DECIMAL_TEXT}') "
+            f"THEN CAST(CAST({canonical} AS DECIMAL(20,4)) AS {sql_type.upper()}) END"
+        ), None
     if parse == "date":
-        return f"TRY_CAST(TRY_STRPTIME({text}, '%Y-%m-%d') AS DATE)", None
+        return f"CAST(TRY_STRPTIME({text}, ['%Y-%m-%d', '%d/%m/%Y']) AS DATE)", None
+    if parse == "boolean":
+        value = f"lower({text})"
+        return (
+            f"CASE WHEN {value} IN ('true', '1', 'yes', 'y') THEN TRUE "
+            f"WHEN {value} IN ('false', '0', 'no', 'n') THEN FALSE END"
+        ), None
     if parse == "local_timestamp":
-        local_fmts = "[" + ", ".join(_sql_str(f) for f in LOCAL_FORMATS) + "]"
-        offset_fmts = "[" + ", ".join(_sql_str(f) for f in OFFSET_FORMATS) + "]"
-        # Only strings longer than a local "YYYY-MM-DD HH:MM:SS" can carry an offset; a failing %z parse
-        # is slow, so the length test keeps it off the common path.
-        with_offset = f"CASE WHEN length({text}) > 19 THEN TRY_STRPTIME({text}, {offset_fmts}) END"
-        local = f"TRY_STRPTIME({text}, {local_fmts})"
-        as_utc = f"CAST({with_offset} AS TIMESTAMP)"
-        utc = f"COALESCE({as_utc}, CAST(timezone({_sql_str(tz)}, {local}) AS TIMESTAMP))"
-        wall_clock = f"TRY_STRPTIME(LEFT({text}, 19), '%Y-%m-%dT%H:%M:%S')"
+        formats = "[" + ", ".join(_sql_str(f) for f in WALL_CLOCK_FORMATS) + "]"
+        wall_text = f"regexp_extract({text}, '{TIMESTAMP_WITH_OFFSET}', 1)"
+        offset_text = f"regexp_extract({text}, '{TIMESTAMP_WITH_OFFSET}', 2)"
+        # Fast path for the common spelling (no offset possible in 19 characters); regexes otherwise.
+        plain = f"(length({text}) = 19 AND substr({text}, 11, 1) = ' ')"
+        wall = (
+            f"CASE WHEN {plain} THEN TRY_STRPTIME({text}, '%Y-%m-%d %H:%M:%S') "
+            f"ELSE TRY_STRPTIME({wall_text}, {formats}) END"
+        )
+        digits = f"regexp_replace({offset_text}, '[^0-9]', '', 'g')"
+        given = (
+            f"CASE WHEN {plain} THEN NULL WHEN {offset_text} = 'Z' THEN 0 WHEN length({digits}) = 4 THEN "
+            f"(CASE WHEN left({offset_text}, 1) = '-' THEN -1 ELSE 1 END) * "
+            f"(CAST(left({digits}, 2) AS INTEGER) * 60 + CAST(right({digits}, 2) AS INTEGER)) END"
+        )
+        zone_utc = f"CAST(timezone({_sql_str(tz)}, {wall}) AS TIMESTAMP)"
+        utc = f"CASE WHEN ({given}) IS NOT NULL THEN {wall} - to_minutes(({given})) ELSE {zone_utc} END"
         offset = (
-            f"CASE WHEN {with_offset} IS NOT NULL "
-            f"THEN CAST(date_diff('minute', {as_utc}, {wall_clock}) AS INTEGER) END"
+            f"CASE WHEN {wall} IS NOT NULL THEN "
+            f"COALESCE(({given}), CAST(date_diff('minute', {zone_utc}, {wall}) AS INTEGER)) END"
         )
         return utc, offset
     raise LakeError(f"reference implementation does not know parse kind {parse!r}")
 
 
-def silver_sql(contract: dict[str, Any], source_glob: str, tz: str) -> str:
-    """One silver table: parse every column, drop quarantined rows, keep the latest version per key."""
+def silver_sql(contract: dict[str, Any], source_glob: str | None, tz: str) -> str:
+    """One silver table: parse every column, drop quarantined rows, keep the latest version per key.
+
+    ``source_glob`` None means the source has no bronze files yet: the table is empty but typed.
+    """
     columns = contract["columns"]
     paths = []
     for col in columns:
@@ -108,12 +153,16 @@ def silver_sql(contract: dict[str, Any], source_glob: str, tz: str) -> str:
             checks.append(f"COALESCE(({rule['expr']}), FALSE)")
     key = ", ".join(contract["primary_key"])
     order = contract.get("dedup_order", "updated_at")
+    # A line that is not valid JSON or not valid UTF-8 reads as NULL here and is left out, as silver
+    # quarantines it (record_error corrupt_record / non_utf8).
     raw_lines = (
-        f"read_csv({_sql_str(source_glob)}, columns={{'line': 'VARCHAR'}}, delim=chr(1), quote='', "
-        "escape='', header=false, encoding='latin-1', compression='gzip')"
+        f"read_json_objects({_sql_str(source_glob)}, format='newline_delimited', ignore_errors=true, "
+        "compression='gzip') AS t(line)"
+        if source_glob
+        else "(SELECT CAST(NULL AS JSON) AS line WHERE false)"  # a source with no data yet (no windows)
     )
     return (
-        f"WITH raw AS MATERIALIZED (SELECT {extract} AS v FROM {raw_lines} WHERE TRIM(line) <> ''),\n"
+        f"WITH raw AS MATERIALIZED (SELECT {extract} AS v FROM {raw_lines} WHERE line IS NOT NULL),\n"
         f"typed AS MATERIALIZED (SELECT v, {', '.join(typed)} FROM raw),\n"
         f"valid AS (SELECT * FROM typed WHERE {' AND '.join(checks)})\n"
         f"SELECT * EXCLUDE (_rn, v) FROM (SELECT *, row_number() OVER (PARTITION BY {key} "
@@ -283,10 +332,8 @@ def run_reference(
 
     started = time.perf_counter()
     for table, contract in load_silver_contracts().items():
-        files = list((bronze_dir / table).glob("ingest_date=*/*.json.gz"))
-        if not files:
-            raise LakeError(f"bronze has no files for source {table!r} under {bronze_dir}")
-        glob = str(bronze_dir / table / "ingest_date=*" / "*.json.gz")
+        has_files = any((bronze_dir / table).glob("ingest_date=*/*.json.gz"))
+        glob = str(bronze_dir / table / "ingest_date=*" / "*.json.gz") if has_files else None
         con.execute(f"CREATE OR REPLACE TABLE s_{table} AS {silver_sql(contract, glob, tz)}")
         run.silver_rows[table] = con.execute(f"SELECT count(*) FROM s_{table}").fetchall()[0][0]
     run.silver_s = time.perf_counter() - started

@@ -136,25 +136,20 @@ def query_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     header = [
         "query",
         "lake bytes read",
-        "files read",
-        "partitions read/total",
+        "files read/total",
+        "files pruned",
         "raw bronze bytes",
         "bronze/lake",
         "s",
     ]
     rows = []
     for q in result.get("queries", []):
-        partitions = (
-            f"{q['partitions_read']}/{q['partitions_total']}"
-            if q.get("partitions_total") is not None
-            else "-"
-        )
         rows.append(
             [
                 q["query"],
                 _human_bytes(q.get("bytes_read")),
-                _fmt(q.get("files_read")),
-                partitions,
+                f"{_fmt(q.get('files_read'))}/{_fmt(q.get('files_total'))}",
+                _fmt(q.get("files_pruned")),
                 _human_bytes(q.get("raw_bronze_bytes")),
                 _fmt(q.get("bronze_to_lake_ratio"), 1),
                 _fmt(q.get("wall_s"), 3),
@@ -178,7 +173,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"Machine: {machine.get('nproc')} CPUs ({machine.get('cpu_model')}), "
         f"{machine.get('memory_gib')} GiB, "
         f"Java {machine.get('java')}, Python {machine.get('python')}, PySpark {machine.get('pyspark')}, "
-        f"DuckDB {machine.get('duckdb')}.",
+        f"DuckDB {machine.get('duckdb')}; load average at start/end "
+        f"{machine.get('loadavg_at_start')} / {machine.get('loadavg_at_end')}.",
         f"Command: `{results.get('command', '')}`; total wall time {_fmt(results.get('total_wall_s'), 0)} s.",
     ]
     if results.get("spark_conf_overrides"):

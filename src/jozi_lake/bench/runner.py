@@ -145,6 +145,7 @@ def run(argv: list[str]) -> dict[str, Any]:
             results["errors"].append(str(err))
 
     results["total_wall_s"] = round(time.perf_counter() - wall, 1)
+    results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     stamp = started_at.strftime("%Y%m%dT%H%M%SZ") + (f"-{args.label}" if args.label != "run" else "")
     json_path, md_path = write_results(results, args.results_dir, stamp)

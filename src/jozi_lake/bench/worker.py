@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -188,81 +189,108 @@ GOLD_LINEAGE: dict[str, tuple[str, ...]] = {
 }
 
 
-def tables_in_sql(sql: str) -> set[str]:
-    import sqlglot
-    from sqlglot import exp
-
-    try:
-        tree = sqlglot.parse_one(sql, read="athena")
-    except sqlglot.errors.ParseError:
-        tree = sqlglot.parse_one(sql, read="trino")
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    return {t.name for t in tree.find_all(exp.Table) if t.name not in ctes}
-
-
-def raw_sources_for(tables: set[str]) -> set[str]:
+def raw_sources_for(tables: list[str]) -> list[str]:
+    """Bronze sources behind the (qualified or plain) table names a query read."""
     sources: set[str] = set()
-    for table in tables:
+    for qualified in tables:
+        table = qualified.rsplit(".", 1)[-1]
         # A silver table is one source; a gold table is its lineage.
         sources.update(GOLD_LINEAGE.get(table, (table,)))
-    return sources
+    return sorted(sources)
 
 
-def _profile_value(result: Any, *names: str) -> Any:
-    for name in names:
-        value = getattr(result, name, None)
-        if value is None and isinstance(result, dict):
-            value = result.get(name)
-        if value is not None:
-            return value
-    return None
+def _table_totals(env: Any, tables: list[str]) -> tuple[int, int]:
+    """(files, partitions) of the catalogued tables a query read: the denominator of pruning."""
+    from jozi_lake.catalog.local import LocalCatalog
+    from jozi_lake.query.engine import table_files
+
+    catalog = LocalCatalog.for_env(env)
+    files = partitions = 0
+    for qualified in tables:
+        database, name = qualified.split(".", 1)
+        table = catalog.get_table(database, name)
+        files += len(table_files(table))
+        partitions += len(table.partitions) if table.partition_keys else 1
+    return files, partitions
 
 
 def query_cost(env: Any, per_source: dict[str, dict[str, int]], orders: int) -> dict[str, Any]:
     """Per named query: Parquet bytes and files the lake reads vs the raw bronze bytes it would scan."""
-    from jozi_lake.config import repo_root
-
-    for layer in ("silver", "gold"):
-        integration.crawl(env, layer)
+    integration.crawl(env, ["silver", "gold"])
     queries: list[dict[str, Any]] = []
     for name in integration.named_queries():
-        sql = (repo_root() / "sql" / "queries" / f"{name}.sql").read_text(encoding="utf-8")
-        tables = tables_in_sql(sql)
-        sources = raw_sources_for(tables)
-        raw_bytes = sum(per_source.get(s, {}).get("gz_bytes", 0) for s in sources)
         started = time.perf_counter()
         qr = integration.run_named_query(env, name)
         wall = time.perf_counter() - started
-        bytes_read = _profile_value(qr, "bytes_read", "total_bytes_read")
-        row = {
-            "query": name,
-            "tables": sorted(tables),
-            "raw_sources": sorted(sources),
-            "wall_s": round(wall, 4),
-            "rows": _profile_value(qr, "row_count", "rows_returned"),
-            "bytes_read": bytes_read,
-            "files_read": _profile_value(qr, "files_read"),
-            "partitions_read": _profile_value(qr, "partitions_read"),
-            "partitions_total": _profile_value(qr, "partitions_total"),
-            "partitions_pruned": _profile_value(qr, "partitions_pruned"),
-            "raw_bronze_bytes": raw_bytes,
-            "bronze_to_lake_ratio": (raw_bytes / bytes_read) if bytes_read else None,
-        }
-        queries.append(row)
+        sources = raw_sources_for(qr.tables)
+        raw_bytes = sum(per_source.get(s, {}).get("gz_bytes", 0) for s in sources)
+        files_total, partitions_total = _table_totals(env, qr.tables)
+        queries.append(
+            {
+                "query": name,
+                "tables": qr.tables,
+                "raw_sources": sources,
+                "wall_s": round(wall, 4),
+                "engine_s": round(qr.elapsed_s, 4),
+                "rows": qr.row_count,
+                "bytes_read": qr.bytes_read,
+                "bytes_scanned": qr.bytes_scanned,
+                "files_read": qr.files_read,
+                "files_total": files_total,
+                "files_pruned": max(0, files_total - qr.files_read),
+                "partitions_total": partitions_total,
+                "row_groups_scanned": qr.row_groups_scanned,
+                "raw_bronze_bytes": raw_bytes,
+                "bronze_to_lake_ratio": (raw_bytes / qr.bytes_read) if qr.bytes_read else None,
+            }
+        )
     return {
         "orders": orders,
         "queries": queries,
         "note": (
             "Raw bronze bytes = total gzip bytes of every bronze source the question needs "
             "(bronze is laid out by ingest date, not event date, so without the lake nothing can be "
-            "pruned). Lake bytes = "
-            "DuckDB profiling io.total_bytes_read over the gold/silver Parquet."
+            "pruned). Lake bytes = DuckDB profiling io.total_bytes_read over the catalogued Parquet; "
+            "files pruned = files of the tables read minus files DuckDB opened."
         ),
     }
 
 
+_UPDATED_AT = re.compile(rb'"updated_at"\s*:\s*"([^"]*)"')
+
+
+def split_by_clock(source_dir: Path, cutoff_local: str, before_dir: Path, after_dir: Path) -> dict[str, int]:
+    """Split a generated dataset the way the source API's ``as_of`` clock would serve it.
+
+    Records whose ``updated_at`` (local wall clock, which sorts as text) is at or before ``cutoff_local``
+    were served by then and go to ``before_dir``; the rest (the new day, plus late-arriving events and
+    re-sent updates of older days) to ``after_dir``. Bytes are copied as generated, defects included.
+    """
+    cutoff = cutoff_local.encode()
+    counts = {"before": 0, "after": 0}
+    for folder in (before_dir, after_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source_dir.glob("*.jsonl")):
+        with (
+            open(path, "rb") as src,
+            open(before_dir / path.name, "wb") as before,
+            open(after_dir / path.name, "wb") as after,
+        ):
+            for line in src:
+                match = _UPDATED_AT.search(line)
+                late = match is not None and match.group(1) > cutoff
+                (after if late else before).write(line)
+                counts["after" if late else "before"] += 1
+    return counts
+
+
 def incremental_scenario(spec: dict[str, Any]) -> dict[str, Any]:
-    """With H days already processed, time landing and processing one more day (for each H)."""
+    """With H days already processed, time landing and processing one more day (for each H).
+
+    The generator makes H+1 days once; the records are split by the source clock at the end of day H,
+    the history is landed and processed (not timed), then the new day is landed and processed (timed),
+    each landing stamped with the night it would run so bronze gets realistic ``ingest_date`` folders.
+    """
     per_day = int(spec.get("orders_per_day", 100))
     histories = [int(h) for h in spec.get("histories", (30, 180))]
     runs: list[dict[str, Any]] = []
@@ -270,10 +298,19 @@ def incremental_scenario(spec: dict[str, Any]) -> dict[str, Any]:
     spark = None
     try:
         for history in histories:
-            env = _fresh_lake(Path(spec["workdir"]) / f"incremental-{history}")
-            integration.generate(env, history + 1, per_day, int(spec.get("seed", 42)), DEFAULT_START)
+            work = Path(spec["workdir"]) / f"incremental-{history}"
+            env = _fresh_lake(work / "lake")
+            generated = work / "generated"
+            integration.generate(
+                env, history + 1, per_day, int(spec.get("seed", 42)), DEFAULT_START, generated
+            )
             last_history_day = DEFAULT_START + dt.timedelta(days=history - 1)
-            integration.land_bronze(env, until=last_history_day)
+            split = split_by_clock(
+                generated, f"{last_history_day.isoformat()} 23:59:59", work / "history", work / "new-day"
+            )
+            # The nightly run starts 00:30 local (lake.yaml schedule) = 22:30 UTC of the day itself.
+            night = dt.datetime.combine(last_history_day, dt.time(22, 30), tzinfo=dt.UTC)
+            integration.land_bronze(env, work / "history", now=night)
             if spark is None:
                 with measure("spark_startup") as startup:
                     spark = integration.spark_session(spec.get("spark_conf") or {})
@@ -281,25 +318,22 @@ def incremental_scenario(spec: dict[str, Any]) -> dict[str, Any]:
             for job in JOBS:
                 integration.run_job(env, job, spark)
             setup_s = time.perf_counter() - setup_started
-            bronze = integration.bronze_dir(env)
-            before = sum(s["records"] for s in bronze_stats(bronze).values())
 
             stages: list[StageMeasurement] = []
-            with measure("land_new_day") as m:
-                integration.land_bronze(env, until=last_history_day + dt.timedelta(days=1))
+            with measure("land_new_day", rows=split["after"]) as m:
+                integration.land_bronze(env, work / "new-day", now=night + dt.timedelta(days=1))
             stages.append(m)
-            new_records = sum(s["records"] for s in bronze_stats(bronze).values()) - before
-            m.rows = new_records
             for job in JOBS:
-                with measure(job, rows=new_records) as m:
+                with measure(job, rows=split["after"]) as m:
                     integration.run_job(env, job, spark)
                 stages.append(m)
             runs.append(
                 {
                     "history_days": history,
                     "orders_per_day": per_day,
+                    "history_records": split["before"],
                     "history_processing_s": round(setup_s, 3),
-                    "new_day_records": new_records,
+                    "new_day_records": split["after"],
                     "new_day_total_s": sum(s.wall_s for s in stages),
                     "stages": [s.to_dict() for s in stages],
                 }

@@ -1,0 +1,150 @@
+"""The benchmark harness's own logic: memory measurement, the scaling verdict, the as_of split, reports.
+
+These run without Spark, in well under a second each; the numbers ``make bench`` prints are only as
+good as these pieces.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jozi_lake.bench import measure as measure_mod
+from jozi_lake.bench.report import render_markdown, scaling_verdict, write_results
+from jozi_lake.bench.runner import _conf_pairs, _int_list
+from jozi_lake.bench.worker import plan_days, raw_sources_for, split_by_clock
+from jozi_lake.errors import LakeError
+
+ALLOCATE_200_MB_IN_CHILD = (
+    "b = bytearray(200 * 1024 * 1024)\n"
+    "for i in range(0, len(b), 4096):\n"
+    "    b[i] = 1\n"
+    "import time; time.sleep(0.6)\n"
+)
+
+
+@pytest.mark.skipif(not measure_mod.memory_supported(), reason="needs Linux /proc")
+def test_peak_rss_includes_child_processes() -> None:
+    """A child that touches 200 MiB must show up in the stage's peak (the Spark JVM is such a child)."""
+    with measure_mod.measure("child") as stage:
+        subprocess.run([sys.executable, "-c", ALLOCATE_200_MB_IN_CHILD], check=True)
+    assert stage.peak_rss_mb is not None
+    assert stage.peak_rss_mb >= 200
+    assert stage.processes >= 2
+    assert stage.wall_s >= 0.5
+
+
+@pytest.mark.skipif(not measure_mod.memory_supported(), reason="needs Linux /proc")
+def test_peak_rss_is_reset_between_stages() -> None:
+    """A stage's peak is its own: memory freed before it started does not count."""
+    big = bytearray(150 * 1024 * 1024)
+    for i in range(0, len(big), 4096):
+        big[i] = 1
+    del big
+    with measure_mod.measure("small") as stage:
+        pass
+    assert stage.peak_rss_mb is not None
+    assert stage.peak_rss_mb < 150
+
+
+def test_rows_per_second() -> None:
+    stage = measure_mod.StageMeasurement(name="x", wall_s=2.0, rows=1000)
+    assert stage.rows_per_s == 500
+    assert measure_mod.StageMeasurement(name="y", wall_s=0.0, rows=10).rows_per_s is None
+    assert stage.to_dict()["rows_per_s"] == 500.0
+
+
+def _row(orders: int, us: float) -> dict[str, object]:
+    return {"orders": orders, "spark_us_per_order": us}
+
+
+def test_scaling_verdict_falling_flat_and_rising() -> None:
+    assert scaling_verdict([_row(10_000, 900.0), _row(100_000, 200.0), _row(1_000_000, 150.0)])["holds"]
+    assert scaling_verdict([_row(10_000, 100.0), _row(100_000, 108.0)])["holds"]  # within 10 %: flat
+    rising = scaling_verdict([_row(10_000, 100.0), _row(100_000, 90.0), _row(1_000_000, 130.0)])
+    assert rising["holds"] is False
+    assert "RISES" in rising["text"]
+    assert scaling_verdict([_row(10_000, 100.0)])["holds"] is None
+
+
+def test_split_by_clock_follows_updated_at(tmp_path: Path) -> None:
+    src = tmp_path / "gen"
+    src.mkdir()
+    lines = [
+        b'{"event_id":"a","updated_at":"2026-06-30 21:00:00"}\n',
+        b'{"event_id":"b","updated_at":"2026-07-01 10:00:00"}\n',  # the new day
+        b'{"event_id":"c","updated_at":"2026-07-03 09:00:00","text":"caf\xe9"}\n',  # late, not UTF-8
+        b'{"event_id":"d","updated_at":"2026-06-30 23:59:59"}\n',  # exactly at the cut: served
+    ]
+    (src / "kitchen_events.jsonl").write_bytes(b"".join(lines))
+    counts = split_by_clock(src, "2026-06-30 23:59:59", tmp_path / "before", tmp_path / "after")
+    assert counts == {"before": 2, "after": 2}
+    assert (tmp_path / "before" / "kitchen_events.jsonl").read_bytes() == lines[0] + lines[3]
+    # bytes are copied as generated, defects included
+    assert (tmp_path / "after" / "kitchen_events.jsonl").read_bytes() == lines[1] + lines[2]
+
+
+def test_plan_days_covers_the_target() -> None:
+    for orders in (10_000, 100_000, 1_000_000, 5_000):
+        days, per_day = plan_days(orders)
+        assert days * per_day >= orders
+        assert days * (per_day - 1) < orders
+
+
+def test_raw_sources_of_gold_and_silver_tables() -> None:
+    assert raw_sources_for(["db.delivery_performance_hourly"]) == [
+        "dispatch_events",
+        "kitchen_events",
+        "orders",
+    ]
+    assert raw_sources_for(["jozi_pizza_local_silver.ratings"]) == ["ratings"]
+
+
+def test_cli_inputs_are_validated() -> None:
+    assert _int_list("10_000,100000", "--sizes") == [10_000, 100_000]
+    with pytest.raises(LakeError):
+        _int_list("10k", "--sizes")
+    with pytest.raises(LakeError):
+        _int_list("0", "--sizes")
+    assert _conf_pairs(["spark.sql.shuffle.partitions=2"]) == {"spark.sql.shuffle.partitions": "2"}
+    with pytest.raises(LakeError):
+        _conf_pairs(["shuffle=2"])
+
+
+def test_results_are_written_as_json_and_markdown(tmp_path: Path) -> None:
+    results = {
+        "label": "unit",
+        "started_at": "2026-11-26T12:00:00+00:00",
+        "machine": {"nproc": 2, "cpu_model": "test cpu", "memory_gib": 8.0},
+        "scale": [
+            {
+                "orders": 10_000,
+                "days": 40,
+                "orders_per_day": 250,
+                "bronze_records": 107_000,
+                "spark_startup_s": 4.0,
+                "spark_transform_s": 30.0,
+                "spark_us_per_order": 3000.0,
+                "duckdb_s": 3.0,
+                "spark_duckdb_ratio": 10.0,
+                "peak_rss_mb": 1500.0,
+                "stages": [
+                    {"name": "bronze_to_silver", "wall_s": 20.0, "rows_per_s": 5350.0, "peak_rss_mb": 1500}
+                ],
+            }
+        ],
+        "scale_verdict": {"text": "needs at least two sizes"},
+        "incremental": {"runs": [], "ratio": None},
+        "query_cost": {},
+        "errors": [],
+    }
+    json_path, md_path = write_results(results, tmp_path, "20261126T120000Z")
+    assert json.loads(json_path.read_text())["scale"][0]["orders"] == 10_000
+    markdown = md_path.read_text()
+    assert md_path.name == "latest.md"
+    assert "| 10,000 | 4.00 | 30.00 | 3,000.0 | 3.00 | 10.00 | 1,500 |" in markdown
+    assert "bronze_to_silver" in render_markdown(results)
