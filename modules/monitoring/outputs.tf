@@ -31,3 +31,8 @@ output "quality_metric" {
     dimensions = ["Environment", "Table"]
   }
 }
+
+output "email_subscriptions" {
+  description = "Email endpoints subscribed to the alert topic (each must confirm before it receives alerts)."
+  value       = sort([for s in aws_sns_topic_subscription.email : s.endpoint])
+}

@@ -47,3 +47,18 @@ output "schedule_dlq_url" {
   description = "URL of the schedule's dead-letter queue (null when not created)."
   value       = try(aws_sqs_queue.schedule_dlq[0].url, null)
 }
+
+output "schedule_expression" {
+  description = "Expression of the schedule (null when not created)."
+  value       = try(aws_scheduler_schedule.pipeline[0].schedule_expression, null)
+}
+
+output "schedule_timezone" {
+  description = "Time zone the schedule expression is evaluated in (null when not created)."
+  value       = try(aws_scheduler_schedule.pipeline[0].schedule_expression_timezone, null)
+}
+
+output "schedule_state" {
+  description = "ENABLED or DISABLED (null when not created)."
+  value       = try(aws_scheduler_schedule.pipeline[0].state, null)
+}

@@ -1,0 +1,149 @@
+# The prod composition against a mocked provider: names from lake.yaml, cheap settings, wiring between modules.
+# Run with `terraform init -backend=false -plugin-dir=/opt/tf-plugins && terraform test`.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+# The lake bucket's computed name/ARN (a mock would make them random).
+override_resource {
+  target = module.s3_lake.aws_s3_bucket.lake
+  values = {
+    id  = "jozi-pizza-prod-lake"
+    arn = "arn:aws:s3:::jozi-pizza-prod-lake"
+  }
+}
+
+variables {
+  # The committed fixture stands in for build/lambda/ingest.zip, so tests need no build step.
+  ingest_package_path = "../../modules/ingest-lambda/tests/fixtures/ingest.zip"
+}
+
+run "composition" {
+  command = apply
+
+  assert {
+    condition = jsonencode(output.databases) == jsonencode({
+      bronze = "jozi_pizza_prod_bronze"
+      silver = "jozi_pizza_prod_silver"
+      gold   = "jozi_pizza_prod_gold"
+    })
+    error_message = "databases must be {project}_{env}_{layer} with dashes as underscores"
+  }
+
+  assert {
+    condition     = jsonencode(output.job_names) == jsonencode({ bronze_to_silver = "jozi-pizza-prod-bronze_to_silver", silver_to_gold = "jozi-pizza-prod-silver_to_gold" })
+    error_message = "one Glue job per lake.yaml job, named {project}-{env}-{job}"
+  }
+
+  assert {
+    condition     = output.region == "af-south-1" && output.lake_root == "s3://jozi-pizza-prod-lake"
+    error_message = "region and lake root must follow lake.yaml"
+  }
+
+  assert {
+    condition = alltrue([
+      output.ingest_function_name == "jozi-pizza-prod-ingest",
+      output.state_machine_name == "jozi-pizza-prod-pipeline",
+      output.athena_workgroup != null,
+      output.alert_topic_arn != null,
+      output.athena_price_per_tb_usd == 5,
+    ])
+    error_message = "the CLI's outputs must be present and use the deterministic names"
+  }
+
+  assert {
+    condition     = output.glue_settings == { worker_type = "G.1X", number_of_workers = 5, execution_class = "STANDARD" }
+    error_message = "prod must run 5 G.1X workers on STANDARD capacity (lake.yaml environments.prod)"
+  }
+
+  assert {
+    condition     = output.schedule.state == "ENABLED"
+    error_message = "prod runs nightly: its schedule must be enabled"
+  }
+
+  assert {
+    condition     = output.kms_key_arn == "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    error_message = "prod must encrypt with the lake's own customer-managed KMS key"
+  }
+
+  assert {
+    condition     = var.kms_key_deletion_window_days == 30 && var.force_destroy == false
+    error_message = "prod keeps a destroyed key for the maximum 30 days and never force-destroys the bucket"
+  }
+
+  assert {
+    condition     = length(module.monitoring.email_subscriptions) == 1 && module.monitoring.email_subscriptions[0] == "data-alerts@jozi-pizza.example"
+    error_message = "prod alarms must reach the subscribed inbox from terraform.tfvars"
+  }
+
+  assert {
+    condition     = module.stepfunctions.stage_entry_states == ["ingest", "crawl_bronze", "bronze_to_silver", "crawl_silver", "silver_to_gold", "crawl_gold", "quality_summary"]
+    error_message = "the state machine must walk lake.yaml's pipeline in order"
+  }
+
+  assert {
+    condition = alltrue([
+      jsondecode(module.stepfunctions.definition).States.bronze_to_silver.Parameters.JobName == output.job_names["bronze_to_silver"],
+      jsondecode(module.stepfunctions.definition).States.crawl_gold.Parameters.Name == output.crawler_names["gold"],
+      jsondecode(module.stepfunctions.definition).States.ingest.Parameters.FunctionName == module.ingest_lambda.function_arn,
+      jsondecode(module.stepfunctions.definition).States.notify_failure.Parameters.TopicArn == output.alert_topic_arn,
+      jsondecode(module.stepfunctions.definition).TimeoutSeconds == (60 + 60 + 60) * 60,
+    ])
+    error_message = "the state machine must start this environment's jobs, crawlers, Lambda and topic"
+  }
+
+  assert {
+    condition     = output.schedule.expression == "cron(30 0 * * ? *)" && output.schedule.timezone == "Africa/Johannesburg"
+    error_message = "the schedule must use lake.yaml's expression in the store's time zone"
+  }
+
+  assert {
+    condition = alltrue([
+      module.ingest_lambda.environment_variables.LAKE_BUCKET == output.bucket,
+      module.ingest_lambda.environment_variables.LAKE_ENV == "prod",
+      module.ingest_lambda.environment_variables.SOURCE_PAGINATION == "cursor",
+      module.ingest_lambda.environment_variables.SOURCE_PAGE_SIZE == "500",
+      length(jsondecode(module.ingest_lambda.environment_variables.SOURCE_ENDPOINTS)) == 9,
+      jsondecode(module.ingest_lambda.environment_variables.SOURCE_ENDPOINTS)[0] == { name = "orders", endpoint = "/v1/orders" },
+      module.ingest_lambda.environment_variables.SOURCE_TOKEN_SECRET_ARN == output.source_token_secret_arn,
+    ])
+    error_message = "the ingest Lambda must receive lake.yaml's source API settings and the secret's ARN"
+  }
+
+  assert {
+    condition = alltrue([for table in ["orders", "order_items", "menu", "kitchen_events", "dispatch_events", "drivers", "complaints", "ratings", "load_shedding"] :
+    contains(keys(module.monitoring.alarm_names), "quarantine-rate-${replace(table, "_", "-")}")])
+    error_message = "every source table needs a quarantine-rate alarm"
+  }
+}
+
+run "rejects_plain_http_source" {
+  command = plan
+
+  variables {
+    source_base_url = "http://api.jozi-pizza.example"
+  }
+
+  expect_failures = [var.source_base_url]
+}
+
+run "prod_requires_an_alert_email" {
+  command = plan
+
+  variables {
+    alert_emails = []
+  }
+
+  expect_failures = [var.alert_emails]
+}
+
+run "prod_never_force_destroys" {
+  command = plan
+
+  variables {
+    force_destroy = true
+  }
+
+  expect_failures = [var.force_destroy]
+}
