@@ -72,11 +72,12 @@ def named_query_sql(aws: AwsSession, name: str) -> str:
         ids: list[str] = []
         for page in athena.get_paginator("list_named_queries").paginate(WorkGroup=aws.lake.workgroup):
             ids += page.get("NamedQueryIds", [])
-        for start in range(0, len(ids), 50):
-            batch = athena.batch_get_named_query(NamedQueryIds=ids[start : start + 50])
-            for query in batch.get("NamedQueries", []):
-                if query.get("Name") == name:
-                    return str(query["QueryString"])
+        # GetNamedQuery per id: a workgroup holds a handful of them (BatchGet saves little and
+        # is missing from emulators).
+        for named_query_id in ids:
+            query = athena.get_named_query(NamedQueryId=named_query_id)["NamedQuery"]
+            if query.get("Name") == name:
+                return str(query["QueryString"])
     known = local_named_queries()
     raise LakeError(
         f"no named query {name!r} in sql/queries/ or in workgroup {aws.lake.workgroup}",

@@ -10,6 +10,7 @@ the CLI adds its own retries only where AWS advises them (a crawler that is alre
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -121,7 +122,9 @@ def new_boto3_session(region: str | None = None) -> boto3.session.Session:
     """A boto3 session on the usual credential chain, sharing the parsed service models."""
     core = botocore.session.Session()
     core.register_component("data_loader", _shared_loader())
-    configured = core.get_config_variable("region")
+    # boto3 reads AWS_DEFAULT_REGION and the profile; AWS_REGION is what the other SDKs and the AWS CLI v2
+    # read, so it counts as configured too (else a shell set up for them would silently go elsewhere).
+    configured = core.get_config_variable("region") or os.environ.get("AWS_REGION")
     return boto3.session.Session(botocore_session=core, region_name=configured or region)
 
 
@@ -139,11 +142,11 @@ def open_session(env: EnvConfig) -> AwsSession:
 
 def _region_hint(aws: AwsSession | None) -> str:
     if aws is None:
-        return "check AWS_REGION / AWS_PROFILE"
+        return "check AWS_DEFAULT_REGION / AWS_PROFILE"
     if aws.region != aws.lake.region:
         return (
             f"the {aws.env.name} lake is deployed in {aws.lake.region} but the AWS region is {aws.region}: "
-            f"set AWS_REGION={aws.lake.region} (or unset it)"
+            f"set AWS_DEFAULT_REGION={aws.lake.region} (or unset AWS_REGION/AWS_DEFAULT_REGION)"
         )
     return f"check that 'make apply ENV={aws.env.name}' has run and AWS_PROFILE is the right account"
 
@@ -160,12 +163,12 @@ def translate(err: Exception, aws: AwsSession | None, action: str) -> LakeError 
             f"the AWS SSO session has expired while {action}", "run 'aws sso login' (with your AWS_PROFILE)"
         )
     if isinstance(err, NoRegionError):
-        return LakeError(f"no AWS region configured while {action}", "set AWS_REGION")
+        return LakeError(f"no AWS region configured while {action}", "set AWS_DEFAULT_REGION")
     if isinstance(err, EndpointConnectionError | ConnectTimeoutError):
         endpoint = getattr(err, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
         return LakeError(
             f"cannot reach {endpoint} while {action}",
-            "check the network, AWS_REGION and any AWS_ENDPOINT_URL setting; " + _region_hint(aws),
+            "check the network, AWS_DEFAULT_REGION and any AWS_ENDPOINT_URL setting; " + _region_hint(aws),
         )
     if isinstance(err, ReadTimeoutError):
         return LakeError(f"AWS did not answer in time while {action}", "retry; check 'lake status'")
@@ -198,7 +201,7 @@ def translate(err: Exception, aws: AwsSession | None, action: str) -> LakeError 
             f"{action} failed: {code or status}: {message}", "retry; if it persists see 'lake status'"
         )
     if isinstance(err, BotoCoreError):
-        return LakeError(f"{action} failed: {err}", "check AWS_PROFILE, AWS_REGION and the network")
+        return LakeError(f"{action} failed: {err}", "check AWS_PROFILE, AWS_DEFAULT_REGION and the network")
     return None
 
 

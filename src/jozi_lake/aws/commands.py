@@ -100,7 +100,8 @@ def ingest(env: EnvConfig) -> None:
             FunctionName=function,
             InvocationType="RequestResponse",
             LogType="Tail",
-            Payload=json.dumps({"run_id": run_id, "source": "lake ingest"}).encode(),
+            # The same event shape the state machine sends (docs/terraform-interfaces.md), another trigger.
+            Payload=json.dumps({"run_id": run_id, "trigger": "cli"}).encode(),
         )
     raw = response["Payload"].read()
     try:
@@ -114,7 +115,7 @@ def ingest(env: EnvConfig) -> None:
         raise LakeError(
             f"ingest function {function} failed: {kind}: {str(message).splitlines()[0][:300]}",
             f"see CloudWatch log group /aws/lambda/{function} "
-            f"(request {response['ResponseMetadata'].get('RequestId', '?')})",
+            f"(request {response.get('ResponseMetadata', {}).get('RequestId', '?')})",
         )
     _print_summary(f"Ingest into {env.name} (run {run_id})", payload)
 

@@ -1,0 +1,98 @@
+"""The Step Functions pipeline: start, follow state by state, outcome as exit status; --no-wait."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aws_fakes import FakeDeployment
+
+from jozi_lake.aws import commands, pipeline
+from jozi_lake.config import env_config
+from jozi_lake.errors import LakeError
+
+FAILING_DEFINITION = {
+    "StartAt": "ingest",
+    "States": {
+        "ingest": {"Type": "Pass", "Next": "crawl_bronze"},
+        "crawl_bronze": {
+            "Type": "Fail",
+            "Error": "Glue.EntityNotFoundException",
+            "Cause": "crawler not found",
+        },
+    },
+}
+
+
+def test_pipeline_is_followed_state_by_state_until_it_succeeds(deployed: FakeDeployment) -> None:
+    commands.run_pipeline(env_config("dev"))
+    printed = deployed.printed
+    assert "started pipeline execution arn:aws:states:" in printed
+    assert printed.index("> ingest") < printed.index("ok ingest") < printed.index("> bronze_to_silver")
+    assert "ok bronze_to_silver" in printed
+    assert "pipeline execution SUCCEEDED" in printed
+    sfn = deployed.client("stepfunctions")
+    (execution,) = sfn.list_executions(stateMachineArn=deployed.values["state_machine_arn"])["executions"]
+    started_with = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert started_with["env"] == "dev" and started_with["run_id"] == execution["name"]
+
+
+def test_failed_pipeline_raises_naming_the_failed_state(deployed: FakeDeployment) -> None:
+    sfn = deployed.client("stepfunctions")
+    sfn.update_state_machine(
+        stateMachineArn=deployed.values["state_machine_arn"], definition=json.dumps(FAILING_DEFINITION)
+    )
+    with pytest.raises(LakeError) as caught:
+        commands.run_pipeline(env_config("dev"))
+    assert caught.value.message == (
+        "pipeline execution FAILED at state crawl_bronze (Glue.EntityNotFoundException: crawler not found)"
+    )
+    assert "redrive-execution" in (caught.value.hint or "")
+
+
+def test_no_wait_returns_after_the_start(deployed: FakeDeployment) -> None:
+    commands.run_pipeline(env_config("dev"), wait=False)
+    assert "started pipeline execution arn:aws:states:" in deployed.printed
+    assert "SUCCEEDED" not in deployed.printed
+
+
+def test_history_events_fold_into_steps_with_durations() -> None:
+    t0 = datetime(2026, 11, 26, 0, 30, tzinfo=UTC)
+    events = [
+        {"id": 1, "type": "ExecutionStarted", "timestamp": t0, "executionStartedEventDetails": {}},
+        {
+            "id": 2,
+            "type": "TaskStateEntered",
+            "timestamp": t0,
+            "stateEnteredEventDetails": {"name": "bronze_to_silver"},
+        },
+        {
+            "id": 3,
+            "type": "TaskFailed",
+            "timestamp": t0 + timedelta(minutes=4),
+            "taskFailedEventDetails": {"error": "States.TaskFailed", "cause": "Glue job run FAILED"},
+        },
+        {
+            "id": 4,
+            "type": "TaskStateExited",
+            "timestamp": t0 + timedelta(minutes=4),
+            "stateExitedEventDetails": {"name": "bronze_to_silver"},
+        },
+        {
+            "id": 5,
+            "type": "ExecutionTimedOut",
+            "timestamp": t0 + timedelta(minutes=5),
+            "executionTimedOutEventDetails": {},
+        },
+    ]
+    progress = pipeline.ExecutionProgress(execution_arn="arn:aws:states:af-south-1:1:execution:p:x")
+    seen: list[tuple[str, str]] = []
+    pipeline.apply_events(progress, events[:3], lambda kind, step: seen.append((kind, step.name)))
+    pipeline.apply_events(
+        progress, events, lambda kind, step: seen.append((kind, step.name))
+    )  # re-read: no repeats
+    assert seen == [("entered", "bronze_to_silver"), ("failed", "bronze_to_silver")]
+    assert progress.steps[0].seconds == 240
+    assert progress.failed_state == "bronze_to_silver"
+    assert progress.steps[0].error == "States.TaskFailed: Glue job run FAILED"
