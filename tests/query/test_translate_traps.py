@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -73,6 +74,18 @@ LITERAL_TRAPS = [
     ("SELECT DATE '2026-06-30' + INTERVAL '1' DAY", dt.date(2026, 7, 1)),
     # try(): division by zero is an error Trino turns into NULL; DuckDB divides to infinity.
     ("SELECT try(1 / 0)", None),
+    # decimal / x stays decimal in Trino (scale max(s1, s2), rounded half up); DuckDB returns a double.
+    ("SELECT CAST(200.00 AS decimal(10,2)) / 3", Decimal("66.67")),
+    ("SELECT CAST(-200.00 AS decimal(10,2)) / 3", Decimal("-66.67")),
+    ("SELECT CAST(0.05 AS decimal(10,2)) / 2", Decimal("0.03")),  # 0.025 rounds half up, exactly
+    ("SELECT CAST(1.00 AS decimal(10,2)) / CAST(8 AS decimal(10,3))", Decimal("0.125")),
+    ("SELECT try(CAST(1.00 AS decimal(10,2)) / 0)", None),
+    # avg(decimal) is decimal in Trino: 100.01 / 3 = 33.3366... -> 33.34
+    (
+        "SELECT avg(x) FROM (VALUES CAST(100.00 AS decimal(10,2)), CAST(0.00 AS decimal(10,2)), "
+        "CAST(0.01 AS decimal(10,2))) AS t(x)",
+        Decimal("33.34"),
+    ),
     # AT TIME ZONE: Athena reads a plain timestamp as UTC; DuckDB reads it as the named zone.
     ("SELECT hour(TIMESTAMP '2026-06-01 17:30:00' AT TIME ZONE 'Africa/Johannesburg')", 19),
 ]

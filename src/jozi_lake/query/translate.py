@@ -188,12 +188,17 @@ def translate(tree: exp.Expr, namespace: TableNamespace, schema: dict[str, dict[
         raise LakeError(f"could not analyse the query: {str(err).splitlines()[0]}") from None
     _refuse_map_unnest(tree)
     _athena_column_names(tree)
+    # Decimal divisions and averages are rebuilt from their operands' SQL text, so they are found
+    # (with their annotated types) before any rewrite, and rebuilt children first afterwards.
+    decimal_nodes = [(node, scales) for node in tree.walk() if (scales := _decimal_scales(node)) is not None]
     deferred: list[exp.ApproxQuantile] = []
     for node in list(tree.walk()):
         if isinstance(node, exp.ApproxQuantile):
             deferred.append(node)  # serialised as text: its arguments must be rewritten first
         else:
             _rewrite(node)
+    for node, scales in reversed(decimal_nodes):
+        _rewrite_decimal(node, scales)
     for node in reversed(deferred):
         _rewrite_approx_percentile(node)
     try:
@@ -349,6 +354,77 @@ def _rewrite_approx_percentile(node: exp.ApproxQuantile) -> None:
         f"[LEAST(CAST(FLOOR({quantile} * COUNT({value})) AS BIGINT), COUNT({value}) - 1) + 1]"
     )
     node.replace(sqlglot.parse_one(rule, read=WRITE_DIALECT))
+
+
+def _scale_of(data_type: exp.DataType | None) -> int | None:
+    """Decimal scale of an exact numeric type (integers are scale 0); None for anything else."""
+    if data_type is None:
+        return None
+    if data_type.is_type(*exp.DataType.INTEGER_TYPES):
+        return 0
+    if data_type.is_type(exp.DType.DECIMAL):
+        params = data_type.expressions
+        return int(params[1].name) if len(params) >= 2 else 0
+    return None
+
+
+def _decimal_scales(node: exp.Expr) -> tuple[int, int] | None:
+    """``(left scale, right scale)`` of a decimal division or a decimal ``avg``, else None.
+
+    Trino keeps ``decimal / x`` and ``avg(decimal)`` decimal, at scale ``max(s1, s2)`` rounded half
+    up; DuckDB returns a double (``200.00 / 3`` is ``66.67`` in Athena, ``66.666...`` in DuckDB).
+    """
+    if isinstance(node, exp.Div):
+        left, right = node.this.type, node.expression.type
+        if left is None or right is None:
+            return None
+        if not (left.is_type(exp.DType.DECIMAL) or right.is_type(exp.DType.DECIMAL)):
+            return None
+        left_scale, right_scale = _scale_of(left), _scale_of(right)
+        if left_scale is None or right_scale is None:
+            return None  # a double is involved: double division on both engines
+        return left_scale, right_scale
+    if isinstance(node, exp.Avg) and not isinstance(node.parent, exp.Window):
+        value_type = node.this.type
+        if value_type is not None and value_type.is_type(exp.DType.DECIMAL):
+            scale = _scale_of(value_type)
+            return (scale, 0) if scale is not None else None
+    return None
+
+
+def exact_decimal_division_sql(left_sql: str, right_sql: str, left_scale: int, right_scale: int) -> str:
+    """DuckDB SQL for Trino's ``decimal / decimal``: scale ``max(s1, s2)``, rounded half away from zero.
+
+    Both operands become exact integers (their decimal text without the point), the quotient is
+    rounded in 128-bit integer arithmetic, and the result is scaled back as a DECIMAL: no doubles,
+    so ``0.05 / 2`` is ``0.03`` as in Trino. A zero divisor fails like Trino's (``try`` gives NULL).
+    """
+    scale = max(left_scale, right_scale)
+
+    def as_integer(sql: str, operand_scale: int) -> str:
+        text = f"CAST(CAST({sql} AS DECIMAL(38, {operand_scale})) AS VARCHAR)"
+        return f"CAST(REPLACE({text}, '.', '') AS HUGEINT)"
+
+    numerator = f"({as_integer(left_sql, left_scale)} * CAST({10 ** (right_scale + scale)} AS HUGEINT))"
+    denominator = f"({as_integer(right_sql, right_scale)} * CAST({10**left_scale} AS HUGEINT))"
+    rounded = (
+        f"(SIGN({numerator}) * SIGN({denominator}) * "
+        f"DIVIDE(ABS({numerator}) * 2 + ABS({denominator}), 2 * ABS({denominator})))"
+    )
+    unit = "1" if scale == 0 else "0." + "0" * (scale - 1) + "1"
+    scaled = f"CAST({rounded} AS DECIMAL(38, 0)) * CAST('{unit}' AS DECIMAL({scale + 1}, {scale}))"
+    return f"CAST({scaled} AS DECIMAL(38, {scale}))"
+
+
+def _rewrite_decimal(node: exp.Expr, scales: tuple[int, int]) -> None:
+    if isinstance(node, exp.Avg):
+        value = node.this.sql(WRITE_DIALECT)
+        # An all-NULL group divides by NULL (not zero): avg is NULL there, as in Trino.
+        sql = exact_decimal_division_sql(f"SUM({value})", f"NULLIF(COUNT({value}), 0)", *scales)
+    else:
+        left, right = node.this.sql(WRITE_DIALECT), node.expression.sql(WRITE_DIALECT)
+        sql = exact_decimal_division_sql(left, right, *scales)
+    node.replace(sqlglot.parse_one(sql, read=WRITE_DIALECT))
 
 
 @functools.lru_cache(maxsize=1024)
