@@ -80,6 +80,7 @@ LITERAL_TRAPS = [
     ("SELECT CAST(0.05 AS decimal(10,2)) / 2", Decimal("0.03")),  # 0.025 rounds half up, exactly
     ("SELECT CAST(1.00 AS decimal(10,2)) / CAST(8 AS decimal(10,3))", Decimal("0.125")),
     ("SELECT try(CAST(1.00 AS decimal(10,2)) / 0)", None),
+    ("SELECT 7 / 0.3", Decimal("23.3")),  # 0.3 is a decimal(1,1) literal in Trino
     # avg(decimal) is decimal in Trino: 100.01 / 3 = 33.3366... -> 33.34
     (
         "SELECT avg(x) FROM (VALUES CAST(100.00 AS decimal(10,2)), CAST(0.00 AS decimal(10,2)), "

@@ -368,6 +368,17 @@ def _scale_of(data_type: exp.DataType | None) -> int | None:
     return None
 
 
+def _decimal_literal_scale(node: exp.Expr) -> int | None:
+    """Scale of a literal like ``0.25`` (a DECIMAL in Trino; sqlglot types it DOUBLE); else None."""
+    if isinstance(node, exp.Neg):
+        node = node.this
+    if isinstance(node, exp.Literal) and not node.is_string:
+        text = str(node.this)
+        if "." in text and "e" not in text.lower():
+            return len(text.split(".", 1)[1])
+    return None
+
+
 def _decimal_scales(node: exp.Expr) -> tuple[int, int] | None:
     """``(left scale, right scale)`` of a decimal division or a decimal ``avg``, else None.
 
@@ -375,12 +386,19 @@ def _decimal_scales(node: exp.Expr) -> tuple[int, int] | None:
     up; DuckDB returns a double (``200.00 / 3`` is ``66.67`` in Athena, ``66.666...`` in DuckDB).
     """
     if isinstance(node, exp.Div):
-        left, right = node.this.type, node.expression.type
-        if left is None or right is None:
+        left_literal, right_literal = (
+            _decimal_literal_scale(node.this),
+            _decimal_literal_scale(node.expression),
+        )
+        left_type, right_type = node.this.type, node.expression.type
+        is_decimal = left_literal is not None or right_literal is not None
+        is_decimal = is_decimal or any(
+            t is not None and t.is_type(exp.DType.DECIMAL) for t in (left_type, right_type)
+        )
+        if not is_decimal:
             return None
-        if not (left.is_type(exp.DType.DECIMAL) or right.is_type(exp.DType.DECIMAL)):
-            return None
-        left_scale, right_scale = _scale_of(left), _scale_of(right)
+        left_scale = left_literal if left_literal is not None else _scale_of(left_type)
+        right_scale = right_literal if right_literal is not None else _scale_of(right_type)
         if left_scale is None or right_scale is None:
             return None  # a double is involved: double division on both engines
         return left_scale, right_scale
