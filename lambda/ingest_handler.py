@@ -1,0 +1,50 @@
+"""AWS Lambda entry point of the ingest step: environment → config → :func:`jozi_lake.ingest.ingest_api`.
+
+Kept thin on purpose: all behaviour lives in ``jozi_lake.ingest`` and is tested locally against the
+store's local API. The zip (``scripts/build_lambda.py``) holds this file plus the ``jozi_lake``
+modules it imports; boto3 comes from the Lambda runtime. Environment variables are listed in
+:mod:`jozi_lake.ingest.environment`.
+
+Step Functions sends ``{"run_id": "<execution name>", "trigger": "step-functions"}``; an event may
+also narrow a run to some sources: ``{"sources": ["orders"]}``. The return value is the
+run summary Step Functions branches on (``status``, ``has_new_data``, ``new_rows`` ...). A
+configuration problem is returned as a FAILED summary with the reason, not raised, so the state
+machine can report it like any other failed run.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import boto3
+
+from jozi_lake.errors import LakeError
+from jozi_lake.ingest import ingest_api
+from jozi_lake.ingest.environment import config_from_environment
+from jozi_lake.storage import S3ObjectStore
+
+
+def _read_secret(arn: str) -> str:
+    return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+
+
+def handler(event: dict[str, Any] | None, context: Any = None) -> dict[str, Any]:
+    event = event or {}
+    try:
+        bucket, config = config_from_environment(os.environ, _read_secret)
+        return ingest_api(
+            S3ObjectStore(bucket, client=boto3.client("s3")),
+            config,
+            sources=event.get("sources") or None,
+            run_id=event.get("run_id") or None,
+        )
+    except LakeError as err:
+        return {
+            "status": "FAILED",
+            "run_id": event.get("run_id"),
+            "new_rows": 0,
+            "has_new_data": False,
+            "sources": {},
+            "error": str(err),
+        }

@@ -1,0 +1,237 @@
+"""API ingestion into bronze: as received, watermarked, resumable, and strict about bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import pytest
+from ingest_support import FakeSleep, api_config, bronze_lines, served_lines
+
+from jozi_lake.ingest import ingest_api
+from jozi_lake.source_api import Fault, SourceApiServer
+from jozi_lake.storage import LocalObjectStore, StorageError
+
+PAGE_KEY = re.compile(
+    r"^bronze/(\w+)/ingest_date=\d{4}-\d{2}-\d{2}/(\d{8}T\d{6}Z-[0-9a-f]{6}|run-\w+)-(\d{5})\.json\.gz$"
+)
+
+
+def _state(store: LocalObjectStore, source: str) -> dict:
+    return json.loads(store.get_bytes(f"bronze/_state/ingest/{source}.json"))
+
+
+def _manifest(store: LocalObjectStore, run_id: str) -> dict:
+    return json.loads(store.get_bytes(f"bronze/_manifests/ingest/{run_id}.json"))
+
+
+def test_full_run_lands_every_record_as_received(
+    api: SourceApiServer, store: LocalObjectStore, source_dir: Path, fake_sleep: FakeSleep
+) -> None:
+    summary = ingest_api(store, api_config(api), sleep=fake_sleep)
+    assert summary["status"] == "SUCCEEDED" and summary["has_new_data"]
+    total = 0
+    for source in api.endpoints:
+        assert bronze_lines(store, source) == served_lines(source_dir, source), source
+        total += sum(served_lines(source_dir, source).values())
+    assert summary["new_rows"] == total
+    data_keys = [k for k in store.list_keys("bronze/") if not k.startswith("bronze/_")]
+    assert data_keys and all(PAGE_KEY.match(k) for k in data_keys)
+    manifest = _manifest(store, summary["run_id"])
+    assert manifest["status"] == "SUCCEEDED" and manifest["finished_at"]
+    assert sorted(k for s in manifest["sources"].values() for k in s["keys"]) == sorted(data_keys)
+    orders_state = _state(store, "orders")
+    assert orders_state["in_progress"] is None
+    assert orders_state["watermark"] == max(
+        json.loads(line.decode("utf-8", "surrogateescape"))["updated_at"]
+        for line in served_lines(source_dir, "orders")
+    )
+    assert fake_sleep.calls == []
+
+
+def test_non_utf8_bytes_survive_into_bronze(api: SourceApiServer, store: LocalObjectStore) -> None:
+    ingest_api(store, api_config(api), sources=["complaints", "ratings"])
+    raw = list(bronze_lines(store, "complaints")) + list(bronze_lines(store, "ratings"))
+    broken = [line for line in raw if b"\xe9" in line or b"\xe8" in line or b"\xf1" in line]
+    assert broken
+    with pytest.raises(UnicodeDecodeError):
+        broken[0].decode("utf-8")
+
+
+def test_rerun_of_the_same_window_adds_nothing(api: SourceApiServer, store: LocalObjectStore) -> None:
+    api.as_of = "2026-06-03 00:00:00"
+    ingest_api(store, api_config(api))
+    before = list(store.list_keys("bronze/orders/"))
+    second = ingest_api(store, api_config(api))
+    assert second["status"] == "SUCCEEDED"
+    assert second["new_rows"] == 0 and second["has_new_data"] is False
+    assert list(store.list_keys("bronze/orders/")) == before
+
+
+def test_next_run_continues_from_the_watermark(
+    api: SourceApiServer, store: LocalObjectStore, source_dir: Path
+) -> None:
+    api.as_of = "2026-06-02 00:00:00"
+    first = ingest_api(store, api_config(api))
+    api.as_of = "2026-06-03 00:00:00"
+    second = ingest_api(store, api_config(api))
+    day_one = sum(served_lines(source_dir, "orders", "2026-06-02 00:00:00").values())
+    day_two = sum(served_lines(source_dir, "orders", "2026-06-03 00:00:00").values())
+    assert first["sources"]["orders"]["rows"] == day_one
+    assert second["sources"]["orders"]["rows"] == day_two - day_one > 0
+    assert second["sources"]["orders"]["updated_since"] == first["sources"]["orders"]["watermark"]
+    assert any("updated_since=" in path for path in api.requests)
+    for source in api.endpoints:
+        assert bronze_lines(store, source) == served_lines(source_dir, source, "2026-06-03 00:00:00")
+
+
+def test_page_style_pagination(api: SourceApiServer, store: LocalObjectStore, source_dir: Path) -> None:
+    summary = ingest_api(store, api_config(api, pagination="page"), sources=["dispatch_events"])
+    assert summary["status"] == "SUCCEEDED" and summary["sources"]["dispatch_events"]["pages"] > 1
+    assert bronze_lines(store, "dispatch_events") == served_lines(source_dir, "dispatch_events")
+    assert any("page=2" in path for path in api.requests)
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected_sleeps"),
+    [
+        (Fault("rate_limit", times=2, retry_after=3), [3.0, 3.0]),
+        (Fault("server_error", times=2, status=502), None),
+        (Fault("truncated", times=1), None),
+        (Fault("slow", times=1, delay=0.6), None),
+    ],
+    ids=["429-retry-after", "5xx", "truncated", "timeout"],
+)
+def test_transient_faults_are_retried(
+    fault: Fault,
+    expected_sleeps: list[float] | None,
+    api: SourceApiServer,
+    store: LocalObjectStore,
+    source_dir: Path,
+    fake_sleep: FakeSleep,
+) -> None:
+    fault.skip, fault.source = 1, "orders"  # the second page misbehaves
+    api.inject(fault)
+    config = api_config(api, timeout_seconds=0.3)
+    summary = ingest_api(store, config, sources=["orders"], sleep=fake_sleep)
+    assert summary["status"] == "SUCCEEDED", summary
+    assert bronze_lines(store, "orders") == served_lines(source_dir, "orders")
+    if expected_sleeps is not None:
+        assert fake_sleep.calls == expected_sleeps
+    else:
+        # Full jitter: every pause is within [0, min(cap, base * 2^n)].
+        assert fake_sleep.calls and all(0 <= s <= 0.05 for s in fake_sleep.calls)
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (Fault("wrong_content_type", skip=1), "content type 'text/html'"),
+        (Fault("empty_body", skip=1), "empty or incomplete response"),
+        (Fault("malformed", skip=1), "malformed record"),
+        (Fault("duplicate_page", skip=1), "pagination loop|same page twice"),
+        (Fault("endless_cursor", times=10_000), "empty pages"),
+        (Fault("server_error", times=10_000, skip=1), "still failing after 4 attempts"),
+    ],
+    ids=[
+        "wrong-content-type",
+        "empty-body",
+        "malformed",
+        "duplicate-page",
+        "endless-cursor",
+        "retries-exhausted",
+    ],
+)
+def test_bad_input_fails_the_run_clearly_and_consistently(
+    fault: Fault,
+    message: str,
+    api: SourceApiServer,
+    store: LocalObjectStore,
+    source_dir: Path,
+    fake_sleep: FakeSleep,
+) -> None:
+    fault.source = "orders"
+    api.inject(fault)
+    summary = ingest_api(store, api_config(api), sources=["orders", "menu"], sleep=fake_sleep)
+    assert summary["status"] == "FAILED"
+    assert re.search(message, summary["error"]), summary["error"]
+    assert summary["sources"]["menu"]["status"] == "SUCCEEDED"  # other sources still land
+    manifest = _manifest(store, summary["run_id"])
+    assert manifest["status"] == "FAILED" and manifest["sources"]["orders"]["status"] == "FAILED"
+    state = (
+        _state(store, "orders") if store.exists("bronze/_state/ingest/orders.json") else {"watermark": None}
+    )
+    assert state["watermark"] is None  # not moved by a failed window
+    # What landed is a clean prefix of the served records, never a broken or repeated page.
+    landed = bronze_lines(store, "orders")
+    assert all(n == served_lines(source_dir, "orders")[line] for line, n in landed.items())
+    # With the API healthy again, a rerun completes the window exactly.
+    api.clear_faults()
+    rerun = ingest_api(store, api_config(api), sources=["orders"], sleep=fake_sleep)
+    assert rerun["status"] == "SUCCEEDED"
+    assert bronze_lines(store, "orders") == served_lines(source_dir, "orders")
+
+
+def test_failed_page_leaves_a_resumable_window(
+    api: SourceApiServer, store: LocalObjectStore, source_dir: Path, fake_sleep: FakeSleep
+) -> None:
+    api.inject(Fault("server_error", times=100, skip=2, source="kitchen_events"))
+    failed = ingest_api(store, api_config(api), sources=["kitchen_events"], sleep=fake_sleep)
+    assert failed["status"] == "FAILED" and failed["sources"]["kitchen_events"]["pages"] == 2
+    window = _state(store, "kitchen_events")["in_progress"]
+    assert window["run_id"] == failed["run_id"] and window["pages"] == 2 and window["next_cursor"]
+    api.clear_faults()
+    rerun = ingest_api(store, api_config(api), sources=["kitchen_events"], sleep=fake_sleep)
+    assert rerun["sources"]["kitchen_events"]["resumed_run_id"] == failed["run_id"]
+    keys = list(store.list_keys("bronze/kitchen_events/"))
+    assert all(failed["run_id"] in k for k in keys)  # one window, one numbering, no gaps
+    assert [int(k[-13:-8]) for k in keys] == list(range(1, len(keys) + 1))
+    assert bronze_lines(store, "kitchen_events") == served_lines(source_dir, "kitchen_events")
+    assert _state(store, "kitchen_events")["in_progress"] is None
+
+
+def test_a_crash_while_writing_leaves_no_partial_object(
+    api: SourceApiServer, store: LocalObjectStore, source_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_put = LocalObjectStore.put_bytes
+    writes = {"n": 0}
+
+    def flaky_put(self: LocalObjectStore, key: str, data: bytes, content_type: str | None = None) -> None:
+        if key.endswith(".json.gz") and "/_" not in key:
+            writes["n"] += 1
+            if writes["n"] == 3:
+                # Die half-way through the write, as a killed process would.
+                target = self.base / key
+                target.parent.mkdir(parents=True, exist_ok=True)
+                (target.parent / f".{target.name}.crash.tmp").write_bytes(data[: len(data) // 2])
+                raise StorageError("disk full")
+        real_put(self, key, data, content_type)
+
+    monkeypatch.setattr(LocalObjectStore, "put_bytes", flaky_put)
+    failed = ingest_api(store, api_config(api), sources=["order_items"])
+    assert failed["status"] == "FAILED" and "disk full" in failed["error"]
+    for key in store.list_keys("bronze/order_items/"):
+        gzip.decompress(store.get_bytes(key))  # every visible object is whole
+    monkeypatch.setattr(LocalObjectStore, "put_bytes", real_put)
+    assert ingest_api(store, api_config(api), sources=["order_items"])["status"] == "SUCCEEDED"
+    assert bronze_lines(store, "order_items") == served_lines(source_dir, "order_items")
+
+
+def test_wrong_token_is_not_retried(
+    api: SourceApiServer, store: LocalObjectStore, fake_sleep: FakeSleep
+) -> None:
+    summary = ingest_api(store, api_config(api, token="nope"), sources=["menu"], sleep=fake_sleep)
+    assert summary["status"] == "FAILED" and "HTTP 401" in summary["error"]
+    assert "token" in summary["sources"]["menu"]["hint"]
+    assert fake_sleep.calls == []
+
+
+def test_configuration_errors_are_one_line(api: SourceApiServer, store: LocalObjectStore) -> None:
+    from jozi_lake.errors import LakeError
+
+    with pytest.raises(LakeError, match="unknown source"):
+        ingest_api(store, api_config(api), sources=["pizzas"])
+    with pytest.raises(LakeError, match="pagination"):
+        api_config(api, pagination="offset")
