@@ -126,3 +126,24 @@ def test_partition_deleted_after_crawl_reads_as_empty(lake_home: Path, parquet_w
         path.unlink()
     result = run_query(env, sql="SELECT count(*), max(id) FROM t")
     assert result.rows == [(0, None)]  # Athena reads an empty partition folder as no rows
+
+
+def test_raw_json_with_non_utf8_bytes_is_crawled_and_named_when_unreadable(lake_home: Path) -> None:
+    folder = lake_home / BUCKET / "bronze" / "complaints" / "ingest_date=2026-06-01"
+    folder.mkdir(parents=True)
+    lines = [
+        b'{"complaint_id": "CMP-1", "text": "cold pizza"}',
+        b'{"complaint_id": "CMP-2", "text": "late \xff\xfe"}',
+    ]
+    (folder / "run1-00001.json.gz").write_bytes(gzip.compress(b"\n".join(lines)))
+    env = env_config("local")
+    result = crawl(env, ["bronze"])
+    assert result.outcome("complaints").columns == 2  # the crawler samples with replacement characters
+    with pytest.raises(LakeError) as failure:
+        run_query(env, sql="SELECT count(*) FROM bronze.complaints")
+    assert (
+        "a record in" in failure.value.message
+        and "run1-00001.json.gz cannot be read" in failure.value.message
+    )
+    assert "UTF-8" in failure.value.message
+    assert failure.value.hint is not None and "silver" in failure.value.hint

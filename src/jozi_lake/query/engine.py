@@ -320,6 +320,13 @@ def _engine_error(err: Exception, what: str) -> LakeError:
             f"function {function.group(1)}() is not available in the local engine (DuckDB) in {what}",
             "see docs/querying.md for the functions that translate",
         )
+    malformed = re.search(r'Malformed JSON in file "(.+?)", at byte \d+ in line (\d+): (.+?)\.?$', text, re.M)
+    if malformed:
+        path, _line, reason = malformed.groups()  # DuckDB's line numbers are not reliable here
+        hint = "query the silver table, where the pipeline has typed and cleaned the records"
+        if "UTF-8" in reason:
+            hint = f"Athena shows such bytes as U+FFFD, DuckDB cannot read past them; {hint}"
+        return LakeError(f"{what} failed: a record in {path} cannot be read ({reason.strip()})", hint)
     return LakeError(f"{what} failed in the local engine: {first}")
 
 
