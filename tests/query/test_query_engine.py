@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from collections.abc import Iterator
@@ -147,3 +148,22 @@ def test_raw_json_with_non_utf8_bytes_is_crawled_and_named_when_unreadable(lake_
     )
     assert "UTF-8" in failure.value.message
     assert failure.value.hint is not None and "silver" in failure.value.hint
+
+
+def test_utc_adjusted_parquet_timestamps_read_as_catalog_timestamps(
+    lake_home: Path, parquet_writer: Any
+) -> None:
+    """Spark writes UTC-adjusted timestamps (DuckDB: timestamptz); Athena shows them as plain UTC."""
+    rows = "SELECT TIMESTAMPTZ '2026-06-01 17:30:00+00' AS placed_at, '2026-06-01' AS order_date"
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'Africa/Johannesburg'")  # the writer's zone must not matter
+    folder = lake_home / BUCKET / "gold" / "ts"
+    folder.parent.mkdir(parents=True)
+    connection.execute(f"COPY ({rows}) TO '{folder}' (FORMAT parquet, PARTITION_BY (order_date))")
+    connection.close()
+    env = env_config("local")
+    crawl(env, ["gold"])
+    result = run_query(
+        env, sql="SELECT placed_at, hour(placed_at AT TIME ZONE 'Africa/Johannesburg') FROM ts"
+    )
+    assert result.rows == [(dt.datetime(2026, 6, 1, 17, 30), 19)]

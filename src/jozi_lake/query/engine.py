@@ -296,8 +296,20 @@ def table_view_sql(table: TableDefinition) -> str:
         options += ["format = 'newline_delimited'", f"columns = {{{json_columns}}}"]
     elif table.classification == "csv":
         options.append("header = true")
-    select = ", ".join(f'"{c.name}"' for c in columns)
+    select = ", ".join(_projection(c.name, c.type) for c in columns)
     return f"SELECT {select} FROM {_READERS[table.classification]}({file_list}, {', '.join(options)})"
+
+
+def _projection(name: str, hive_type: str) -> str:
+    """A column as the catalog types it.
+
+    Spark writes timestamps as UTC-adjusted Parquet timestamps, which DuckDB reads as ``timestamp
+    with time zone``; the catalog (and Athena) say ``timestamp``: the UTC wall-clock time. The cast
+    (in a UTC session) gives exactly that, so translated functions see the type the schema promised.
+    """
+    if hive_type == "timestamp":
+        return f'CAST("{name}" AS TIMESTAMP) AS "{name}"'
+    return f'"{name}"'
 
 
 def _run_setup(connection: Any, statement: str, table: TableDefinition) -> None:
