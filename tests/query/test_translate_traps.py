@@ -206,3 +206,14 @@ def test_parameters_fill_placeholders_as_values(trap_env: EnvConfig) -> None:
 )
 def test_java_replacement_conversion(java: str, re2: str) -> None:
     assert java_to_re2_replacement(java) == re2
+
+
+def test_layer_names_become_real_databases_for_athena() -> None:
+    from jozi_lake.query.translate import athena_sql_for_env
+
+    databases = {"silver": "jozi_pizza_dev_silver", "gold": "jozi_pizza_dev_gold"}
+    sql = "SELECT o.order_id FROM silver.orders AS o JOIN fact_deliveries AS f ON o.order_id = f.order_id"
+    assert athena_sql_for_env(sql, databases) == (
+        "SELECT o.order_id FROM jozi_pizza_dev_silver.orders AS o "
+        "JOIN fact_deliveries AS f ON o.order_id = f.order_id"
+    )

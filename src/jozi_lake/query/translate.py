@@ -460,3 +460,17 @@ def duckdb_to_athena_type(duckdb_type: str) -> str:
         return exp.DataType.build(duckdb_type, dialect=WRITE_DIALECT).sql(READ_DIALECT)
     except SqlglotError:
         return "VARCHAR"
+
+
+def athena_sql_for_env(sql: str, database_of_layer: dict[str, str]) -> str:
+    """The query as Athena must receive it on AWS: layer-qualified names replaced by real databases.
+
+    ``sql/`` files say ``silver.orders``; the database is ``{project}_{env}_silver``. Unqualified
+    names stay unqualified (the gold database is the query's default). Pass
+    ``{layer: env.database(layer)}``; the AWS runner calls this before starting the query.
+    """
+    tree = parse_athena(sql)
+    for table in tree.find_all(exp.Table):
+        if table.db and table.db.lower() in database_of_layer and not table.catalog:
+            table.set("db", exp.to_identifier(database_of_layer[table.db.lower()]))
+    return tree.sql(dialect=READ_DIALECT)
