@@ -12,9 +12,13 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jozi_lake.catalog.model import Partition, TableDefinition
 from jozi_lake.errors import LakeError
+
+if TYPE_CHECKING:
+    from jozi_lake.config import EnvConfig
 
 
 class LocalCatalog:
@@ -24,8 +28,8 @@ class LocalCatalog:
         self.root = Path(root)
 
     @classmethod
-    def for_env(cls, env: object) -> LocalCatalog:
-        return cls(env.local_catalog_dir)  # type: ignore[attr-defined]
+    def for_env(cls, env: EnvConfig) -> LocalCatalog:
+        return cls(env.local_catalog_dir)
 
     def _path(self, database: str, name: str) -> Path:
         return self.root / database / f"{name}.json"

@@ -234,8 +234,12 @@ def _collect(
             continue
         if view.name in path:
             raise LakeError(f"views refer to each other in a cycle: {' -> '.join([*path, view.name])}")
+        try:
+            view_refs = referenced_tables(view.query, namespace)
+        except LakeError as err:
+            raise LakeError(f"view {view.name} ({view.path.name}): {err.message}", err.hint) from None
         _collect(
-            referenced_tables(view.query, namespace),
+            view_refs,
             namespace,
             views,
             needed_views,
