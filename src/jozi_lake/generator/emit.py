@@ -161,12 +161,11 @@ class DefectInjector:
         cumulative = self.thresholds[source]
         if allow_defects and cumulative:
             u = self.rng.random()
-            for candidate, threshold in cumulative:
-                if u < threshold:
-                    kind = candidate
-                    break
+            if u < cumulative[-1][1]:  # the common case (no defect) skips the scan
+                kind = next(candidate for candidate, threshold in cumulative if u < threshold)
         if kind is None:
-            self._write(source, self._dump(record))
+            self.files[source].write((_ENCODER.encode(record) + "\n").encode("utf-8"))
+            self.lines[source] += 1
             return
         self.note(kind, source, key)
         rng = self.rng
