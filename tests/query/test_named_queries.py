@@ -42,6 +42,14 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
         ("prep", 3, 2, 10.33, 8.0, 2.33, 0.1522),  # 31/3 - 16/2 = 7/3; 7/46
         ("wait_before_prep", 3, 2, 5.0, 5.0, 0.0, 0.0),  # 15/3 - 10/2 = 0
     ],
+    # Per weekday x meal peak (hours 18 and 19 are dinner; the lunch hour 12 row has no late order).
+    # weekday, daypart, top stage, late, on-time, avg late, avg on-time, excess, share of the excess
+    "stage_excess_by_weekday_daypart": [
+        # Mon dinner: oven (25+20)/3 - (9+10)/2 = 5.5 of 0 + 3 + 5.5 + 4.5 + 4 = 17 excess minutes
+        ("Mon", "dinner", "oven", 3, 2, 15.0, 9.5, 5.5, 0.3235),
+        # Tue dinner: drive 15 - 6 = 9 of 0 + 1 + 1 + 1 + 9 = 12
+        ("Tue", "dinner", "drive", 1, 1, 15.0, 6.0, 9.0, 0.75),
+    ],
     # driver, latest shift/vehicle, deliveries, late, share, weighted avg drive, weighted avg wait, complaints
     "driver_lateness": [
         ("DRV-001", "full", "scooter", 3, 2, 0.6667, 10.33, 3.33, 1),  # (8*2+15)/3, (2.5*2+5)/3
