@@ -235,3 +235,22 @@ def test_configuration_errors_are_one_line(api: SourceApiServer, store: LocalObj
         ingest_api(store, api_config(api), sources=["pizzas"])
     with pytest.raises(LakeError, match="pagination"):
         api_config(api, pagination="offset")
+
+
+@pytest.mark.parametrize("kind", ["duplicate_page", "endless_cursor", "rate_limit"])
+def test_page_style_faults(
+    kind: str, api: SourceApiServer, store: LocalObjectStore, source_dir: Path, fake_sleep: FakeSleep
+) -> None:
+    api.inject(Fault(kind, skip=1, times=1 if kind == "rate_limit" else 10_000, source="order_items"))
+    summary = ingest_api(store, api_config(api, pagination="page"), sources=["order_items"], sleep=fake_sleep)
+    if kind == "rate_limit":
+        assert summary["status"] == "SUCCEEDED" and fake_sleep.calls == [1.0]
+    else:
+        assert summary["status"] == "FAILED"
+        assert re.search("same page twice|empty pages", summary["error"]), summary["error"]
+        api.clear_faults()
+        assert (
+            ingest_api(store, api_config(api, pagination="page"), sources=["order_items"])["status"]
+            == "SUCCEEDED"
+        )
+    assert bronze_lines(store, "order_items") == served_lines(source_dir, "order_items")

@@ -138,6 +138,18 @@ def decode_cursor(cursor: str) -> tuple[int, str | None]:
         raise ValueError(f"invalid cursor {cursor!r}") from None
 
 
+class _QuietThreadingHTTPServer(ThreadingHTTPServer):
+    """A client that gave up (timeout tests, truncation) is normal here, not worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class SourceApiServer:
     """Serves ``<data_dir>/<source>.jsonl`` at the configured endpoints on 127.0.0.1.
 
@@ -165,8 +177,7 @@ class SourceApiServer:
         self._lock = threading.Lock()
         self._data: dict[str, SourceData] = {}
         self._load()
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietThreadingHTTPServer((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
     def _load(self) -> None:
