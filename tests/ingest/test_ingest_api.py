@@ -254,3 +254,11 @@ def test_page_style_faults(
             == "SUCCEEDED"
         )
     assert bronze_lines(store, "order_items") == served_lines(source_dir, "order_items")
+
+
+def test_a_corrupt_state_object_fails_that_source_only(api: SourceApiServer, store: LocalObjectStore) -> None:
+    store.put_bytes("bronze/_state/ingest/orders.json", b"{not json")
+    summary = ingest_api(store, api_config(api), sources=["orders", "menu"])
+    assert summary["status"] == "FAILED" and "JSONDecodeError" in summary["error"]
+    assert summary["sources"]["menu"]["status"] == "SUCCEEDED"
+    assert _manifest(store, summary["run_id"])["status"] == "FAILED"

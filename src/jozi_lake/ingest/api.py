@@ -125,7 +125,11 @@ def ingest_api(
     mkey = layout.manifest_key(run_id)
     store.put_bytes(mkey, layout.to_json_bytes(manifest), "application/json")
     for name in names:
-        result = _ingest_source(store, config, fetcher, name, run_id, started, on_page)
+        try:
+            result = _ingest_source(store, config, fetcher, name, run_id, started, on_page)
+        except Exception as err:
+            # E.g. an unreadable state object: this source fails, the manifest still says why.
+            result = {"status": "FAILED", "rows": 0, "pages": 0, "error": f"{type(err).__name__}: {err}"}
         manifest["sources"][name] = result
         store.put_bytes(mkey, layout.to_json_bytes(manifest), "application/json")
     failed = [n for n, r in manifest["sources"].items() if r["status"] != "SUCCEEDED"]
