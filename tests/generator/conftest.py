@@ -12,7 +12,7 @@ from jozi_lake.generator import GeneratorParams, Messiness, generate
 START = dt.date(2026, 6, 1)  # a Monday
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def clean_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four weeks of the reference store, no defects: the planted causes must show here."""
     out = tmp_path_factory.mktemp("clean")
@@ -22,7 +22,7 @@ def clean_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def messy_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two weeks with every defect at a raised rate, so rates can be checked tightly."""
     out = tmp_path_factory.mktemp("messy")
