@@ -41,6 +41,7 @@ def test_full_run_lands_every_record_as_received(
     assert data_keys and all(PAGE_KEY.match(k) for k in data_keys)
     manifest = _manifest(store, summary["run_id"])
     assert manifest["status"] == "SUCCEEDED" and manifest["finished_at"]
+    assert all(s["started_at"] <= s["finished_at"] for s in manifest["sources"].values())
     assert sorted(k for s in manifest["sources"].values() for k in s["keys"]) == sorted(data_keys)
     orders_state = _state(store, "orders")
     assert orders_state["in_progress"] is None

@@ -125,11 +125,13 @@ def ingest_api(
     mkey = layout.manifest_key(run_id)
     store.put_bytes(mkey, layout.to_json_bytes(manifest), "application/json")
     for name in names:
+        source_started = layout.iso(layout.utc_now())
         try:
             result = _ingest_source(store, config, fetcher, name, run_id, started, on_page)
         except Exception as err:
             # E.g. an unreadable state object: this source fails, the manifest still says why.
             result = {"status": "FAILED", "rows": 0, "pages": 0, "error": f"{type(err).__name__}: {err}"}
+        result.update(started_at=source_started, finished_at=layout.iso(layout.utc_now()))
         manifest["sources"][name] = result
         store.put_bytes(mkey, layout.to_json_bytes(manifest), "application/json")
     failed = [n for n, r in manifest["sources"].items() if r["status"] != "SUCCEEDED"]
