@@ -265,3 +265,31 @@ def test_crawl_result_and_catalog_print_as_tables(lake_home: Path, parquet_file:
     assert print_catalog(LocalCatalog.for_env(env_config("local")), console) == 1
     text = console.export_text()
     assert "orders" in text and "created" in text and "schema conflicts" in text and "bigint" in text
+
+
+def test_recrawl_rereads_a_rewritten_file_but_not_unchanged_ones(
+    lake_home: Path, parquet_file: ParquetWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from jozi_lake.catalog import crawler
+
+    env = env_config("local")
+    rewritten = parquet_file(lake_home, "gold/t/order_date=2026-06-01/p.parquet", "SELECT 1::BIGINT AS n")
+    parquet_file(lake_home, "gold/t/order_date=2026-06-02/p.parquet", "SELECT 1::BIGINT AS n")
+    crawl(env, ["gold"])
+
+    parquet_file(lake_home, "gold/t/order_date=2026-06-01/p.parquet", "SELECT 1::BIGINT AS n, 'x' AS extra")
+    stat = rewritten.stat()
+    os.utime(rewritten, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    read: list[str] = []
+    real_file_schema = crawler._file_schema
+
+    def counting_file_schema(*args: Any) -> Any:
+        read.append(args[1].key)
+        return real_file_schema(*args)
+
+    monkeypatch.setattr(crawler, "_file_schema", counting_file_schema)
+    result = crawl(env, ["gold"])
+    assert read == ["gold/t/order_date=2026-06-01/p.parquet"]  # the unchanged file came from the cache
+    assert result.outcome("t").new_columns == ["extra"]

@@ -26,6 +26,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +36,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from jozi_lake.catalog.hive_types import (
+    JSON_SCALAR_TYPES,
     HiveType,
     format_hive_type,
     from_duckdb_type,
@@ -48,7 +51,9 @@ from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.errors import LakeError
 from jozi_lake.storage import LocalObjectStore
 
-JSON_SAMPLE_RECORDS = 1000  # Glue's classifier reads about the first 1,000 records of a file
+# Glue's classifier reads about the first 1,000 records or 1 MB of a file.
+JSON_SAMPLE_RECORDS = 1000
+JSON_SAMPLE_BYTES = 1024 * 1024
 QUARANTINE_TABLE_PREFIX = "quarantine_"
 
 # Recognised data files: suffix -> (classification, compression). Longest suffixes first.
@@ -188,9 +193,70 @@ def _crawl_layer(
     for stale in sorted(set(catalog.list_tables(database)) - seen_tables):
         old = catalog.get_table(database, stale)
         catalog.delete_table(database, stale)
+        FileSchemaCache.for_table(catalog, database, stale).delete()
         result.tables.append(
             TableOutcome(database, stale, "deleted", len(old.columns), 0, 0, len(old.partitions))
         )
+
+
+class FileSchemaCache:
+    """Schemas of files already crawled, keyed by object key and (size, mtime), per table.
+
+    A Glue crawler re-reads only new folders when told to (``CRAWL_NEW_FOLDERS_ONLY``); this cache
+    gives recrawls the same speed without that policy's blind spot: a rewritten file (new size or
+    modification time) is read again. It lives in ``<catalog>/_crawler/`` (names starting with ``_``
+    are not databases) and is only an accelerator: deleting it just makes the next crawl slower.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, dict[str, Any]] = {}
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                self.entries = loaded
+        except (OSError, ValueError):
+            self.entries = {}  # missing or damaged: crawl from scratch
+
+    @classmethod
+    def for_table(cls, catalog: LocalCatalog, database: str, name: str) -> FileSchemaCache:
+        return cls(catalog.root / "_crawler" / database / f"{name}.json")
+
+    @staticmethod
+    def _fingerprint(info: _FileInfo) -> list[int]:
+        stat = info.path.stat()
+        return [stat.st_size, stat.st_mtime_ns]
+
+    def get(self, info: _FileInfo) -> dict[str, HiveType] | None:
+        entry = self.entries.get(info.key)
+        if not entry or entry.get("fingerprint") != self._fingerprint(info):
+            return None
+        try:
+            return {column: parse_hive_type(hive_type) for column, hive_type in entry["columns"]}
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def put(self, info: _FileInfo, schema: dict[str, HiveType]) -> None:
+        self.entries[info.key] = {
+            "fingerprint": self._fingerprint(info),
+            "columns": [[column, format_hive_type(hive_type)] for column, hive_type in schema.items()],
+        }
+
+    def save(self, keep: set[str]) -> None:
+        """Write the entries of the files still in the table (atomically)."""
+        entries = {key: value for key, value in self.entries.items() if key in keep}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entries, fh)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def delete(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -249,11 +315,16 @@ def _crawl_table(
         columns = {c.name: parse_hive_type(c.type) for c in existing.columns}
     import duckdb
 
+    cache = FileSchemaCache.for_table(catalog, database, name)
     connection = duckdb.connect()
     try:
         for info in files:
-            file_schema = _file_schema(connection, info, result, f"{database}.{name}")
-            for column, column_type in file_schema.items():
+            file_schema = cache.get(info)
+            if file_schema is None:
+                file_schema = _file_schema(connection, info, result, f"{database}.{name}")
+                if file_schema is not None:
+                    cache.put(info, file_schema)
+            for column, column_type in (file_schema or {}).items():
                 if column in partition_keys:
                     continue  # the folder value is the partition column; Glue drops the copy
                 if column not in columns:
@@ -275,6 +346,7 @@ def _crawl_table(
                     columns[column] = merged
     finally:
         connection.close()
+    cache.save(keep={info.key for info in files})
 
     partitions_by_values: dict[tuple[str, ...], Partition] = {}
     for info in files:
@@ -354,8 +426,10 @@ def _data_files(
     return files
 
 
-def _file_schema(connection: Any, info: _FileInfo, result: CrawlResult, table: str) -> dict[str, HiveType]:
-    """Column name -> Hive type of one data file (empty, with a warning, when unreadable)."""
+def _file_schema(
+    connection: Any, info: _FileInfo, result: CrawlResult, table: str
+) -> dict[str, HiveType] | None:
+    """Column name -> Hive type of one data file (None, with a warning, when unreadable)."""
     try:
         if info.classification == "json":
             return _json_schema(info.path, info.compression)
@@ -367,7 +441,7 @@ def _file_schema(connection: Any, info: _FileInfo, result: CrawlResult, table: s
     except Exception as err:  # a corrupt file must not stop the crawl of the others
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         result.warnings.append(f"{table}: could not read the schema of {info.key}: {first_line}")
-        return {}
+        return None
 
 
 def _json_schema(path: Path, compression: str) -> dict[str, HiveType]:
@@ -375,7 +449,7 @@ def _json_schema(path: Path, compression: str) -> dict[str, HiveType]:
     opener = open if compression == "none" else gzip.open
     schema: dict[str, HiveType] = {}
     with opener(path, "rb") as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace") as text:
-        records = 0
+        records = sampled_bytes = 0
         for line in text:
             line = line.strip()
             if not line:
@@ -387,9 +461,14 @@ def _json_schema(path: Path, compression: str) -> dict[str, HiveType]:
             if not isinstance(record, dict):
                 continue
             for key, value in record.items():
-                observed = infer_json_value(value)
-                schema[key] = widen_within_sample(schema[key], observed) if key in schema else observed
+                observed = JSON_SCALAR_TYPES.get(type(value)) or infer_json_value(value)
+                current = schema.get(key)
+                if current is None:
+                    schema[key] = observed
+                elif current != observed:
+                    schema[key] = widen_within_sample(current, observed)
             records += 1
-            if records >= JSON_SAMPLE_RECORDS:
+            sampled_bytes += len(line)
+            if records >= JSON_SAMPLE_RECORDS or sampled_bytes >= JSON_SAMPLE_BYTES:
                 break
     return schema

@@ -112,8 +112,21 @@ def format_hive_type(parsed: HiveType) -> str:
 # -------------------------------------------------------------------------------------- inference
 
 
+# The JSON scalar types by Python type: the crawler's hot path looks these up before recursing.
+JSON_SCALAR_TYPES: dict[type, HiveType] = {
+    bool: ("prim", "boolean"),
+    int: ("prim", "bigint"),
+    float: ("prim", "double"),
+    str: ("prim", "string"),
+    type(None): NULL_TYPE,
+}
+
+
 def infer_json_value(value: Any) -> HiveType:
     """The Hive type Glue's JSON classifier gives one JSON value."""
+    scalar = JSON_SCALAR_TYPES.get(type(value))
+    if scalar is not None:
+        return scalar
     if value is None:
         return NULL_TYPE
     if isinstance(value, bool):
