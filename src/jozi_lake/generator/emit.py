@@ -14,6 +14,7 @@ base records + ``exact_duplicate`` + ``resent_update`` of that source.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import random
@@ -315,7 +316,7 @@ def _emit_order(
     new_shape: bool,
     electric_decks: int,
 ) -> None:
-    at: Callable[[float], str] = lambda seconds: clock.at(day, seconds)  # noqa: E731
+    at: Callable[[float], str] = functools.partial(clock.at, day)
     order_id = f"ORD-{order.number:06d}"
     placed_at = at(order.placed)
     last_update = at(order.cancelled_at if order.cancelled else order.delivered)
