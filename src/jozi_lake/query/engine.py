@@ -128,38 +128,11 @@ def run_query(
     connection = duckdb.connect(":memory:")
     profile_dir = Path(tempfile.mkdtemp(prefix="lake-query-"))
     try:
-        connection.execute("SET TimeZone = 'UTC'")
-        schema: dict[str, dict[str, dict[str, str]]] = {}
-        for db in sorted({db for db, _ in needed_tables} | {gold_db}):
-            connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{db}"')
-        for db, table_name in sorted(needed_tables):
-            table = catalog.get_table(db, table_name)
-            _run_setup(connection, f'CREATE VIEW "{db}"."{table_name}" AS {table_view_sql(table)}', table)
-            schema.setdefault(db, {})[table_name] = {
-                c.name: athena_type(c.type) for c in [*table.columns, *table.partition_keys]
-            }
-        for view in needed_views:
-            view_sql = translate(view.query, namespace, schema)
-            try:
-                connection.execute(f'CREATE VIEW "{gold_db}"."{view.name}" AS {view_sql}')
-            except duckdb.Error as err:
-                raise _engine_error(err, f"view {view.name} ({view.path.name})") from None
-            described = connection.execute(f'DESCRIBE "{gold_db}"."{view.name}"').fetchall()
-            schema.setdefault(gold_db, {})[view.name] = {
-                row[0]: duckdb_to_athena_type(str(row[1])) for row in described
-            }
+        connection.execute("SET TimeZone = 'UTC'")  # Athena's session zone
+        schema = _create_relations(connection, catalog, gold_db, namespace, needed_tables, needed_views)
         duckdb_sql = translate(tree, namespace, schema)
-
         profile_path = profile_dir / "profile.json"
-        lake_dir = (env.local_s3_root / env.bucket).resolve()
-        connection.execute(
-            f"SET allowed_directories = [{_quote(str(lake_dir) + '/')}, {_quote(str(profile_dir) + '/')}]"
-        )
-        connection.execute("SET enable_external_access = false")
-        connection.execute("SET enable_profiling = 'json'")
-        connection.execute(f"SET profiling_output = {_quote(str(profile_path))}")
-        connection.execute("SET lock_configuration = true")
-
+        _lock_down(connection, (env.local_s3_root / env.bucket).resolve(), profile_dir, profile_path)
         started = time.perf_counter()
         try:
             cursor = connection.execute(duckdb_sql)
@@ -189,6 +162,57 @@ def run_query(
 
 
 # ------------------------------------------------------------------------------ catalog -> DuckDB
+
+
+def _create_relations(
+    connection: Any,
+    catalog: Catalog,
+    gold_db: str,
+    namespace: TableNamespace,
+    needed_tables: set[tuple[str, str]],
+    needed_views: list[ViewDefinition],
+) -> dict[str, dict[str, dict[str, str]]]:
+    """Create the catalog tables and ``sql/views`` a query reads; return their Athena-typed schema."""
+    import duckdb
+
+    schema: dict[str, dict[str, dict[str, str]]] = {}
+    for db in sorted({db for db, _ in needed_tables} | {gold_db}):
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(db)}")
+    for db, table_name in sorted(needed_tables):
+        table = catalog.get_table(db, table_name)
+        try:
+            connection.execute(f"CREATE VIEW {_ident(db)}.{_ident(table_name)} AS {table_view_sql(table)}")
+        except duckdb.Error as err:
+            raise _engine_error(err, f"table {table.qualified_name}") from None
+        schema.setdefault(db, {})[table_name] = {
+            c.name: athena_type(c.type) for c in [*table.columns, *table.partition_keys]
+        }
+    for view in needed_views:
+        view_sql = translate(view.query, namespace, schema)
+        qualified = f"{_ident(gold_db)}.{_ident(view.name)}"
+        try:
+            connection.execute(f"CREATE VIEW {qualified} AS {view_sql}")
+        except duckdb.Error as err:
+            raise _engine_error(err, f"view {view.name} ({view.path.name})") from None
+        described = connection.execute(f"DESCRIBE {qualified}").fetchall()
+        schema.setdefault(gold_db, {})[view.name] = {
+            row[0]: duckdb_to_athena_type(str(row[1])) for row in described
+        }
+    return schema
+
+
+def _lock_down(connection: Any, lake_dir: Path, profile_dir: Path, profile_path: Path) -> None:
+    """From here on the connection reads the lake (and writes its profile) and can change nothing."""
+    allowed = f"[{_quote(str(lake_dir) + '/')}, {_quote(str(profile_dir) + '/')}]"
+    connection.execute(f"SET allowed_directories = {allowed}")
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET enable_profiling = 'json'")
+    connection.execute(f"SET profiling_output = {_quote(str(profile_path))}")
+    connection.execute("SET lock_configuration = true")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _catalogued_tables(env: EnvConfig, catalog: Catalog) -> set[tuple[str, str]]:
@@ -284,7 +308,7 @@ def table_view_sql(table: TableDefinition) -> str:
     columns = [*table.columns, *table.partition_keys]
     files = table_files(table)
     if not files:
-        select = ", ".join(f'CAST(NULL AS {to_duckdb_type(c.type)}) AS "{c.name}"' for c in columns)
+        select = ", ".join(f"CAST(NULL AS {to_duckdb_type(c.type)}) AS {_ident(c.name)}" for c in columns)
         return f"SELECT {select} WHERE false"
     file_list = "[" + ", ".join(_quote(str(f)) for f in files) + "]"
     options = ["union_by_name = true"]
@@ -312,17 +336,8 @@ def _projection(name: str, hive_type: str) -> str:
     (in a UTC session) gives exactly that, so translated functions see the type the schema promised.
     """
     if hive_type == "timestamp":
-        return f'CAST("{name}" AS TIMESTAMP) AS "{name}"'
-    return f'"{name}"'
-
-
-def _run_setup(connection: Any, statement: str, table: TableDefinition) -> None:
-    import duckdb
-
-    try:
-        connection.execute(statement)
-    except duckdb.Error as err:
-        raise _engine_error(err, f"table {table.qualified_name}") from None
+        return f"CAST({_ident(name)} AS TIMESTAMP) AS {_ident(name)}"
+    return _ident(name)
 
 
 def _engine_error(err: Exception, what: str) -> LakeError:
