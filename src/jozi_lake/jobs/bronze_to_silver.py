@@ -1,0 +1,370 @@
+"""The bronze_to_silver job: new bronze batches to typed, validated, deduplicated silver tables.
+
+Per table, in two phases so a failing quality gate publishes nothing:
+
+1. prepare (every table): list bronze files not yet processed (``silver/_state/<table>/processed.json``),
+   parse and type them by the contract, apply the rules, merge with the silver rows of the same keys
+   (latest ``updated_at`` wins, wherever the old version lives), and stage the rebuilt partitions and
+   the quarantined rows under ``silver/_staging/<run_id>/``. One aggregation per table gives the
+   counts, rule failures and touched dates.
+2. publish (only if no ``fail`` rule fired in any table): append the touched dates to the change log
+   that silver_to_gold reads (``silver/_state/changes/``), overwrite the touched partitions (dynamic
+   overwrite; partitions left empty are deleted, which dynamic overwrite alone would not do), write
+   quarantine partitions per bronze batch, then record the files as processed.
+
+Recording processed files last makes a killed run safe to repeat: re-read rows tie with the silver
+rows already published and count as duplicates, so silver comes out the same.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import reduce
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jozi_lake.contracts import BATCH_COLUMN, SilverContract, silver_contract, silver_contracts
+from jozi_lake.errors import LakeError
+from jozi_lake.jobs import lake_io
+from jozi_lake.jobs.report import JobReport, TableReport, now_iso, write_report
+from jozi_lake.storage import ObjectStore
+from jozi_lake.transforms import dedup, normalize
+from jozi_lake.transforms.quality import FAIL_RULES, QUARANTINE_REASONS, WARN_RULES, evaluate_rules
+from jozi_lake.transforms.records import CORRUPT_RECORD, NON_UTF8, csv_rows_as_lines, parse_lines
+from jozi_lake.transforms.typed import conform, type_columns
+
+JOB_NAME = "bronze_to_silver"
+JSON_SUFFIXES = (".json.gz", ".json", ".jsonl", ".jsonl.gz")
+CSV_SUFFIXES = (".csv.gz", ".csv")
+STAGING_PREFIX = "silver/_staging/"
+CHANGES_PREFIX = "silver/_state/changes/"
+
+QUARANTINE_COLUMNS = (
+    "raw_record",
+    "raw_record_base64",
+    "quarantine_reason",
+    "bronze_file",
+    "run_id",
+    BATCH_COLUMN,
+)
+
+
+# Called with a one-line message at each step (the runner shows it in a Rich progress display).
+ProgressCallback = Callable[[str], None]
+
+
+class QualityGateError(LakeError):
+    """A ``fail`` rule fired: nothing was published."""
+
+
+@dataclass
+class PreparedTable:
+    contract: SilverContract
+    report: TableReport
+    new_files: list[str]
+    staging_prefix: str
+    touched_dates: set[str] = field(default_factory=set)
+    gate_failures: list[str] = field(default_factory=list)
+
+
+def silver_prefix(table: str) -> str:
+    return f"silver/{table}/"
+
+
+def quarantine_prefix(table: str) -> str:
+    return f"quarantine/{table}/"
+
+
+def state_key(table: str) -> str:
+    return f"silver/_state/{table}/processed.json"
+
+
+def resolve_tables(tables: list[str] | None) -> list[str]:
+    """The silver tables to process: all contracts when ``tables`` is empty; unknown names are an error."""
+    known = list(silver_contracts())
+    if not tables:
+        return known
+    unknown = [t for t in tables if t not in known]
+    if unknown:
+        raise LakeError(f"unknown silver table(s): {', '.join(unknown)}", f"choose from {', '.join(known)}")
+    return [t for t in known if t in tables]
+
+
+def new_bronze_files(store: ObjectStore, table: str) -> list[str]:
+    """Bronze files of ``table`` not processed yet (JSON lines, or CSV from file drops)."""
+    prefix = f"bronze/{table}/"
+    processed = set(lake_io.read_json(store, state_key(table), {"files": {}})["files"])
+    return [
+        key
+        for key in store.list_keys(prefix)
+        if lake_io.visible(key, prefix)
+        and key.endswith(JSON_SUFFIXES + CSV_SUFFIXES)
+        and key not in processed
+    ]
+
+
+def read_bronze_lines(spark: SparkSession, store: ObjectStore, keys: list[str]) -> DataFrame:
+    """All files as one frame of raw lines (``value``, ``bronze_file``); CSV rows become JSON lines."""
+    json_uris = [lake_io.spark_uri(store, k) for k in keys if k.endswith(JSON_SUFFIXES)]
+    frames: list[DataFrame] = []
+    if json_uris:
+        frames.append(
+            spark.read.text(json_uris).select(F.col("value"), F.input_file_name().alias("bronze_file"))
+        )
+    # Dropped CSV files may differ in header, so each is read on its own and turned into JSON lines.
+    frames += [
+        csv_rows_as_lines(
+            spark.read.option("header", True).option("inferSchema", False).csv(lake_io.spark_uri(store, key)),
+            lake_io.spark_uri(store, key),
+        )
+        for key in keys
+        if key.endswith(CSV_SUFFIXES)
+    ]
+    return reduce(DataFrame.unionByName, frames)
+
+
+def _count_of(condition: Column) -> Column:
+    return F.sum(F.when(condition, 1).otherwise(0)).cast("bigint")
+
+
+def _evaluate_table_rules(spark: SparkSession, contract: SilverContract, report: TableReport) -> list[str]:
+    """Names of table rules (scope: table) that do not hold for this run's figures."""
+    if not contract.table_rules:
+        return []
+    read = report.rows_read
+    metrics = spark.createDataFrame(
+        [
+            (
+                read,
+                report.rows_quarantined,
+                report.duplicates_removed,
+                report.rows_written,
+                float(report.rows_quarantined) / read if read else 0.0,
+            )
+        ],
+        "rows_read bigint, rows_quarantined bigint, duplicates_removed bigint, rows_written bigint, "
+        "quarantine_share double",
+    )
+    checks = [F.coalesce(F.expr(rule.expr), F.lit(False)).alias(rule.name) for rule in contract.table_rules]
+    row = metrics.select(*checks).first()  # hygiene: bounded (one row of run figures)
+    assert row is not None
+    return [rule.name for rule in contract.table_rules if not row[rule.name]]
+
+
+def prepare_table(
+    spark: SparkSession, store: ObjectStore, contract: SilverContract, run_id: str, timezone: str
+) -> PreparedTable:
+    """Phase 1 for one table: stage the new silver partitions and quarantine rows, count everything."""
+    table = contract.table
+    staging = f"{STAGING_PREFIX}{run_id}/{table}/"
+    new_files = new_bronze_files(store, table)
+    report = TableReport(table=table)
+    prepared = PreparedTable(contract=contract, report=report, new_files=new_files, staging_prefix=staging)
+    if not new_files:
+        report.status = "no_new_data"
+        return prepared
+
+    checked = evaluate_rules(
+        type_columns(parse_lines(read_bronze_lines(spark, store, new_files), contract), contract, timezone),
+        contract,
+    )
+    # Materialise the parsed input once: the merge, the counts and the quarantine all read it.
+    checked.write.mode("overwrite").parquet(lake_io.spark_uri(store, staging + "incoming/"))
+    staged = spark.read.parquet(lake_io.spark_uri(store, staging + "incoming/"))
+    quarantined = staged.where(F.size(QUARANTINE_REASONS) > 0)
+    valid = staged.where(F.size(QUARANTINE_REASONS) == 0)
+
+    target = silver_prefix(table)
+    try:
+        existing: DataFrame | None = lake_io.read_table(spark, store, target, contract.columns)
+    except KeyError:
+        existing = None
+    merge = dedup.merge_latest(valid, existing, contract, carry=(WARN_RULES, FAIL_RULES))
+
+    part = contract.partition_column
+    outcome = (
+        quarantined.select(
+            F.lit(dedup.QUARANTINED).alias(dedup.STATUS),
+            F.lit(False).alias(dedup.HAD_EXISTING),
+            F.col(part),
+            QUARANTINE_REASONS,
+            WARN_RULES,
+            FAIL_RULES,
+            BATCH_COLUMN,
+        )
+        .unionByName(
+            merge.incoming.select(
+                dedup.STATUS,
+                dedup.HAD_EXISTING,
+                part,
+                F.array().cast("array<string>").alias(QUARANTINE_REASONS),
+                WARN_RULES,
+                FAIL_RULES,
+                BATCH_COLUMN,
+            )
+        )
+        .unionByName(
+            merge.replaced.select(
+                F.lit("replaced_old").alias(dedup.STATUS),
+                F.lit(True).alias(dedup.HAD_EXISTING),
+                F.col(part),
+                F.array().cast("array<string>").alias(QUARANTINE_REASONS),
+                F.array().cast("array<string>").alias(WARN_RULES),
+                F.array().cast("array<string>").alias(FAIL_RULES),
+                BATCH_COLUMN,
+            )
+        )
+    )
+    status = F.col(dedup.STATUS)
+    rule_names = [(r.name, r.severity) for r in contract.rules] + [
+        (CORRUPT_RECORD, "quarantine"),
+        (NON_UTF8, "quarantine"),
+    ]
+    array_of = {"quarantine": QUARANTINE_REASONS, "warn": WARN_RULES, "fail": FAIL_RULES}
+    figures = outcome.agg(
+        _count_of(status != "replaced_old").alias("read"),
+        _count_of(status == dedup.WRITTEN).alias("written"),
+        _count_of((status == dedup.WRITTEN) & F.col(dedup.HAD_EXISTING)).alias("replacing"),
+        _count_of(status == dedup.QUARANTINED).alias("quarantined"),
+        _count_of(status == dedup.DUPLICATE).alias("duplicates"),
+        F.collect_set(F.when(status.isin(dedup.WRITTEN, "replaced_old"), F.col(part).cast("string"))).alias(
+            "dates"
+        ),
+        F.collect_set(F.when(status != "replaced_old", F.col(BATCH_COLUMN))).alias("batches"),
+        *[
+            _count_of(F.array_contains(F.col(array_of[severity]), name)).alias(f"rule__{name}")
+            for name, severity in rule_names
+        ],
+    ).first()  # hygiene: bounded (one aggregated row per table)
+    assert figures is not None
+    report.rows_read = int(figures["read"])
+    report.rows_written = int(figures["written"])
+    report.rows_replacing = int(figures["replacing"])
+    report.rows_new = report.rows_written - report.rows_replacing
+    report.rows_quarantined = int(figures["quarantined"])
+    report.duplicates_removed = int(figures["duplicates"])
+    report.rule_failures = {name: int(figures[f"rule__{name}"]) for name, _ in rule_names}
+    report.batches = sorted(figures["batches"])
+    prepared.touched_dates = {d for d in figures["dates"] if d}
+    report.partitions_changed = sorted(prepared.touched_dates)
+
+    prepared.gate_failures = [
+        f"{r.name} ({report.rule_failures[r.name]} rows)"
+        for r in contract.rules
+        if r.severity == "fail" and report.rule_failures[r.name]
+    ] + _evaluate_table_rules(spark, contract, report)
+
+    if prepared.touched_dates:
+        dates = spark.createDataFrame(
+            [(d,) for d in sorted(prepared.touched_dates)], f"{part} string"
+        ).select(F.col(part).cast("date").alias(part))
+        content = dedup.rebuild_partitions(existing, merge.winners, dates, contract)
+        lake_io.write_partitions(
+            conform(content, contract.columns), lake_io.spark_uri(store, staging + "silver/"), part
+        )
+    quarantine_rows = quarantined.select(
+        "raw_record",
+        "raw_record_base64",
+        F.array_join(QUARANTINE_REASONS, ",").alias("quarantine_reason"),
+        "bronze_file",
+        F.lit(run_id).alias("run_id"),
+        BATCH_COLUMN,
+    )
+    if report.rows_quarantined:
+        lake_io.write_partitions(
+            quarantine_rows, lake_io.spark_uri(store, staging + "quarantine/"), BATCH_COLUMN
+        )
+    return prepared
+
+
+def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTable, run_id: str) -> None:
+    """Phase 2 for one table: change log, silver partitions, quarantine, then the processed-files record."""
+    contract = prepared.contract
+    table = contract.table
+    part = contract.partition_column
+    staging = prepared.staging_prefix
+    if prepared.touched_dates:
+        lake_io.write_json(
+            store,
+            f"{CHANGES_PREFIX}{table}/{run_id}.json",
+            {"table": table, "run_id": run_id, "event_dates": sorted(prepared.touched_dates)},
+        )
+        staged_silver = lake_io.read_table(spark, store, staging + "silver/", contract.columns)
+        lake_io.write_partitions(
+            conform(staged_silver, contract.columns), lake_io.spark_uri(store, silver_prefix(table)), part
+        )
+        emptied = prepared.touched_dates - lake_io.partition_values(store, staging + "silver/", part)
+        lake_io.delete_partitions(store, silver_prefix(table), part, emptied)
+    if prepared.report.rows_quarantined:
+        staged_quarantine = spark.read.parquet(lake_io.spark_uri(store, staging + "quarantine/"))
+        lake_io.write_partitions(
+            staged_quarantine.select(*QUARANTINE_COLUMNS),
+            lake_io.spark_uri(store, quarantine_prefix(table)),
+            BATCH_COLUMN,
+        )
+    state = lake_io.read_json(store, state_key(table), {"table": table, "files": {}})
+    for key in prepared.new_files:
+        state["files"][key] = run_id
+    lake_io.write_json(store, state_key(table), state)
+
+
+def run_bronze_to_silver(
+    spark: SparkSession,
+    store: ObjectStore,
+    tables: list[str] | None = None,
+    run_id: str | None = None,
+    env: str = "local",
+    timezone: str = normalize.SOURCE_TIMEZONE,
+    progress: ProgressCallback | None = None,
+) -> JobReport:
+    """Run the job over ``tables`` (all silver tables by default); returns the report it also writes.
+
+    Raises :class:`QualityGateError` (after writing the report) when a ``fail`` rule fires; in that case
+    no table is published.
+    """
+    run_id = run_id or new_run_id()
+    report = JobReport(job=JOB_NAME, run_id=run_id, env=env, started_at=now_iso())
+    names = resolve_tables(tables)
+    lake_io.delete_prefix(store, STAGING_PREFIX)  # leftovers of a killed run; one run at a time
+    try:
+        prepared_tables: list[PreparedTable] = []
+        for table in names:
+            _notify(progress, f"silver: preparing {table}")
+            prepared_tables.append(prepare_table(spark, store, silver_contract(table), run_id, timezone))
+            report.tables.append(prepared_tables[-1].report)
+        failures = {p.contract.table: p.gate_failures for p in prepared_tables if p.gate_failures}
+        if failures:
+            for prepared in prepared_tables:
+                if prepared.gate_failures:
+                    prepared.report.status = "failed"
+                    prepared.report.message = "fail rule(s): " + ", ".join(prepared.gate_failures)
+            detail = "; ".join(f"{t}: {', '.join(f)}" for t, f in failures.items())
+            raise QualityGateError(
+                f"quality gate failed, nothing published ({detail})",
+                "inspect quarantine/<table>/ and the bronze batches in the report, fix the source, rerun",
+            )
+        for prepared in prepared_tables:
+            if prepared.new_files:
+                _notify(progress, f"silver: publishing {prepared.contract.table}")
+                publish_table(spark, store, prepared, run_id)
+        lake_io.delete_prefix(store, STAGING_PREFIX)
+        report.finish("succeeded")
+    except BaseException as err:
+        report.finish("failed", str(err).splitlines()[0] if str(err) else type(err).__name__)
+        write_report(store, report)
+        raise
+    write_report(store, report)
+    return report
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: UTC time plus a short random suffix."""
+    return now_iso().replace(":", "").replace("-", "")[:15] + "-" + uuid.uuid4().hex[:6]
+
+
+def _notify(progress: ProgressCallback | None, message: str) -> None:
+    if progress is not None:
+        progress(message)

@@ -1,0 +1,131 @@
+"""The one place that knows whether a job runs on AWS Glue or on local Spark.
+
+Glue entry scripts call :func:`run_entry`. Arguments are lake.yaml's ``job_arguments``
+(``--lake_root --tables --run_id --env``), parsed on both sides by Glue's own ``getResolvedOptions``
+(the ``AWSGlueDataplanePython`` package locally), so a name that works locally works on Glue.
+
+Which runtime: ``--env local`` builds the local Spark session of :mod:`jozi_lake.spark`; any other
+env builds ``GlueContext``/``Job`` (which only exist inside Glue: on plain pyspark they fail with
+"'JavaPackage' object is not callable") and turns that failure into a one-line error. Transforms never
+see the difference: they take DataFrames.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jozi_lake.errors import LakeError
+
+JOB_ARGUMENTS = ("lake_root", "tables", "run_id", "env")  # lake.yaml job_arguments; a test checks they match
+LOCAL_ENV = "local"
+ALL_TABLES = frozenset({"", "all", "*"})
+AUTO_RUN_ID = frozenset({"", "auto"})
+
+
+@dataclass(frozen=True)
+class JobArgs:
+    lake_root: str
+    tables: list[str] | None
+    run_id: str | None
+    env: str
+    job_name: str | None = None
+
+
+@dataclass
+class Runtime:
+    """A Spark session plus, on Glue, the Job whose ``commit`` marks the run done."""
+
+    spark: Any
+    glue_job: Any = None
+
+    @property
+    def on_glue(self) -> bool:
+        return self.glue_job is not None
+
+    def commit(self) -> None:
+        if self.glue_job is not None:
+            self.glue_job.commit()
+
+
+def parse_job_args(argv: list[str]) -> JobArgs:
+    """Read the job arguments from ``argv`` (``sys.argv`` shape: script name first)."""
+    from awsglue.utils import GlueArgumentError, getResolvedOptions
+
+    try:
+        resolved = getResolvedOptions(argv, list(JOB_ARGUMENTS))
+    except GlueArgumentError as err:
+        raise LakeError(
+            f"job arguments: {err}", "pass " + " ".join(f"--{a} <value>" for a in JOB_ARGUMENTS)
+        ) from None
+    job_name = getResolvedOptions(argv, ["JOB_NAME"])["JOB_NAME"] if "--JOB_NAME" in argv else None
+    tables = None
+    if resolved["tables"].strip().lower() not in ALL_TABLES:
+        tables = [t.strip() for t in resolved["tables"].split(",") if t.strip()]
+    run_id = None if resolved["run_id"].strip().lower() in AUTO_RUN_ID else resolved["run_id"].strip()
+    return JobArgs(
+        lake_root=resolved["lake_root"], tables=tables, run_id=run_id, env=resolved["env"], job_name=job_name
+    )
+
+
+def start_runtime(args: JobArgs, job_name: str) -> Runtime:
+    """Local Spark for ``--env local``, Glue's context and Job otherwise."""
+    if args.env == LOCAL_ENV:
+        from jozi_lake.spark import local_spark_session
+
+        return Runtime(spark=local_spark_session(f"jozi-lake-{job_name}"))
+    try:
+        from awsglue.context import GlueContext
+        from awsglue.job import Job
+        from pyspark.context import SparkContext
+
+        glue_context = GlueContext(SparkContext.getOrCreate())
+    except Exception as err:  # GlueContext needs the Glue JVM jar: "'JavaPackage' object is not callable"
+        raise LakeError(
+            f"env {args.env!r} runs on AWS Glue, but no Glue runtime is here ({err})",
+            "run it with --env local on a laptop, or start the Glue job on AWS",
+        ) from None
+    from jozi_lake.spark import apply_result_conf
+
+    spark = glue_context.spark_session
+    apply_result_conf(spark)
+    job = Job(glue_context)
+    job.init(args.job_name or job_name, {"lake_root": args.lake_root, "env": args.env})
+    return Runtime(spark=spark, glue_job=job)
+
+
+def run_entry(job_name: str, argv: list[str] | None = None) -> Any:
+    """What a Glue entry script does: parse, start the runtime, run the job, commit; returns its report."""
+    from jozi_lake.jobs.bronze_to_silver import run_bronze_to_silver
+    from jozi_lake.jobs.runner import tables_for_job
+    from jozi_lake.jobs.silver_to_gold import run_silver_to_gold
+    from jozi_lake.storage import store_for_uri
+
+    functions: dict[str, Callable[..., Any]] = {
+        "bronze_to_silver": run_bronze_to_silver,
+        "silver_to_gold": run_silver_to_gold,
+    }
+    if job_name not in functions:
+        raise LakeError(f"unknown job {job_name!r}", f"choose one of {', '.join(functions)}")
+    args = parse_job_args(list(sys.argv if argv is None else argv))
+    runtime = start_runtime(args, job_name)
+    report = functions[job_name](
+        runtime.spark,
+        store_for_uri(args.lake_root),
+        tables=tables_for_job(job_name, args.tables),
+        run_id=args.run_id,
+        env=args.env,
+    )
+    runtime.commit()
+    return report
+
+
+def main(job_name: str) -> None:
+    """Entry point for the scripts: one-line error and exit code 1 instead of a traceback."""
+    try:
+        run_entry(job_name)
+    except LakeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,42 @@
+"""Contract rules evaluated on typed rows: which rules each row breaks, by severity.
+
+A rule is a Spark SQL boolean that must hold; null counts as broken (``stars BETWEEN 1 AND 5`` on a
+null ``stars`` is not a pass). A record that could not be read at all gets only its record error as the
+reason, since every other rule would fail on its nulls and hide the real cause.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from jozi_lake.contracts import RuleSpec, SilverContract
+from jozi_lake.transforms.records import RECORD_ERROR
+
+QUARANTINE_REASONS = "quarantine_reasons"
+WARN_RULES = "warn_rules"
+FAIL_RULES = "fail_rules"
+
+
+def _broken(rules: list[RuleSpec]) -> Column:
+    checks = [F.when(~F.coalesce(F.expr(r.expr), F.lit(False)), F.lit(r.name)) for r in rules]
+    if not checks:
+        return F.array().cast("array<string>")
+    return F.array_compact(F.array(*checks))
+
+
+def evaluate_rules(typed: DataFrame, contract: SilverContract) -> DataFrame:
+    """Add ``quarantine_reasons``, ``warn_rules`` and ``fail_rules`` (arrays of broken rule names)."""
+    by_severity = {
+        sev: [r for r in contract.rules if r.severity == sev] for sev in ("quarantine", "warn", "fail")
+    }
+    unreadable = F.col(RECORD_ERROR).isNotNull()
+    empty = F.array().cast("array<string>")
+    return typed.select(
+        "*",
+        F.when(unreadable, F.array(F.col(RECORD_ERROR)))
+        .otherwise(_broken(by_severity["quarantine"]))
+        .alias(QUARANTINE_REASONS),
+        F.when(unreadable, empty).otherwise(_broken(by_severity["warn"])).alias(WARN_RULES),
+        F.when(unreadable, empty).otherwise(_broken(by_severity["fail"])).alias(FAIL_RULES),
+    )

@@ -1,0 +1,100 @@
+"""Raw bronze lines to source fields, keeping every line accounted for.
+
+Bronze holds the API's records as JSON lines (file drops may add CSV, converted to JSON lines on read).
+A line that is not a JSON object (a truncated write) or that carries bytes that are not UTF-8 is not
+dropped: it keeps its raw text and gets a record error, which becomes its quarantine reason.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
+
+from jozi_lake.contracts import BATCH_COLUMN, RAW_PREFIX, SilverContract
+
+CORRUPT_RECORD = "corrupt_record"
+NON_UTF8 = "non_utf8"
+RECORD_ERROR = "record_error"
+_CORRUPT_FIELD = "__corrupt_record"
+
+# bronze/<source>/ingest_date=YYYY-MM-DD/<run-id>-<page>.<json|csv>[.gz]: batch = ingest date + run id.
+_BATCH_PATTERN = r"ingest_date=([0-9]{4}-[0-9]{2}-[0-9]{2})/(.+)-[0-9]+\.(?:jsonl|json|csv)(?:\.gz)?$"
+
+
+def batch_id_of(bronze_file: Column) -> Column:
+    """``2026-06-01_<run-id>`` from a bronze file URI; files outside the layout are their own batch."""
+    date = F.regexp_extract(bronze_file, _BATCH_PATTERN, 1)
+    run = F.regexp_replace(F.regexp_extract(bronze_file, _BATCH_PATTERN, 2), r"[^A-Za-z0-9_.-]", "_")
+    fallback = F.regexp_replace(F.regexp_extract(bronze_file, r"([^/]+)$", 1), r"[^A-Za-z0-9_.-]", "_")
+    return F.when(date != "", F.concat(date, F.lit("_"), run)).otherwise(fallback)
+
+
+def source_fields(contract: SilverContract) -> list[str]:
+    """Every field name the source may use for the contract's columns (current and older names)."""
+    seen: list[str] = []
+    for col in contract.source_columns:
+        for name in col.source_fields:
+            if name not in seen:
+                seen.append(name)
+    return seen
+
+
+def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
+    """Lines (``value``: the raw line, ``bronze_file``) to one row per record with raw source values.
+
+    Output columns: ``raw_record`` (valid UTF-8 text of the line), ``raw_record_base64`` (the exact
+    bytes), ``bronze_file``, ``bronze_batch_id``, ``record_error`` (null, ``corrupt_record`` or
+    ``non_utf8``) and ``__raw_<column>`` for each contract column: the source text under the current or
+    any older field name (schema evolution), or null. Blank lines are not records and are skipped.
+    """
+    schema = StructType(
+        [StructField(name, StringType()) for name in source_fields(contract)]
+        + [StructField(_CORRUPT_FIELD, StringType())]
+    )
+    raw_bytes = F.col("value").cast("binary")
+    # Spark keeps the line's bytes as they are; re-encoding through Java strings replaces invalid UTF-8,
+    # so a difference means the line was not valid UTF-8.
+    not_utf8 = F.encode(F.col("value"), "UTF-8") != raw_bytes
+    parsed = F.from_json(
+        F.col("value"), schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT_FIELD}
+    )
+    frame = lines.where(F.trim(F.col("value")) != "").select(
+        F.decode(F.encode(F.col("value"), "UTF-8"), "UTF-8").alias("raw_record"),
+        F.base64(raw_bytes).alias("raw_record_base64"),
+        F.col("bronze_file"),
+        batch_id_of(F.col("bronze_file")).alias(BATCH_COLUMN),
+        not_utf8.alias("__not_utf8"),
+        parsed.alias("__parsed"),
+    )
+    record_error = (
+        F.when(F.col("__not_utf8"), F.lit(NON_UTF8))
+        .when(
+            F.col("__parsed").isNull() | F.col(f"__parsed.{_CORRUPT_FIELD}").isNotNull(),
+            F.lit(CORRUPT_RECORD),
+        )
+        .otherwise(F.lit(None).cast("string"))
+    )
+    raw_values = [
+        F.coalesce(*[F.col(f"__parsed.`{name}`") for name in col.source_fields]).alias(RAW_PREFIX + col.name)
+        for col in contract.source_columns
+    ]
+    return frame.select(
+        "raw_record",
+        "raw_record_base64",
+        "bronze_file",
+        BATCH_COLUMN,
+        record_error.alias(RECORD_ERROR),
+        *raw_values,
+    )
+
+
+def csv_rows_as_lines(csv_rows: DataFrame, bronze_file: str) -> DataFrame:
+    """Rows of a dropped CSV file (all columns read as text) as JSON lines, so one parser serves both.
+
+    Empty CSV cells are null and left out of the JSON, which the parser reads as a missing value.
+    """
+    return csv_rows.select(
+        F.to_json(F.struct(*[F.col(f"`{c}`") for c in csv_rows.columns])).alias("value"),
+        F.lit(bronze_file).alias("bronze_file"),
+    )
