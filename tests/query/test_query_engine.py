@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from jozi_lake.catalog import crawl
+from jozi_lake.catalog import LocalCatalog, crawl
 from jozi_lake.config import EnvConfig, env_config
 from jozi_lake.errors import LakeError
 from jozi_lake.query import engine, run_query
@@ -167,3 +167,18 @@ def test_utc_adjusted_parquet_timestamps_read_as_catalog_timestamps(
         env, sql="SELECT placed_at, hour(placed_at AT TIME ZONE 'Africa/Johannesburg') FROM ts"
     )
     assert result.rows == [(dt.datetime(2026, 6, 1, 17, 30), 19)]
+
+
+def test_csv_file_drops_are_crawled_and_queried(lake_home: Path) -> None:
+    folder = lake_home / BUCKET / "bronze" / "menu" / "ingest_date=2026-06-01"
+    folder.mkdir(parents=True)
+    csv = "item_id,name,base_prep_minutes\nITM-01,Margherita,8.5\nITM-02,Garlic bread,3\n"
+    (folder / "drop-1.csv.gz").write_bytes(gzip.compress(csv.encode()))
+    env = env_config("local")
+    crawl(env, ["bronze"])
+    columns = {
+        c.name: c.type for c in LocalCatalog.for_env(env).get_table("jozi_pizza_local_bronze", "menu").columns
+    }
+    assert columns == {"item_id": "string", "name": "string", "base_prep_minutes": "double"}
+    result = run_query(env, sql="SELECT name, base_prep_minutes FROM bronze.menu ORDER BY item_id")
+    assert result.rows == [("Margherita", 8.5), ("Garlic bread", 3.0)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -341,8 +342,6 @@ def _projection(name: str, hive_type: str) -> str:
 
 
 def _engine_error(err: Exception, what: str) -> LakeError:
-    import re
-
     text = str(err).strip()
     first = text.splitlines()[0] if text else type(err).__name__
     function = re.search(r"(?:Scalar|Aggregate|Table) Function with name \"?(\w+)\"? does not exist", text)
