@@ -276,6 +276,7 @@ resource "aws_cloudwatch_log_group" "state_machine" {
 }
 
 resource "aws_sfn_state_machine" "pipeline" {
+  #checkov:skip=CKV_AWS_285:Execution history is logged (ERROR or ALL); state payloads are left out by default because ingest results and errors can carry customer data. include_execution_data turns them on.
   count = var.create ? 1 : 0
 
   name       = var.state_machine_name
