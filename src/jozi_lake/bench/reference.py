@@ -170,8 +170,16 @@ def silver_sql(contract: dict[str, Any], source_glob: str | None, tz: str) -> st
     )
 
 
+# Gold doubles are rounded to 6 decimals (a rerun that sums in another order writes the same bytes).
+DECIMALS = 6
+
+
+def _round(expr: str) -> str:
+    return f"round({expr}, {DECIMALS})"
+
+
 def _minutes(later: str, earlier: str) -> str:
-    return f"(epoch({later}) - epoch({earlier})) / 60.0"
+    return _round(f"(epoch_us({later}) - epoch_us({earlier})) / 60000000.0")
 
 
 def gold_sql(tz: str) -> dict[str, str]:
@@ -196,11 +204,14 @@ def gold_sql(tz: str) -> dict[str, str]:
 WITH k AS (SELECT order_id, {kitchen_cols} FROM s_kitchen_events GROUP BY order_id),
 d AS (
   SELECT order_id, {dispatch_cols},
-    COALESCE(min(driver_id) FILTER (WHERE event_type = 'departed'), min(driver_id)) AS driver_id
+    -- The driver who departed with the order, else the one assigned, else any; ties by time, then id.
+    arg_min(driver_id, row(CASE event_type WHEN 'departed' THEN 0 WHEN 'driver_assigned' THEN 1 ELSE 2 END,
+                           event_at, driver_id)) FILTER (WHERE driver_id IS NOT NULL) AS driver_id
   FROM s_dispatch_events GROUP BY order_id),
 i AS (SELECT order_id, CAST(sum(qty) AS INTEGER) AS items_count FROM s_order_items GROUP BY order_id),
 c AS (SELECT DISTINCT order_id FROM s_complaints),
-r AS (SELECT order_id, arg_max(stars, rated_at) AS rating_stars FROM s_ratings GROUP BY order_id),
+r AS (SELECT order_id, arg_max(stars, row(rated_at, updated_at, rating_id)) AS rating_stars
+      FROM s_ratings GROUP BY order_id),
 base AS (
   SELECT o.order_id, o.customer_id, {local} AS placed_local, o.placed_at,
     k.prep_started_at, k.prep_finished_at, k.oven_in_at, k.oven_out_at,
@@ -216,8 +227,8 @@ SELECT order_id, customer_id, CAST(placed_local AS DATE) AS order_date, CAST(hou
   oven_in_at, oven_out_at, driver_assigned_at, departed_at, delivered_at,
   {", ".join(f"{expr} AS {name}_min" for name, expr in stage_minutes.items())},
   {_minutes("delivered_at", "placed_at")} AS total_min, promised_minutes,
-  {_minutes("delivered_at", "placed_at")} - promised_minutes AS minutes_late,
-  {_minutes("delivered_at", "placed_at")} - promised_minutes > 0 AS is_late,
+  {_round(_minutes("delivered_at", "placed_at") + " - promised_minutes")} AS minutes_late,
+  {_round(_minutes("delivered_at", "placed_at") + " - promised_minutes")} > 0 AS is_late,
   items_count, driver_id, zone, suburb, channel, distance_km, total_zar,
   EXISTS (SELECT 1 FROM s_load_shedding ls WHERE ls.starts_at < base.oven_out_at
           AND ls.ends_at > base.prep_finished_at) AS during_load_shedding,
@@ -226,9 +237,10 @@ FROM base"""
     hourly = """
 SELECT order_date, order_hour, any_value(weekday) AS weekday, count(*) AS orders,
   count(*) FILTER (WHERE is_late) AS late_orders,
-  count(*) FILTER (WHERE is_late) / count(*) AS late_share,
-  quantile_cont(total_min, 0.5) AS p50_total_min, quantile_cont(total_min, 0.9) AS p90_total_min,
-  avg(minutes_late) AS avg_minutes_late
+  round(count(*) FILTER (WHERE is_late) / count(*), 6) AS late_share,
+  round(quantile_cont(total_min, 0.5), 6) AS p50_total_min,
+  round(quantile_cont(total_min, 0.9), 6) AS p90_total_min,
+  round(avg(minutes_late), 6) AS avg_minutes_late
 FROM g_fact_deliveries GROUP BY order_date, order_hour"""
     unpivot = " UNION ALL ".join(
         f"SELECT order_date, order_hour, weekday, '{s}' AS stage, is_late, {s}_min AS m "
@@ -238,14 +250,15 @@ FROM g_fact_deliveries GROUP BY order_date, order_hour"""
     attribution = f"""
 SELECT order_date, order_hour, any_value(weekday) AS weekday, stage, count(*) AS orders,
   count(*) FILTER (WHERE is_late) AS late_orders,
-  COALESCE(sum(m) FILTER (WHERE is_late), 0) AS stage_min_sum_late,
-  COALESCE(sum(m) FILTER (WHERE NOT is_late), 0) AS stage_min_sum_on_time
-FROM ({unpivot}) WHERE m IS NOT NULL GROUP BY order_date, order_hour, stage"""
+  round(COALESCE(sum(m) FILTER (WHERE is_late), 0), 6) AS stage_min_sum_late,
+  round(COALESCE(sum(m) FILTER (WHERE NOT is_late), 0), 6) AS stage_min_sum_on_time
+FROM ({unpivot}) WHERE m IS NOT NULL AND is_late IS NOT NULL GROUP BY order_date, order_hour, stage"""
     drivers = """
 SELECT f.order_date, f.driver_id, any_value(dr.shift) AS shift, any_value(dr.vehicle) AS vehicle,
   count(*) AS deliveries, count(*) FILTER (WHERE f.is_late) AS late_deliveries,
-  avg(f.drive_min) AS avg_drive_min, avg(f.wait_for_driver_min) AS avg_wait_for_driver_min,
-  sum(f.drive_min) / NULLIF(sum(f.distance_km), 0) AS avg_min_per_km,
+  round(avg(f.drive_min), 6) AS avg_drive_min,
+  round(avg(f.wait_for_driver_min), 6) AS avg_wait_for_driver_min,
+  round(sum(f.drive_min) / sum(f.distance_km) FILTER (WHERE f.drive_min IS NOT NULL), 6) AS avg_min_per_km,
   count(*) FILTER (WHERE f.has_complaint) AS complaints
 FROM g_fact_deliveries f LEFT JOIN s_drivers dr USING (driver_id)
 WHERE f.driver_id IS NOT NULL GROUP BY f.order_date, f.driver_id"""
@@ -253,7 +266,7 @@ WHERE f.driver_id IS NOT NULL GROUP BY f.order_date, f.driver_id"""
 WITH lines AS (SELECT order_id, item_id, sum(qty) AS qty FROM s_order_items GROUP BY order_id, item_id)
 SELECT f.order_date, l.item_id, any_value(m.name) AS item_name, any_value(m.category) AS category,
   any_value(m.base_prep_minutes) AS base_prep_minutes, count(*) AS orders_with_item, sum(l.qty) AS qty,
-  avg(f.prep_min) AS avg_prep_min, sum(f.prep_min) AS prep_min_sum
+  round(avg(f.prep_min), 6) AS avg_prep_min, round(COALESCE(sum(f.prep_min), 0), 6) AS prep_min_sum
 FROM g_fact_deliveries f JOIN lines l USING (order_id) LEFT JOIN s_menu m USING (item_id)
 GROUP BY f.order_date, l.item_id"""
     complaints = """
@@ -261,8 +274,8 @@ SELECT order_date,
   CASE WHEN minutes_late <= 0 THEN 'on_time' WHEN minutes_late <= 10 THEN 'late_0_10'
        WHEN minutes_late <= 20 THEN 'late_10_20' ELSE 'late_20_plus' END AS lateness_bucket,
   count(*) AS orders, count(*) FILTER (WHERE has_complaint) AS complaints,
-  count(*) FILTER (WHERE has_complaint) / count(*) AS complaint_rate,
-  count(rating_stars) AS rated_orders, avg(rating_stars) AS avg_stars
+  round(count(*) FILTER (WHERE has_complaint) / count(*), 6) AS complaint_rate,
+  count(rating_stars) AS rated_orders, round(avg(rating_stars), 6) AS avg_stars
 FROM g_fact_deliveries WHERE minutes_late IS NOT NULL GROUP BY ALL"""
     repeat = """
 WITH exp AS (
@@ -275,7 +288,7 @@ came_back AS (
   FROM exp e)
 SELECT order_date, experience, count(*) AS orders, count(DISTINCT customer_id) AS customers,
   count(DISTINCT customer_id) FILTER (WHERE reordered) AS reordered_within_30d,
-  count(DISTINCT customer_id) FILTER (WHERE reordered) / count(DISTINCT customer_id) AS repeat_rate
+  round(count(DISTINCT customer_id) FILTER (WHERE reordered) / count(DISTINCT customer_id), 6) AS repeat_rate
 FROM came_back GROUP BY order_date, experience"""
     return {
         "fact_deliveries": fact,

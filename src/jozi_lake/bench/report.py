@@ -185,6 +185,23 @@ def render_markdown(results: dict[str, Any]) -> str:
         out += ["", "## Scale: bronze → silver → gold", "", _markdown_table(*summary_table(scale)), ""]
         out += [f"**Verdict:** {results.get('scale_verdict', {}).get('text', '-')}", ""]
         out += ["Per stage:", "", _markdown_table(*scale_table(scale))]
+    hotspots = [r for r in scale if r.get("spark_hotspots")]
+    if hotspots:
+        largest = hotspots[-1]
+        totals = largest["spark_hotspots"]["totals"]
+        out += [
+            "",
+            f"Spark call sites by job time at {_fmt(largest['orders'])} orders "
+            f"({_fmt(int(totals['jobs']))} jobs, {_fmt(totals['job_seconds'], 1)} job-seconds):",
+            "",
+            _markdown_table(
+                ["call site", "jobs", "tasks", "job s"],
+                [
+                    [c["call_site"], _fmt(c["jobs"]), _fmt(c["tasks"]), _fmt(c["total_s"], 1)]
+                    for c in largest["spark_hotspots"]["top"]
+                ],
+            ),
+        ]
     inc = results.get("incremental") or {}
     if inc.get("runs"):
         out += [

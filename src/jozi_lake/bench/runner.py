@@ -71,6 +71,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--results-dir", type=Path, default=root / "benchmarks" / "results")
     parser.add_argument("--workdir", type=Path, default=root / "benchmarks" / "work")
+    parser.add_argument(
+        "--event-log", action="store_true", help="record Spark event logs and rank call sites by job time"
+    )
     parser.add_argument("--keep-work", action="store_true", help="keep the scratch lakes for inspection")
     return parser.parse_args(argv)
 
@@ -116,7 +119,12 @@ def run(argv: list[str]) -> dict[str, Any]:
     }
     wall = time.perf_counter()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    common = {"workdir": str(args.workdir), "seed": args.seed, "spark_conf": spark_conf}
+    common = {
+        "workdir": str(args.workdir),
+        "seed": args.seed,
+        "spark_conf": spark_conf,
+        "event_log": args.event_log,
+    }
 
     if "scale" not in args.skip:
         for size in sizes:
@@ -155,7 +163,7 @@ def run(argv: list[str]) -> dict[str, Any]:
         import shutil
 
         for child in args.workdir.glob("*"):
-            if child.name.startswith(("scale-", "incremental-", "reference-")):
+            if child.name.startswith(("scale-", "incremental-", "reference-", "eventlog-")):
                 shutil.rmtree(child, ignore_errors=True)
     return results
 

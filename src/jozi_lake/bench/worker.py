@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jozi_lake.bench import integration
+from jozi_lake.bench.eventlog import event_log_conf, latest_event_log, summarise_event_log
 from jozi_lake.bench.measure import StageMeasurement, measure
 from jozi_lake.errors import LakeError
 
@@ -117,8 +118,13 @@ def scale_scenario(spec: dict[str, Any]) -> dict[str, Any]:
     result["bronze_gz_bytes"] = sum(s["gz_bytes"] for s in per_source.values())
     stages[0].rows = stages[1].rows = bronze_records
 
+    conf = dict(spec.get("spark_conf") or {})
+    event_dir = Path(spec["workdir"]) / f"eventlog-{orders}"
+    if spec.get("event_log"):
+        shutil.rmtree(event_dir, ignore_errors=True)
+        conf.update(event_log_conf(event_dir))
     with measure("spark_startup") as m:
-        spark = integration.spark_session(spec.get("spark_conf") or {})
+        spark = integration.spark_session(conf)
     stages.append(m)
     result["spark_startup_s"] = m.wall_s
     job_reports: dict[str, Any] = {}
@@ -137,6 +143,13 @@ def scale_scenario(spec: dict[str, Any]) -> dict[str, Any]:
     gold_dir = bronze.parent / "gold"
     result["gold"] = {"rows": parquet_rows(gold_dir), **_layer_files(gold_dir)}
     result["job_reports"] = job_reports
+    log = latest_event_log(event_dir) if spec.get("event_log") else None
+    if log is not None:
+        costs, totals = summarise_event_log(log)
+        result["spark_hotspots"] = {
+            "totals": totals,
+            "top": [c.__dict__ for c in costs[:12]],
+        }
 
     from jozi_lake.bench.reference import run_reference
 
