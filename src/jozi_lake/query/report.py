@@ -26,7 +26,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return "[dim]NULL[/]"
     if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1e-3 and value != 0 else f"{value:,.2f}".rstrip("0").rstrip(".")
+        # Six significant digits: shares keep their 4 decimals, minutes their fraction, no float noise.
+        return f"{value:,.0f}" if abs(value) >= 1e6 else f"{value:.6g}"
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, decimal.Decimal | dt.date):
