@@ -63,7 +63,8 @@ _THROTTLING_CODES = {
     "SlowDown",
     "ProvisionedThroughputExceededException",
 }
-_ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden"}
+# HEAD requests have no error body: S3 then reports the bare status code.
+_ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden", "403"}
 _NOT_FOUND_CODES = {
     "EntityNotFoundException",
     "ResourceNotFoundException",

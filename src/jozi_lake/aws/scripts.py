@@ -29,7 +29,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from jozi_lake.aws.clients import AwsSession, aws_errors, error_code
-from jozi_lake.aws.package import ENTRY_DIR, ZIP_NAME, GlueBundle
+from jozi_lake.aws.package import ZIP_NAME, GlueBundle
 from jozi_lake.config import load_config
 from jozi_lake.errors import LakeError
 
@@ -145,15 +145,19 @@ def upload_bundle(aws: AwsSession, bundle: GlueBundle, job_keys: list[str]) -> U
             )
         result.uploaded.append(key)
 
+    jobs = load_config().jobs
     for job_key in job_keys:
         glue_name = aws.lake.job_name(job_key)
-        script = f"s3://{bucket}/{prefix}{ENTRY_DIR}/{job_key}.py"
-        if bundle.entry_script_key(job_key) not in {f.relative_key for f in bundle.files}:
+        # The repository-relative path Terraform also uses under scripts/<version>/ (lake.yaml jobs.*.script).
+        entry = str(jobs.get(job_key, {}).get("script", bundle.entry_script_key(job_key)))
+        if entry not in {f.relative_key for f in bundle.files}:
             raise LakeError(
-                f"no entry script {ENTRY_DIR}/{job_key}.py for job {job_key}",
-                f"add {ENTRY_DIR}/{job_key}.py (lake.yaml jobs.{job_key}.script)",
+                f"no entry script {entry} for job {job_key}",
+                f"add {entry} (lake.yaml jobs.{job_key}.script) to the repository",
             )
-        outcome = repoint_job(aws, glue_name, script, f"s3://{bucket}/{prefix}{ZIP_NAME}")
+        outcome = repoint_job(
+            aws, glue_name, f"s3://{bucket}/{prefix}{entry}", f"s3://{bucket}/{prefix}{ZIP_NAME}"
+        )
         if outcome is None:
             result.jobs_repointed.append(glue_name)
         else:
