@@ -87,6 +87,7 @@ def test_writes_ddl_and_file_access_are_refused(small_env: EnvConfig, sql: str) 
         "SELECT id FROM t UNION ALL SELECT id FROM t",
         "-- leading comment\nSELECT id FROM t;",
         "(SELECT id FROM t)",
+        "VALUES (1)",
     ],
 )
 def test_plain_reads_are_allowed(small_env: EnvConfig, sql: str) -> None:

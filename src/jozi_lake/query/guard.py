@@ -139,7 +139,7 @@ def function_name(node: exp.Func) -> str:
 
 def ensure_read_only(tree: exp.Expr) -> None:
     """Refuse anything in a parsed query that is not a pure read of catalogued tables."""
-    if not isinstance(tree, exp.Query):
+    if not isinstance(tree, exp.Query | exp.Values):
         kind = tree.key.upper()
         raise LakeError(
             f"{kind} statements are not allowed: queries are read-only (SELECT or WITH only)",
