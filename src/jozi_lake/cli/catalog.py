@@ -107,6 +107,10 @@ def register(app: typer.Typer) -> None:
             named, text = (None, name_or_sql) if looks_like_sql else (name_or_sql, None)
         env = resolve_env(env_name)
         if not env.is_local:
+            if param:
+                raise LakeError(
+                    "--param is only supported on the local engine", "write the values into the SQL"
+                )
             from jozi_lake.aws import commands as aws_commands
 
             aws_commands.query(env, sql=text, named=named)
