@@ -57,8 +57,9 @@ module "s3_lake" {
 
   create_kms_key                  = true
   kms_key_deletion_window_in_days = var.kms_key_deletion_window_days
-  # Alarms and EventBridge rules publish to the KMS-encrypted alert topic, so they need the key too.
-  kms_key_service_principals = ["events.amazonaws.com", "cloudwatch.amazonaws.com"]
+  # Alarms and EventBridge rules publish to the KMS-encrypted alert topic, so they need the key too;
+  # vended-log delivery decrypts the encrypted state machine's execution data when it writes the logs.
+  kms_key_service_principals = ["events.amazonaws.com", "cloudwatch.amazonaws.com", "delivery.logs.amazonaws.com"]
 
   bronze_expiry_days = local.settings.bronze_expiry_days
   force_destroy      = var.force_destroy

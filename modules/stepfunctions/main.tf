@@ -55,7 +55,8 @@ locals {
 
   # ingest: invoke the Lambda with the execution name as run id. ResultPath "$" replaces the (tiny)
   # trigger input with {"ingest": <handler result>}, so later stages find the result at $.ingest; that is
-  # why the ingest stage must come first. The handler must return a boolean has_new_data.
+  # why the ingest stage must come first. The handler returns status (SUCCEEDED | FAILED) and a boolean
+  # has_new_data (lambda/ingest_handler.py).
   ingest_states = merge([for s in local.stages : {
     (s.name) = {
       Type     = "Task"
@@ -75,21 +76,34 @@ locals {
       Catch          = local.catch_to_failure
       Next           = "${s.name}_has_new_data"
     }
+    # Rules are tried in order, so each comparison only runs once the fields it reads are known to exist.
     "${s.name}_has_new_data" = {
       Type    = "Choice"
-      Comment = "No new data: finish with a 'nothing new' notice instead of running the jobs."
+      Comment = "A failed ingest fails the run; no new data finishes with a 'nothing new' notice instead of running the jobs."
       Choices = [
+        { Variable = "$.ingest.status", IsPresent = false, Next = "${s.name}_contract_broken" },
+        { Not = { Variable = "$.ingest.status", StringEquals = "SUCCEEDED" }, Next = "${s.name}_failed" },
         { Variable = "$.ingest.has_new_data", IsPresent = false, Next = "${s.name}_contract_broken" },
         { Variable = "$.ingest.has_new_data", IsBoolean = false, Next = "${s.name}_contract_broken" },
         { Variable = "$.ingest.has_new_data", BooleanEquals = true, Next = local.next_state[s.name] },
       ]
       Default = "notify_nothing_new"
     }
+    # The handler reports source errors in its summary instead of raising; the whole summary is the cause.
+    "${s.name}_failed" = {
+      Type = "Pass"
+      Parameters = {
+        Error     = "IngestFailed"
+        "Cause.$" = "States.JsonToString($.ingest)"
+      }
+      ResultPath = "$.error"
+      Next       = "notify_failure"
+    }
     "${s.name}_contract_broken" = {
       Type = "Pass"
       Result = {
         Error = "IngestContractViolation"
-        Cause = "the ingest Lambda returned no boolean has_new_data"
+        Cause = "the ingest Lambda returned no status or no boolean has_new_data"
       }
       ResultPath = "$.error"
       Next       = "notify_failure"

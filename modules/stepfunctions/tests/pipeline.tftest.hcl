@@ -52,7 +52,7 @@ run "definition_follows_the_stage_list" {
   assert {
     condition = alltrue([
       jsondecode(output.definition).States.ingest.Next == "ingest_has_new_data",
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[2].Next == "crawl_bronze",
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[4].Next == "crawl_bronze",
       jsondecode(output.definition).States.crawl_bronze.Next == "crawl_bronze_wait",
       jsondecode(output.definition).States.crawl_bronze_wait.Next == "crawl_bronze_poll",
       jsondecode(output.definition).States.crawl_bronze_poll.Next == "crawl_bronze_ready",
@@ -74,12 +74,30 @@ run "definition_follows_the_stage_list" {
     condition = alltrue([
       jsondecode(output.definition).States.ingest.Resource == "arn:aws:states:::lambda:invoke",
       jsondecode(output.definition).States.ingest.Parameters.Payload["run_id.$"] == "$$.Execution.Name",
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[2].Variable == "$.ingest.has_new_data",
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[4].Variable == "$.ingest.has_new_data",
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[4].BooleanEquals == true,
       jsondecode(output.definition).States.ingest_has_new_data.Default == "notify_nothing_new",
       jsondecode(output.definition).States.notify_nothing_new.Resource == "arn:aws:states:::sns:publish",
       jsondecode(output.definition).States.notify_nothing_new.Next == "nothing_new",
     ])
     error_message = "ingest must invoke the Lambda with the execution name as run id and branch on $.ingest.has_new_data"
+  }
+
+  # The handler reports failures in its result (status FAILED) rather than raising: that must fail the run,
+  # never look like "nothing new"; a result without the fields fails it too.
+  assert {
+    condition = alltrue([
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[0].Variable == "$.ingest.status",
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[0].IsPresent == false,
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[0].Next == "ingest_contract_broken",
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[1].Not.StringEquals == "SUCCEEDED",
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[1].Next == "ingest_failed",
+      jsondecode(output.definition).States.ingest_failed.Next == "notify_failure",
+      jsondecode(output.definition).States.ingest_contract_broken.Next == "notify_failure",
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[2].IsPresent == false,
+      jsondecode(output.definition).States.ingest_has_new_data.Choices[3].IsBoolean == false,
+    ])
+    error_message = "a FAILED or malformed ingest result must lead to the failure notice before has_new_data is read"
   }
 
   assert {
