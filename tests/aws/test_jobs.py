@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,8 @@ from jozi_lake.aws.clients import open_session
 from jozi_lake.aws.package import build_bundle
 from jozi_lake.config import env_config
 from jozi_lake.errors import LakeError
+from jozi_lake.jobs.report import JobReport, TableReport, write_report
+from jozi_lake.storage import S3ObjectStore
 
 RUN_ID = "20261126T120000Z-abc123"
 GLUE_NAME = "jozi-pizza-dev-bronze_to_silver"
@@ -38,10 +39,13 @@ def test_run_job_passes_the_lake_arguments_and_the_published_code(
     aws = open_session(env_config("dev"))
     bundle = build_bundle(make_repo(tmp_path))
     scripts.upload_bundle(aws, bundle, [])
-    report = {"job": "bronze_to_silver", "run_id": RUN_ID, "rows_in": 120, "rows_quarantined": 3}
-    deployed.client("s3").put_object(
-        Bucket=BUCKET, Key=f"silver/_reports/{RUN_ID}-bronze_to_silver.json", Body=json.dumps(report).encode()
+    report = JobReport(
+        job="bronze_to_silver", run_id=RUN_ID, env="dev", started_at="2026-11-26T12:00:01+00:00"
     )
+    report.tables.append(TableReport(table="orders", rows_read=120, rows_written=117, rows_quarantined=3))
+    report.status = "succeeded"
+    key = write_report(S3ObjectStore(BUCKET, client=deployed.client("s3")), report)
+    assert key.startswith("silver/_reports/") and key.endswith(f"_{RUN_ID}.json")
 
     commands.run_job(env_config("dev"), "bronze_to_silver", ["orders", "menu"])
 
@@ -57,7 +61,7 @@ def test_run_job_passes_the_lake_arguments_and_the_published_code(
     printed = deployed.printed
     assert "SUCCEEDED" in printed
     assert "246" in printed  # DPU-seconds: moto's ExecutionTime 123 s x 2 G.1X workers
-    assert "rows_quarantined" in printed and "120" in printed  # the job's run report
+    assert "quarantined" in printed and "117" in printed  # the job's own per-table run report
 
 
 def test_run_job_all_runs_silver_then_gold_with_one_run_id(

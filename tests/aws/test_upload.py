@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aws_fakes import BUCKET, FakeDeployment, make_repo
 
-from jozi_lake.aws import commands, package, scripts
+from jozi_lake.aws import commands, outputs, package, scripts
 from jozi_lake.aws.clients import open_session
 from jozi_lake.aws.package import build_bundle
 from jozi_lake.config import env_config
@@ -117,3 +117,20 @@ def test_upload_refuses_a_job_without_entry_script(deployed: FakeDeployment, tmp
     aws = open_session(env_config("dev"))
     with pytest.raises(LakeError, match=r"no entry script glue_scripts/silver_to_gold\.py"):
         scripts.upload_bundle(aws, build_bundle(repo), ["bronze_to_silver", "silver_to_gold"])
+
+
+def test_upload_tells_how_to_keep_terraform_on_the_new_version(
+    deployed: FakeDeployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = json.loads(deployed.outputs_file.read_text())
+    document["scripts_version"] = {"sensitive": False, "type": "string", "value": "current"}
+    deployed.outputs_file.write_text(json.dumps(document))
+    outputs.clear_cache()
+    repo = make_repo(tmp_path)
+    monkeypatch.setattr(package, "repo_root", lambda: repo)
+    commands.upload_scripts(env_config("dev"))
+    version = build_bundle(repo).version
+    assert (
+        f"Terraform's scripts_version for dev is 'current'; set scripts_version = \"{version}\""
+        in " ".join(deployed.printed.split())
+    )

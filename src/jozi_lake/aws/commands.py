@@ -22,6 +22,7 @@ from jozi_lake.aws.clients import AwsSession, aws_errors, open_session
 from jozi_lake.aws.waiting import format_duration
 from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.errors import LakeError
+from jozi_lake.jobs.report import JobReport, report_table
 
 console = Console()
 MAX_PRINTED_ROWS = 200
@@ -74,6 +75,15 @@ def upload_scripts(env: EnvConfig) -> None:
     if bundle.excluded_modules:
         rows.append(("left out (local-only)", ", ".join(bundle.excluded_modules)))
     console.print(_kv_table(f"Glue code for {env.name}", rows))
+    terraform_version = aws.lake.raw.get("scripts_version")
+    if terraform_version and terraform_version != bundle.version:
+        # UpdateJob moved the jobs; Terraform still holds the old version and would move them back.
+        console.print(
+            f"note: Terraform's scripts_version for {env.name} is {terraform_version!r}; set "
+            f'scripts_version = "{bundle.version}" in environments/{env.name}/terraform.tfvars so the next '
+            f"'make apply ENV={env.name}' keeps the jobs on this version",
+            highlight=False,
+        )
     for job, reason in result.jobs_not_repointed.items():
         console.print(
             f"[yellow]warning:[/] job {job} was not repointed ({reason}); runs started with "
@@ -190,15 +200,21 @@ def run_job(env: EnvConfig, job: str, tables: list[str] | None) -> None:
             )
         console.print(_kv_table(f"Glue job {job_key} ({env.name})", glue_jobs.describe_outcome(outcome)))
         glue_jobs.raise_for_outcome(outcome)
-        report = glue_jobs.find_run_report(aws, job_key, run_id)
-        if report is None:
-            console.print(
-                f"no run report for run {run_id} under the {job_key} report prefix", highlight=False
-            )
+        found = glue_jobs.find_run_report(aws, job_key, run_id)
+        if found is None:
+            console.print(f"no run report for run {run_id} in the lake (the job writes one when it ends)")
         else:
-            _print_summary(
-                f"run report ({report.get('_key')})", {k: v for k, v in report.items() if k != "_key"}
-            )
+            _print_run_report(*found)
+
+
+def _print_run_report(key: str, raw: dict[str, Any]) -> None:
+    """The job's own per-table report (rows read/written/quarantined), printed as locally."""
+    try:
+        report = JobReport.from_dict(raw)
+    except (TypeError, ValueError):  # a report written by another version of the jobs
+        _print_summary(f"run report ({key})", raw)
+        return
+    console.print(report_table([report], title=f"run report (s3 key {key})"))
 
 
 # ---------------------------------------------------------------------------------------------- crawl

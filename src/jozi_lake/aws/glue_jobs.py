@@ -18,6 +18,7 @@ from jozi_lake.aws.clients import AwsSession, aws_errors, error_code
 from jozi_lake.aws.waiting import Poller, format_duration
 from jozi_lake.config import load_config
 from jozi_lake.errors import LakeError
+from jozi_lake.jobs.report import REPORT_PREFIXES
 
 IN_FLIGHT_STATES = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING"})
 FAILED_STATES = frozenset({"FAILED", "TIMEOUT", "STOPPED", "ERROR", "EXPIRED"})
@@ -185,30 +186,28 @@ def raise_for_outcome(outcome: JobRunOutcome) -> None:
     )
 
 
-def find_run_report(aws: AwsSession, job: str, run_id: str) -> dict[str, Any] | None:
-    """The JSON run report a job writes to the lake (``<layer>/_reports/`` or ``_reports/``), if any.
+def find_run_report(aws: AwsSession, job: str, run_id: str) -> tuple[str, dict[str, Any]] | None:
+    """The JSON run report the job wrote to the lake for ``run_id``: (key, report), or None.
 
-    Reports are matched by run id in the key, newest key first, under the layer the job writes.
+    The jobs write ``<layer>/_reports/<started>_<job>_<run_id>.json`` (:mod:`jozi_lake.jobs.report`), on
+    Glue exactly as locally; the newest matching key wins.
     """
     s3 = aws.client("s3")
-    layer = {"bronze_to_silver": "silver", "silver_to_gold": "gold"}.get(job)
-    prefixes = ([f"{layer}/_reports/"] if layer else []) + ["_reports/"]
+    prefix = REPORT_PREFIXES.get(job)
+    if prefix is None:
+        return None
     with aws_errors(aws, f"looking for the run report of {run_id}"):
-        for prefix in prefixes:
-            keys: list[str] = []
-            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=aws.lake.bucket, Prefix=prefix):
-                keys += [o["Key"] for o in page.get("Contents", []) if run_id in o["Key"]]
-            for key in sorted(keys, reverse=True):
-                if not key.endswith(".json"):
-                    continue
-                body = s3.get_object(Bucket=aws.lake.bucket, Key=key)["Body"].read()
-                try:
-                    report = json.loads(body)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(report, dict) and (job in key or report.get("job") in (None, job)):
-                    report.setdefault("_key", key)
-                    return report
+        keys: list[str] = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=aws.lake.bucket, Prefix=prefix):
+            keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(f"_{run_id}.json")]
+        for key in sorted(keys, reverse=True):
+            body = s3.get_object(Bucket=aws.lake.bucket, Key=key)["Body"].read()
+            try:
+                report = json.loads(body)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(report, dict):
+                return key, report
     return None
 
 
