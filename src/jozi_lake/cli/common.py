@@ -13,8 +13,9 @@ from rich.console import Console
 from jozi_lake.config import ConfigError, EnvConfig, env_config
 from jozi_lake.errors import LakeError
 
-console = Console()
-err_console = Console(stderr=True)
+# Off a terminal (CI logs, pipes) Rich would wrap at 80 columns and clip table cells; give it room.
+console = Console() if sys.stdout.isatty() else Console(width=160)
+err_console = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=160)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
