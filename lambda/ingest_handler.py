@@ -1,7 +1,8 @@
 """AWS Lambda entry point of the ingest step: environment → config → :func:`jozi_lake.ingest.ingest_api`.
 
 Kept thin on purpose: all behaviour lives in ``jozi_lake.ingest`` and is tested locally against the
-store's local API. The zip (``scripts/build_lambda.py``) holds this file plus the ``jozi_lake``
+store's local API. After the API it copies new file drops (``landing/<source>/``) into bronze, as the
+local pipeline does. The zip (``scripts/build_lambda.py``) holds this file plus the ``jozi_lake``
 modules it imports; boto3 comes from the Lambda runtime. Environment variables are listed in
 :mod:`jozi_lake.ingest.environment`.
 
@@ -21,6 +22,7 @@ import boto3
 
 from jozi_lake.errors import LakeError
 from jozi_lake.ingest import ingest_api
+from jozi_lake.ingest.combined import with_drops
 from jozi_lake.ingest.environment import config_from_environment
 from jozi_lake.storage import S3ObjectStore
 
@@ -33,12 +35,11 @@ def handler(event: dict[str, Any] | None, context: Any = None) -> dict[str, Any]
     event = event or {}
     try:
         bucket, config = config_from_environment(os.environ, _read_secret)
-        return ingest_api(
-            S3ObjectStore(bucket, client=boto3.client("s3")),
-            config,
-            sources=event.get("sources") or None,
-            run_id=event.get("run_id") or None,
-        )
+        store = S3ObjectStore(bucket, client=boto3.client("s3"))
+        sources = event.get("sources") or None
+        summary = ingest_api(store, config, sources=sources, run_id=event.get("run_id") or None)
+        # File drops under landing/<source>/ enter bronze in the same step, as they do locally.
+        return with_drops(store, summary, sources or list(config.endpoints))
     except LakeError as err:
         return {
             "status": "FAILED",

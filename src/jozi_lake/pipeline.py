@@ -181,20 +181,15 @@ class LocalPipeline:
     # The stage kinds. Each adapts one area's API to a StageResult.
     def _ingest(self, stage: StageConfig) -> StageResult:
         """Pull the store's API, then copy file drops: both land in bronze, both count as new data."""
-        from jozi_lake.ingest import ingest_drops
         from jozi_lake.ingest.local import ingest_local
-        from jozi_lake.storage import store_for_env
 
-        api = ingest_local(self.env, run_id=self.run_id, as_of=self.as_of, source_url=self.source_url)
-        if api.get("status") != "SUCCEEDED":
+        summary = ingest_local(self.env, run_id=self.run_id, as_of=self.as_of, source_url=self.source_url)
+        if summary.get("status") != "SUCCEEDED":
             raise LakeError(
-                f"ingestion failed: {api.get('error', 'see the run manifest')}",
+                f"ingestion failed: {summary.get('error', 'see the run manifests')}",
                 "rerun 'lake run-pipeline': the watermark resumes the window",
             )
-        drops = ingest_drops(store_for_env(self.env), self.config.source_names, run_id=f"{self.run_id}-drops")
-        if drops.get("status") != "SUCCEEDED":
-            raise LakeError(f"copying file drops failed: {drops.get('error')}", "rerun 'lake run-pipeline'")
-        api_rows, drop_rows = int(api.get("new_rows", 0)), int(drops.get("new_rows", 0))
+        api_rows, drop_rows = summary["api_rows"], summary["drop_rows"]
         parts = [f"{api_rows:,} new rows from the API"] if api_rows else []
         if drop_rows:
             parts.append(f"{drop_rows:,} from file drops")
@@ -203,7 +198,7 @@ class LocalPipeline:
             stage.kind,
             SUCCEEDED,
             summary=", ".join(parts) or "nothing new",
-            detail={"has_new_data": bool(api_rows or drop_rows), "new_rows": api_rows + drop_rows},
+            detail={"has_new_data": summary["has_new_data"], "new_rows": summary["new_rows"]},
         )
 
     def _crawl(self, stage: StageConfig) -> StageResult:

@@ -114,6 +114,24 @@ def test_lambda_handler_end_to_end(
     assert again["status"] == "SUCCEEDED" and again["has_new_data"] is False
 
 
+def test_lambda_handler_copies_file_drops_in_the_same_step(
+    aws: None, api: SourceApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name="jozi-pizza/dev/source-api-token", SecretString=TOKEN
+    )
+    _lambda_env(monkeypatch, api, secret["ARN"])
+    handler = _load_handler().handler
+    assert handler({"run_id": "exec-a"}, None)["status"] == "SUCCEEDED"
+    store = S3ObjectStore(BUCKET, client=boto3.client("s3", region_name=REGION))
+    store.put_bytes("landing/menu/menu_2026-06-07.csv", b"item_id,name\nITM-99,Bunny chow pizza\n")
+    result = handler({"run_id": "exec-b"}, None)
+    assert result["status"] == "SUCCEEDED"
+    assert (result["api_rows"], result["drop_rows"], result["has_new_data"]) == (0, 1, True)
+    assert any(k.endswith(".csv.gz") for k in store.list_keys("bronze/menu/"))
+    assert store.exists("bronze/_manifests/ingest/exec-b-drops.json")
+
+
 def test_lambda_handler_reports_configuration_problems(
     aws: None, api: SourceApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.errors import LakeError
 from jozi_lake.ingest.api import ApiIngestConfig, ProgressCallback, ingest_api
+from jozi_lake.ingest.combined import with_drops
 from jozi_lake.storage import store_for_env
 
 
@@ -41,7 +42,9 @@ def ingest_local(
     on_page: ProgressCallback | None = None,
     on_start: Any = None,
 ) -> dict[str, Any]:
-    """Run one ingestion into the local lake; returns the run summary (see :func:`ingest_api`).
+    """Run one ingestion into the local lake (the API, then file drops); returns the run summary.
+
+    The summary is :func:`ingest_api`'s plus what :func:`~jozi_lake.ingest.combined.with_drops` adds.
 
     ``on_start(base_url, as_of)`` is called once the API is known (the CLI prints it).
     """
@@ -53,15 +56,17 @@ def ingest_local(
             raise LakeError("as_of only applies to the local API", "drop either the source URL or as_of")
         if on_start:
             on_start(source_url, None)
-        return ingest_api(
+        summary = ingest_api(
             store, local_api_config(source_url), sources=sources, run_id=run_id, on_page=on_page
         )
+        return with_drops(store, summary, sources or load_config().source_names)
     from jozi_lake.source_api import SourceApiServer
 
     endpoints = {s.name: s.endpoint for s in load_config().sources}
     with SourceApiServer(env.local_source_dir, endpoints, as_of=as_of) as api:
         if on_start:
             on_start(api.base_url, api.as_of)
-        return ingest_api(
+        summary = ingest_api(
             store, local_api_config(api.base_url), sources=sources, run_id=run_id, on_page=on_page
         )
+    return with_drops(store, summary, sources or load_config().source_names)
