@@ -72,6 +72,14 @@ def create_lake_resources(region: str = REGION) -> dict[str, Any]:
             DatabaseName=database,
             Targets={"S3Targets": [{"Path": f"s3://{BUCKET}/{layer}/"}]},
         )
+    crawlers["quarantine"] = "jozi-pizza-dev-quarantine"
+    glue.create_crawler(
+        Name=crawlers["quarantine"],
+        Role=role,
+        DatabaseName=databases["silver"],
+        TablePrefix="quarantine_",
+        Targets={"S3Targets": [{"Path": f"s3://{BUCKET}/quarantine/"}]},
+    )
     jobs = {}
     for job in config.jobs:
         jobs[job] = f"jozi-pizza-dev-{job}"

@@ -235,10 +235,12 @@ def crawl(env: EnvConfig, layers: list[str]) -> None:
         console=console,
         transient=True,
     ) as progress:
-        tasks = {layer: progress.add_task(f"{layer}: starting", total=None) for layer in chosen}
+        tasks: dict[str, Any] = {}
 
         def show(results: list[crawlers.CrawlResult]) -> None:
             for result in results:
+                if result.layer not in tasks:
+                    tasks[result.layer] = progress.add_task(result.layer, total=None)
                 progress.update(
                     tasks[result.layer], description=f"{result.layer} ({result.crawler}): {result.state}"
                 )
@@ -432,7 +434,7 @@ def status(env: EnvConfig) -> None:
     crawl_table = Table(title="Crawlers", title_justify="left")
     for column in ("layer", "crawler", "state", "last crawl", "started", "duration", "error"):
         crawl_table.add_column(column)
-    for layer in load_config().layers:
+    for layer in [*load_config().layers, crawlers.QUARANTINE]:
         if layer not in aws.lake.crawlers:
             continue
         name = aws.lake.crawlers[layer]

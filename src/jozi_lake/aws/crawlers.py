@@ -25,6 +25,7 @@ from jozi_lake.errors import LakeError
 
 CRAWL_DONE_STATES = frozenset({"COMPLETED", "FAILED", "STOPPED", "CANCELLED", "ERROR"})
 START_ATTEMPTS = 30
+QUARANTINE = "quarantine"
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,13 @@ def crawl_layers(aws: AwsSession, layers: list[str], on_update: Any = None) -> l
         CrawlResult(layer=layer, crawler=aws.lake.crawler_name(layer), database=aws.lake.database(layer))
         for layer in layers
     ]
+    if "silver" in layers and QUARANTINE in aws.lake.crawlers:
+        # Rejected rows are crawled with silver, as locally: quarantine_<table> tables in the silver database.
+        results.append(
+            CrawlResult(
+                layer=QUARANTINE, crawler=aws.lake.crawlers[QUARANTINE], database=aws.lake.database("silver")
+            )
+        )
     for result in results:
         start(aws, result)
     poller = Poller(
