@@ -154,8 +154,9 @@ module "monitoring" {
   kms_key_arn  = module.s3_lake.kms_key_arn
   alert_emails = var.alert_emails
 
-  glue_job_names       = local.job_names
-  glue_crawler_names   = local.crawler_names
+  glue_job_names = local.job_names
+  # Every crawler the glue module made, including the quarantine crawler the pipeline does not start.
+  glue_crawler_names   = module.glue.crawler_names
   job_long_run_minutes = floor(local.longest_job_minutes * 0.75)
   lambda_function_name = local.ingest_function_name
   state_machine_name   = local.state_machine_name

@@ -116,6 +116,17 @@ run "composition" {
     contains(keys(module.monitoring.alarm_names), "quarantine-rate-${replace(table, "_", "-")}")])
     error_message = "every source table needs a quarantine-rate alarm"
   }
+
+  assert {
+    condition = alltrue([
+      contains(module.monitoring.event_rule_names, "jozi-pizza-prod-glue-job-failed"),
+      contains(module.monitoring.event_rule_names, "jozi-pizza-prod-glue-crawler-failed"),
+      contains(keys(module.monitoring.alarm_names), "pipeline-failed"),
+      contains(keys(module.monitoring.alarm_names), "schedule-dlq-not-empty"),
+      contains(keys(module.monitoring.alarm_names), "ingest-dlq-not-empty"),
+    ])
+    error_message = "Glue failures, pipeline failures and both dead-letter queues must reach the alert topic"
+  }
 }
 
 run "rejects_plain_http_source" {
