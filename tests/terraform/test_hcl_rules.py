@@ -202,10 +202,18 @@ def test_versions_pin_admits_the_mirrored_provider(root_dir: Path) -> None:
 
 @cache
 def _taggable_resource_types() -> frozenset[str]:
-    """Resource types whose schema has a `tags` argument, from the mirrored provider itself."""
-    if shutil.which("terraform") is None or not (PLUGIN_DIR / "registry.terraform.io/hashicorp/aws").is_dir():
+    """Resource types whose schema has a `tags` argument, from the mirrored provider itself.
+
+    Dumping the provider schema takes a while, so the answer is cached per provider version.
+    """
+    mirror = PLUGIN_DIR / "registry.terraform.io/hashicorp/aws"
+    if shutil.which("terraform") is None or not mirror.is_dir():
         pytest.skip("needs terraform and the provider mirror to read the provider schema")
+    provider_version = sorted(p.name for p in mirror.iterdir())[-1]
     workdir = REPO / ".pytest_cache" / "tf-provider-schema"
+    cached = workdir / f"taggable-aws-{provider_version}.json"
+    if cached.is_file():
+        return frozenset(json.loads(cached.read_text(encoding="utf-8")))
     workdir.mkdir(parents=True, exist_ok=True)
     config = 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n'
     (workdir / "main.tf").write_text(config, encoding="utf-8")
@@ -214,21 +222,23 @@ def _taggable_resource_types() -> frozenset[str]:
         cwd=workdir,
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=300,
     )
     schema = subprocess.run(
         ["terraform", "providers", "schema", "-json"],
         cwd=workdir,
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=300,
     )
     provider = next(iter(json.loads(schema.stdout)["provider_schemas"].values()))
-    return frozenset(
+    taggable = sorted(
         rtype
         for rtype, rschema in provider["resource_schemas"].items()
         if "tags" in rschema["block"].get("attributes", {})
     )
+    cached.write_text(json.dumps(taggable), encoding="utf-8")
+    return frozenset(taggable)
 
 
 @pytest.mark.terraform
