@@ -260,12 +260,12 @@ resource "aws_iam_role_policy" "glue_job" {
         },
         {
           # PutMetricData has no resource type ("*" is required); the namespace condition narrows it to the
-          # job metrics and observability metrics Glue publishes for the job.
+          # job and observability metrics Glue publishes for the job, and the lake's quality metrics.
           Sid       = "PublishGlueJobMetrics"
           Effect    = "Allow"
           Action    = ["cloudwatch:PutMetricData"]
           Resource  = "*"
-          Condition = { StringEquals = { "cloudwatch:namespace" = "Glue" } }
+          Condition = { StringEquals = { "cloudwatch:namespace" = compact(["Glue", var.quality_metrics_namespace]) } }
         },
       ],
       values(local.kms_statements),

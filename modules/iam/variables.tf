@@ -133,6 +133,17 @@ variable "ingest_metrics_namespace" {
   default     = null
 }
 
+variable "quality_metrics_namespace" {
+  description = "CloudWatch namespace the Glue jobs publish data-quality metrics to (QuarantineRate, QuarantinedRows; docs/terraform-interfaces.md), besides Glue's own `Glue` namespace; null allows only `Glue`."
+  type        = string
+  default     = "JoziLake/Quality"
+
+  validation {
+    condition     = var.quality_metrics_namespace == null || can(regex("^[A-Za-z0-9./_#:-]{1,255}$", var.quality_metrics_namespace))
+    error_message = "quality_metrics_namespace must be a CloudWatch namespace (letters, digits and . / _ # : -)."
+  }
+}
+
 variable "state_machine_name" {
   description = "Name of the pipeline state machine; the scheduler may start only this one, and the state machine's trust is bound to it."
   type        = string

@@ -64,9 +64,9 @@ run "no_wildcard_actions_and_star_resources_only_where_aws_requires" {
   assert {
     condition = alltrue([
       for statement in jsondecode(aws_iam_role_policy.glue_job.policy).Statement :
-      statement.Condition["StringEquals"]["cloudwatch:namespace"] == "Glue" if contains(flatten([statement.Action]), "cloudwatch:PutMetricData")
+      statement.Condition["StringEquals"]["cloudwatch:namespace"] == ["Glue", "JoziLake/Quality"] if contains(flatten([statement.Action]), "cloudwatch:PutMetricData")
     ])
-    error_message = "Glue job metrics must be limited to the Glue namespace"
+    error_message = "Glue job metrics must be limited to the Glue and quality namespaces"
   }
 }
 
