@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 import requests
-from aws_fakes import BUCKET, REGION, FakeDeployment
+from aws_fakes import BUCKET, REGION, FakeDeployment, create_lake_resources, outputs_document
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
+from moto import mock_aws
 
 from jozi_lake.aws import commands
 from jozi_lake.aws.clients import open_session, translate
@@ -102,10 +104,7 @@ def test_status_shows_executions_job_runs_and_crawls(deployed: FakeDeployment) -
     assert "never" in printed  # the bronze and silver crawlers have not run
 
 
-def test_missing_credentials(aws_credentials: None, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    from aws_fakes import create_lake_resources, outputs_document
-    from moto import mock_aws
-
+def test_missing_credentials(aws_credentials: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with mock_aws():
         values = create_lake_resources()
     path = tmp_path / "outputs.json"
@@ -141,6 +140,8 @@ def test_wrong_region_says_where_the_lake_is(
         ("UnrecognizedClientException", "AWS rejected the credentials", "AWS_PROFILE"),
         ("ThrottlingException", "AWS is throttling requests (ThrottlingException)", "wait a minute"),
         ("AccessDeniedException", "access denied while", "operator policy"),
+        ("403", "access denied while", "operator policy"),
+        ("ValidationException", "AWS rejected the request while", "names and arguments"),
     ],
 )
 def test_client_errors_map_to_one_line_errors(
@@ -174,3 +175,27 @@ def test_unreachable_endpoint_and_unknown_errors() -> None:
 def test_local_env_is_refused() -> None:
     with pytest.raises(LakeError, match="--env local has no AWS resources"):
         commands.status(env_config("local"))
+
+
+def test_unknown_profile_is_a_clear_error(
+    aws_credentials: None, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    path = tmp_path / "outputs.json"
+    path.write_text(
+        json.dumps(
+            outputs_document(
+                {
+                    "bucket": "b",
+                    "job_names": {"a": "A"},
+                    "crawler_names": {"bronze": "c"},
+                    "athena_workgroup": "w",
+                }
+            )
+        )
+    )
+    monkeypatch.setenv("LAKE_TF_OUTPUTS_FILE", str(path))
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    with pytest.raises(LakeError) as caught:
+        commands.status(env_config("dev"))
+    assert caught.value.message.startswith("cannot set up the AWS session")
+    assert "AWS_PROFILE" in (caught.value.hint or "")

@@ -65,6 +65,12 @@ _THROTTLING_CODES = {
 }
 # HEAD requests have no error body: S3 then reports the bare status code.
 _ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden", "403"}
+_INVALID_INPUT_CODES = {
+    "InvalidRequestException",
+    "InvalidInputException",
+    "ValidationException",
+    "InvalidParameterValueException",
+}
 _NOT_FOUND_CODES = {
     "EntityNotFoundException",
     "ResourceNotFoundException",
@@ -194,6 +200,11 @@ def translate(err: Exception, aws: AwsSession | None, action: str) -> LakeError 
             return LakeError(
                 f"access denied while {action}: {message}",
                 "use a role allowed to operate the lake (the operator policy from Terraform)",
+            )
+        if code in _INVALID_INPUT_CODES:
+            return LakeError(
+                f"AWS rejected the request while {action}: {message}",
+                "check the names and arguments given (for a query: the SQL, in the Athena/Trino dialect)",
             )
         if code in _NOT_FOUND_CODES:
             return LakeError(f"{action} failed: {message}", _region_hint(aws))

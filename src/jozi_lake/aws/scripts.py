@@ -189,11 +189,10 @@ def repoint_job(aws: AwsSession, glue_name: str, script_location: str, extra_py_
     update = {name: job[name] for name in _job_update_members(glue) if name in job}
     update["Command"] = command
     update["DefaultArguments"] = arguments
+    update.pop("AllocatedCapacity", None)  # deprecated in favour of MaxCapacity
     if update.get("WorkerType"):
         # get_job reports MaxCapacity derived from the workers; sending both is rejected.
         update.pop("MaxCapacity", None)
-        update.pop("AllocatedCapacity", None)
-    update.pop("AllocatedCapacity", None)  # deprecated in favour of MaxCapacity
     with aws_errors(aws, f"repointing Glue job {glue_name}"):
         try:
             glue.update_job(JobName=glue_name, JobUpdate=update)
