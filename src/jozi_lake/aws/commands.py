@@ -72,6 +72,8 @@ def upload_scripts(env: EnvConfig) -> None:
         ("previous version", result.previous_version or "-"),
         ("jobs repointed", ", ".join(result.jobs_repointed) or "-"),
     ]
+    if bundle.vendored:
+        rows.append(("libraries shipped in the zip", ", ".join(bundle.vendored)))
     if bundle.excluded_modules:
         rows.append(("left out (local-only)", ", ".join(bundle.excluded_modules)))
     console.print(_kv_table(f"Glue code for {env.name}", rows))
