@@ -108,3 +108,31 @@ def test_terraform_output_of_an_unapplied_environment(
         assert "make apply ENV=dev" in (caught.value.hint or "")
     finally:
         outputs.clear_cache()
+
+
+def test_uninitialised_backend_is_reported_by_its_terraform_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform binary not installed")
+    env_dir = tmp_path / "environments" / "prod"
+    env_dir.mkdir(parents=True)
+    (env_dir / "backend.tf").write_text(
+        'terraform {\n  backend "s3" {\n    bucket = "b"\n    key    = "k"\n'
+        '    region = "af-south-1"\n  }\n}\n'
+    )
+    monkeypatch.delenv(outputs.OUTPUTS_FILE_ENV_VAR, raising=False)
+    monkeypatch.setattr(outputs, "environment_dir", lambda name: tmp_path / "environments" / name)
+    outputs.clear_cache()
+    try:
+        with pytest.raises(LakeError) as caught:
+            deployed_lake(env_config("prod"))
+    finally:
+        outputs.clear_cache()
+    assert caught.value.message == (
+        "cannot read the Terraform outputs of environment prod: "
+        'Backend initialization required, please run "terraform init"'
+    )
+    assert "make apply ENV=prod" in (caught.value.hint or "")

@@ -119,19 +119,27 @@ def _run_terraform_output(env_name: str) -> str:
             f"install Terraform >= 1.11, or set {OUTPUTS_FILE_ENV_VAR} to a saved 'terraform output -json'",
         )
     proc = subprocess.run(
-        [terraform, f"-chdir={chdir}", "output", "-json"],
+        [terraform, f"-chdir={chdir}", "output", "-no-color", "-json"],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
     if proc.returncode != 0:
-        first_line = next((ln for ln in proc.stderr.splitlines() if ln.strip()), "terraform output failed")
         raise LakeError(
-            f"cannot read the Terraform outputs of environment {env_name}: {first_line.strip()}",
-            f"run 'make apply ENV={env_name}' first (or 'terraform -chdir={chdir} init')",
+            f"cannot read the Terraform outputs of environment {env_name}: {_terraform_error(proc.stderr)}",
+            f"run 'make plan ENV={env_name}' and 'make apply ENV={env_name}' (they init the state backend)",
         )
     return proc.stdout
+
+
+def _terraform_error(stderr: str) -> str:
+    """The ``Error:`` line of Terraform's diagnostics (warnings, e.g. no ~/.terraformrc, precede it)."""
+    lines = [ln.strip(" │╷╵\t") for ln in stderr.splitlines()]
+    for line in lines:
+        if line.startswith("Error:"):
+            return line.removeprefix("Error:").strip()
+    return next((ln for ln in reversed(lines) if ln), "terraform output failed")
 
 
 def _output_values(document: Any) -> dict[str, Any]:
