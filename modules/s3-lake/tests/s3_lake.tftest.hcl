@@ -287,6 +287,8 @@ run "rejects_bad_inputs" {
     bronze_transition_days          = 10
     bronze_transition_storage_class = "GLACIER"
     kms_key_arn                     = "not-an-arn"
+    kms_key_service_principals      = ["arn:aws:iam::123456789012:root"]
+    bucket_name                     = "Not_A_Bucket"
   }
 
   expect_failures = [
@@ -296,5 +298,7 @@ run "rejects_bad_inputs" {
     var.bronze_transition_days,
     var.bronze_transition_storage_class,
     var.kms_key_arn,
+    var.kms_key_service_principals,
+    var.bucket_name,
   ]
 }
