@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -140,6 +141,8 @@ class _PeakTracker:
 def measure(name: str, rows: int | None = None) -> Iterator[StageMeasurement]:
     """Time a block and record the process tree's peak RSS; set ``.rows`` inside the block if unknown."""
     result = StageMeasurement(name=name, rows=rows)
+    # Long stages (minutes at 1M orders) should not look like a hang.
+    print(f"    {name} ...", file=sys.stderr, flush=True)
     tracker = _PeakTracker() if memory_supported() else None
     if tracker:
         tracker.start()
@@ -151,3 +154,4 @@ def measure(name: str, rows: int | None = None) -> Iterator[StageMeasurement]:
         if tracker:
             result.peak_rss_mb = tracker.stop()
             result.processes = len(tracker.peaks_kb)
+        print(f"    {name}: {result.wall_s:,.1f} s", file=sys.stderr, flush=True)

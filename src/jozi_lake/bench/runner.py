@@ -85,8 +85,12 @@ def run_worker(spec: dict[str, Any], label: str) -> dict[str, Any]:
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         console.print(f"[bold]→ {label}[/]")
         started = time.perf_counter()
+        # A fixed local IP keeps Spark from warning about the hostname on every start.
+        child_env = {**os.environ, "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")}
         proc = subprocess.run(
-            [sys.executable, "-m", "jozi_lake.bench.worker", str(spec_path), str(out_path)], check=False
+            [sys.executable, "-m", "jozi_lake.bench.worker", str(spec_path), str(out_path)],
+            check=False,
+            env=child_env,
         )
         elapsed = time.perf_counter() - started
         if not out_path.exists():
@@ -158,7 +162,7 @@ def run(argv: list[str]) -> dict[str, Any]:
     stamp = started_at.strftime("%Y%m%dT%H%M%SZ") + (f"-{args.label}" if args.label != "run" else "")
     json_path, md_path = write_results(results, args.results_dir, stamp)
     print_tables(results, console)
-    console.print(f"results: {json_path.relative_to(repo_root())}, {md_path.relative_to(repo_root())}")
+    console.print(f"results: {json_path}, {md_path}")
     if not args.keep_work:
         import shutil
 
