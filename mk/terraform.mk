@@ -28,8 +28,7 @@ endif
 TF_INIT_OFFLINE = if [ ! -f $(1)/.terraform/.offline-init ] || [ -n "$$(find $(1) -maxdepth 1 -name '*.tf' -newer $(1)/.terraform/.offline-init)" ]; then \
 	  $(TF) -chdir=$(1) init -backend=false -input=false -no-color $(TF_INIT_SOURCE) >/dev/null && touch $(1)/.terraform/.offline-init; fi
 
-.PHONY: init plan apply destroy fmt fmt-check validate tf-test security tf-check tf-env-check aws-credentials-check \
-        lambda-package
+.PHONY: init plan apply destroy fmt fmt-check validate tf-test security tf-check tf-env-check aws-credentials-check
 
 tf-env-check:
 	@if [ "$(ENV)" != "dev" ] && [ "$(ENV)" != "prod" ]; then \
@@ -48,12 +47,9 @@ aws-credentials-check: $(STAMP)
 init: tf-env-check aws-credentials-check ## terraform init in environments/$(ENV) (ENV=dev|prod, with the remote state backend)
 	$(TF) -chdir=$(TF_ENV_DIR) init -input=false $(TF_INIT_SOURCE)
 
-# The environments upload build/lambda/ingest.zip; rebuilding is cheap and deterministic (same sources,
-# same bytes), so Terraform only redeploys the function when its code changed.
-lambda-package: $(STAMP)
-	$(BIN)/python scripts/build_lambda.py
-
-plan: init lambda-package ## terraform plan for ENV=dev|prod (needs AWS credentials; builds the Lambda zip)
+# The environments upload build/lambda/ingest.zip (`build-lambda`, mk/ingest.mk); rebuilding is cheap and
+# deterministic (same sources, same bytes), so Terraform only redeploys the function when its code changed.
+plan: init build-lambda ## terraform plan for ENV=dev|prod (needs AWS credentials; builds the Lambda zip)
 	$(TF) -chdir=$(TF_ENV_DIR) plan -input=false -out=plan.tfplan
 
 apply: init ## Apply the saved plan of ENV=dev|prod (run `make plan` first)
@@ -61,7 +57,7 @@ apply: init ## Apply the saved plan of ENV=dev|prod (run `make plan` first)
 	$(TF) -chdir=$(TF_ENV_DIR) apply -input=false plan.tfplan
 	@rm -f $(TF_ENV_DIR)/plan.tfplan
 
-destroy: init lambda-package ## Destroy everything in ENV=dev|prod (asks for confirmation)
+destroy: init build-lambda ## Destroy everything in ENV=dev|prod (asks for confirmation)
 	$(TF) -chdir=$(TF_ENV_DIR) destroy
 
 fmt: ## terraform fmt over modules/ and environments/
