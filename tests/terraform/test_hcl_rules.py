@@ -132,6 +132,21 @@ def test_module_has_standard_files_and_tests(module_dir: Path) -> None:
     assert tests, f"{module_dir.name} has no tests/*.tftest.hcl"
 
 
+@pytest.mark.parametrize("module_dir", MODULE_DIRS, ids=_ids(MODULE_DIRS))
+def test_module_tests_run_offline_and_exercise_validations(module_dir: Path) -> None:
+    """Tests must run without credentials (mocked provider) and prove the module's own validations bite.
+
+    `expect_failures` cannot reach a child module's variables, so only the module's own tests can.
+    """
+    test_text = "\n".join(p.read_text(encoding="utf-8") for p in (module_dir / "tests").glob("*.tftest.hcl"))
+    assert re.search(r'^\s*mock_provider\s+"aws"', test_text, re.MULTILINE), (
+        f'{module_dir.name}: tests must use mock_provider "aws" so they need no credentials'
+    )
+    has_validations = any("validation" in body for body in _blocks(module_dir, "variable").values())
+    if has_validations:
+        assert "expect_failures" in test_text, f"{module_dir.name}: no test checks its variable validations"
+
+
 @pytest.mark.parametrize("root_dir", ROOT_DIRS, ids=_ids(ROOT_DIRS))
 def test_every_variable_is_typed_and_described(root_dir: Path) -> None:
     problems = []
