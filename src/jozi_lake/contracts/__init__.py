@@ -155,8 +155,15 @@ class SilverContract:
         generated: list[RuleSpec] = []
         for col in self.source_columns:
             if col.required:
+                # On the raw text: a value that is present but unreadable is reported by the parse rule.
+                raw = f"{RAW_PREFIX}{col.name}"
                 generated.append(
-                    RuleSpec(f"{col.name}_required", f"{col.name} IS NOT NULL", "quarantine", generated=True)
+                    RuleSpec(
+                        f"{col.name}_required",
+                        f"trim(coalesce({raw}, '')) <> ''",
+                        "quarantine",
+                        generated=True,
+                    )
                 )
         for col in self.source_columns:
             if col.parse != "text":

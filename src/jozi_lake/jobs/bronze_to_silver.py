@@ -4,9 +4,9 @@ Per table, in two phases so a failing quality gate publishes nothing:
 
 1. prepare (every table): list bronze files not yet processed (``silver/_state/<table>/processed.json``),
    parse and type them by the contract, apply the rules, merge with the silver rows of the same keys
-   (latest ``updated_at`` wins, wherever the old version lives), and stage the rebuilt partitions and
-   the quarantined rows under ``silver/_staging/<run_id>/``. One aggregation per table gives the
-   counts, rule failures and touched dates.
+   (latest ``updated_at`` wins, wherever the old version lives), and stage the rebuilt partitions
+   under ``silver/_staging/<run_id>/`` (not in place: the old rows are read from there). One
+   aggregation per table gives the counts, rule failures and touched dates.
 2. publish (only if no ``fail`` rule fired in any table): append the touched dates to the change log
    that silver_to_gold reads (``silver/_state/changes/``), overwrite the touched partitions (dynamic
    overwrite; partitions left empty are deleted, which dynamic overwrite alone would not do), write
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -68,6 +69,8 @@ class PreparedTable:
     staging_prefix: str
     touched_dates: set[str] = field(default_factory=set)
     gate_failures: list[str] = field(default_factory=list)
+    cached: DataFrame | None = None
+    quarantine_rows: DataFrame | None = None
 
 
 def silver_prefix(table: str) -> str:
@@ -117,7 +120,11 @@ def read_bronze_lines(spark: SparkSession, store: ObjectStore, keys: list[str]) 
     # Dropped CSV files may differ in header, so each is read on its own and turned into JSON lines.
     frames += [
         csv_rows_as_lines(
-            spark.read.option("header", True).option("inferSchema", False).csv(lake_io.spark_uri(store, key)),
+            spark.read.option("header", True)
+            .option("inferSchema", False)
+            .option("multiLine", True)
+            .option("escape", '"')
+            .csv(lake_io.spark_uri(store, key)),
             lake_io.spark_uri(store, key),
         )
         for key in keys
@@ -171,9 +178,10 @@ def prepare_table(
         type_columns(parse_lines(read_bronze_lines(spark, store, new_files), contract), contract, timezone),
         contract,
     )
-    # Materialise the parsed input once: the merge, the counts and the quarantine all read it.
-    checked.write.mode("overwrite").parquet(lake_io.spark_uri(store, staging + "incoming/"))
-    staged = spark.read.parquet(lake_io.spark_uri(store, staging + "incoming/"))
+    # Parsed once and kept: the merge, the counts and the quarantine all read it (recomputing it from
+    # bronze after an eviction gives the same rows, so nothing depends on the cache surviving).
+    staged = checked.persist(StorageLevel.MEMORY_AND_DISK)
+    prepared.cached = staged
     quarantined = staged.where(F.size(QUARANTINE_REASONS) > 0)
     valid = staged.where(F.size(QUARANTINE_REASONS) == 0)
 
@@ -273,10 +281,7 @@ def prepare_table(
         F.lit(run_id).alias("run_id"),
         BATCH_COLUMN,
     )
-    if report.rows_quarantined:
-        lake_io.write_partitions(
-            quarantine_rows, lake_io.spark_uri(store, staging + "quarantine/"), BATCH_COLUMN
-        )
+    prepared.quarantine_rows = quarantine_rows if report.rows_quarantined else None
     return prepared
 
 
@@ -298,10 +303,9 @@ def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTab
         )
         emptied = prepared.touched_dates - lake_io.partition_values(store, staging + "silver/", part)
         lake_io.delete_partitions(store, silver_prefix(table), part, emptied)
-    if prepared.report.rows_quarantined:
-        staged_quarantine = spark.read.parquet(lake_io.spark_uri(store, staging + "quarantine/"))
+    if prepared.quarantine_rows is not None:
         lake_io.write_partitions(
-            staged_quarantine.select(*QUARANTINE_COLUMNS),
+            prepared.quarantine_rows.select(*QUARANTINE_COLUMNS),
             lake_io.spark_uri(store, quarantine_prefix(table)),
             BATCH_COLUMN,
         )
@@ -329,8 +333,8 @@ def run_bronze_to_silver(
     report = JobReport(job=JOB_NAME, run_id=run_id, env=env, started_at=now_iso())
     names = resolve_tables(tables)
     lake_io.delete_prefix(store, STAGING_PREFIX)  # leftovers of a killed run; one run at a time
+    prepared_tables: list[PreparedTable] = []
     try:
-        prepared_tables: list[PreparedTable] = []
         for table in names:
             _notify(progress, f"silver: preparing {table}")
             prepared_tables.append(prepare_table(spark, store, silver_contract(table), run_id, timezone))
@@ -355,7 +359,12 @@ def run_bronze_to_silver(
     except BaseException as err:
         report.finish("failed", str(err).splitlines()[0] if str(err) else type(err).__name__)
         write_report(store, report)
+        lake_io.delete_prefix(store, STAGING_PREFIX)
         raise
+    finally:
+        for prepared in prepared_tables:
+            if prepared.cached is not None:
+                prepared.cached.unpersist()
     write_report(store, report)
     return report
 

@@ -19,7 +19,11 @@ RECORD_ERROR = "record_error"
 _CORRUPT_FIELD = "__corrupt_record"
 
 # bronze/<source>/ingest_date=YYYY-MM-DD/<run-id>-<page>.<json|csv>[.gz]: batch = ingest date + run id.
-_BATCH_PATTERN = r"ingest_date=([0-9]{4}-[0-9]{2}-[0-9]{2})/(.+)-[0-9]+\.(?:jsonl|json|csv)(?:\.gz)?$"
+# Run ids look like 20261126T120453Z-1536d8 (jozi_lake.ingest.layout); file drops append "-<stem>".
+_BATCH_PATTERN = (
+    r"ingest_date=([0-9]{4}-[0-9]{2}-[0-9]{2})/"
+    r"([0-9]{8}T[0-9]{6}Z-[0-9a-f]+|[^/-]+)-[^/]*\.(?:jsonl|json|csv)(?:\.gz)?$"
+)
 
 
 def batch_id_of(bronze_file: Column) -> Column:
@@ -55,7 +59,8 @@ def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
     raw_bytes = F.col("value").cast("binary")
     # Spark keeps the line's bytes as they are; re-encoding through Java strings replaces invalid UTF-8,
     # so a difference means the line was not valid UTF-8.
-    not_utf8 = F.encode(F.col("value"), "UTF-8") != raw_bytes
+    # CSV rows were decoded by the CSV reader, which substitutes U+FFFD; the store never sends that character.
+    not_utf8 = (F.encode(F.col("value"), "UTF-8") != raw_bytes) | (F.instr(F.col("value"), "\ufffd") > 0)
     parsed = F.from_json(
         F.col("value"), schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT_FIELD}
     )
