@@ -18,6 +18,8 @@ from jozi_lake.aws import commands
 from jozi_lake.aws.clients import open_session, translate
 from jozi_lake.config import env_config
 from jozi_lake.errors import LakeError
+from jozi_lake.jobs.report import JobReport, TableReport, write_report
+from jozi_lake.storage import S3ObjectStore
 
 SUMMARY = {
     "run_id": "r-1",
@@ -102,6 +104,17 @@ def test_status_shows_executions_job_runs_and_crawls(deployed: FakeDeployment) -
     assert "Glue job runs" in printed and "bronze_to_silver" in printed
     assert "jozi-pizza-dev-gold" in printed and "COMPLETED" in printed
     assert "never" in printed  # the bronze and silver crawlers have not run
+    assert "Latest job reports: none yet" in printed
+
+
+def test_status_shows_the_latest_job_reports(deployed: FakeDeployment) -> None:
+    report = JobReport(job="silver_to_gold", run_id="r-9", env="dev", started_at="2026-11-26T01:00:00+00:00")
+    report.tables.append(TableReport(table="fact_deliveries", rows_read=900, rows_written=880))
+    report.finish("succeeded")
+    write_report(S3ObjectStore(BUCKET, client=deployed.client("s3")), report)
+    commands.status(env_config("dev"))
+    printed = deployed.printed
+    assert "Latest job reports" in printed and "fact_deliveries" in printed and "880" in printed
 
 
 def test_missing_credentials(aws_credentials: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -22,7 +22,8 @@ from jozi_lake.aws.clients import AwsSession, aws_errors, open_session
 from jozi_lake.aws.waiting import format_duration
 from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.errors import LakeError
-from jozi_lake.jobs.report import JobReport, report_table
+from jozi_lake.jobs.report import JobReport, latest_reports, report_table
+from jozi_lake.storage import S3ObjectStore
 
 console = Console()
 MAX_PRINTED_ROWS = 200
@@ -457,3 +458,18 @@ def status(env: EnvConfig) -> None:
         else:
             crawl_table.add_row(layer, name, str(crawler.get("State")), "never", "-", "-", "")
     console.print(crawl_table)
+
+    # The jobs' own reports (rows read/written/quarantined per table), newest first, as locally.
+    store = S3ObjectStore(aws.lake.bucket, client=aws.client("s3"))
+    with aws_errors(aws, f"reading the job reports in s3://{aws.lake.bucket}"):
+        reports = latest_reports(store, n=4)
+    if reports:
+        parsed = []
+        for raw in reports:
+            try:
+                parsed.append(JobReport.from_dict(raw))
+            except (TypeError, ValueError):  # written by another version of the jobs
+                continue
+        console.print(report_table(parsed, title="Latest job reports"))
+    else:
+        console.print("Latest job reports: none yet")
