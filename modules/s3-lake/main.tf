@@ -255,6 +255,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
 }
 
 resource "aws_s3_bucket_policy" "lake" {
+  count = var.attach_bucket_policies ? 1 : 0
+
   bucket = aws_s3_bucket.lake.id
   policy = jsonencode(local.lake_bucket_policy)
 
@@ -403,6 +405,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
 }
 
 resource "aws_s3_bucket_policy" "logs" {
+  count = var.attach_bucket_policies ? 1 : 0
+
   bucket = aws_s3_bucket.logs.id
   policy = jsonencode(local.log_bucket_policy)
 

@@ -209,6 +209,12 @@ variable "log_expiry_days" {
   }
 }
 
+variable "attach_bucket_policies" {
+  description = "Attach the TLS-only / KMS-only bucket policies (and the log-delivery grant). Keep true on AWS; false exists only for emulators such as moto that apply Deny statements without their conditions (docs/aws-emulator.md)."
+  type        = bool
+  default     = true
+}
+
 variable "enable_eventbridge_notifications" {
   description = "Send the lake bucket's object events to EventBridge (e.g. to react to new landing/ files)."
   type        = bool

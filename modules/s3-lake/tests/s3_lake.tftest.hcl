@@ -116,7 +116,7 @@ run "policies_deny_plain_http_and_foreign_encryption" {
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_s3_bucket_policy.lake.policy).Statement :
+      for statement in jsondecode(aws_s3_bucket_policy.lake[0].policy).Statement :
       statement.Effect == "Deny" && statement.Action == "s3:*"
       && try(statement.Condition.Bool["aws:SecureTransport"], "") == "false"
       && contains(flatten([statement.Resource]), "arn:aws:s3:::jozi-pizza-dev-lake/*")
@@ -126,7 +126,7 @@ run "policies_deny_plain_http_and_foreign_encryption" {
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_s3_bucket_policy.logs.policy).Statement :
+      for statement in jsondecode(aws_s3_bucket_policy.logs[0].policy).Statement :
       statement.Effect == "Deny" && try(statement.Condition.Bool["aws:SecureTransport"], "") == "false"
     ])
     error_message = "the log bucket policy must deny requests without TLS"
@@ -134,7 +134,7 @@ run "policies_deny_plain_http_and_foreign_encryption" {
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_s3_bucket_policy.lake.policy).Statement :
+      for statement in jsondecode(aws_s3_bucket_policy.lake[0].policy).Statement :
       statement.Effect == "Deny" && statement.Action == "s3:PutObject"
       && try(statement.Condition.StringNotEquals["s3:x-amz-server-side-encryption"], "") == "aws:kms"
     ])
@@ -143,7 +143,7 @@ run "policies_deny_plain_http_and_foreign_encryption" {
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_s3_bucket_policy.lake.policy).Statement :
+      for statement in jsondecode(aws_s3_bucket_policy.lake[0].policy).Statement :
       try(statement.Condition.StringNotEquals["s3:x-amz-server-side-encryption-aws-kms-key-id"], "") == aws_kms_key.lake[0].arn
     ])
     error_message = "the lake bucket policy must deny uploads naming another KMS key"
@@ -151,7 +151,7 @@ run "policies_deny_plain_http_and_foreign_encryption" {
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_s3_bucket_policy.logs.policy).Statement :
+      for statement in jsondecode(aws_s3_bucket_policy.logs[0].policy).Statement :
       statement.Effect == "Allow" && statement.Principal == { Service = "logging.s3.amazonaws.com" }
       && try(statement.Condition.ArnLike["aws:SourceArn"], "") == "arn:aws:s3:::jozi-pizza-dev-lake"
       && statement.Resource == "arn:aws:s3:::jozi-pizza-dev-lake-logs/s3-access/jozi-pizza-dev-lake/*"
@@ -253,6 +253,24 @@ run "aws_managed_key_when_no_key_given" {
   assert {
     condition     = output.kms_key_arn == null && one(aws_s3_bucket_server_side_encryption_configuration.lake.rule).apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms"
     error_message = "no key at all must still mean SSE-KMS, with the AWS-managed aws/s3 key"
+  }
+}
+
+run "policies_can_be_left_off_for_emulators_only_when_asked" {
+  command = apply
+
+  variables {
+    attach_bucket_policies = false
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_policy.lake) == 0 && length(aws_s3_bucket_policy.logs) == 0
+    error_message = "attach_bucket_policies = false must leave both bucket policies out"
+  }
+
+  assert {
+    condition     = one(aws_s3_bucket_server_side_encryption_configuration.lake.rule).apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms"
+    error_message = "encryption must not depend on the policies"
   }
 }
 
