@@ -71,6 +71,11 @@ output "athena_workgroup" {
   value       = module.athena.workgroup_name
 }
 
+output "athena_view_query_ids" {
+  description = "Named queries holding the CREATE OR REPLACE VIEW statements of sql/views, by view name; `lake create-views --env` runs them."
+  value       = module.athena.view_query_ids
+}
+
 output "athena_results_location" {
   description = "Enforced Athena result location."
   value       = module.athena.results_location

@@ -128,6 +128,30 @@ resource "aws_glue_crawler" "this" {
   tags = local.tags
 }
 
+# The pipeline's crawl_silver stage starts the silver crawler; rejected rows must become queryable in the
+# same run, as they do locally (where the silver crawl covers quarantine/). A conditional trigger starts
+# the quarantine crawler whenever the silver crawler succeeds, so the state machine needs no extra states.
+resource "aws_glue_trigger" "quarantine_after_silver" {
+  count = var.crawl_quarantine && contains(var.layers, "silver") ? 1 : 0
+
+  name        = "${local.name_prefix}-quarantine-after-silver"
+  description = "Crawl quarantine/ each time the silver crawler succeeds."
+  type        = "CONDITIONAL"
+
+  predicate {
+    conditions {
+      crawler_name = aws_glue_crawler.this["silver"].name
+      crawl_state  = "SUCCEEDED"
+    }
+  }
+
+  actions {
+    crawler_name = aws_glue_crawler.this["quarantine"].name
+  }
+
+  tags = local.tags
+}
+
 resource "aws_glue_job" "this" {
   for_each = var.jobs
 
