@@ -11,6 +11,7 @@ from jozi_lake.aws import athena, commands
 from jozi_lake.aws.clients import open_session
 from jozi_lake.config import env_config, repo_root
 from jozi_lake.errors import LakeError
+from jozi_lake.query.translate import athena_sql_for_env
 
 COLUMNS = [{"Name": "lateness_bucket", "Type": "varchar"}, {"Name": "orders", "Type": "bigint"}]
 
@@ -40,7 +41,8 @@ def test_named_query_runs_in_the_workgroup_and_prints_rows_and_cost(deployed: Fa
     (execution_id,) = athena_client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
     execution = athena_client.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
     expected_sql = (repo_root() / "sql" / "queries" / "complaints_vs_lateness.sql").read_text()
-    assert execution["Query"] == expected_sql
+    assert execution["Query"] == athena_sql_for_env(expected_sql, deployed.values["databases"])
+    assert "complaints_vs_lateness" in execution["Query"]
     assert execution["QueryExecutionContext"]["Database"] == "jozi_pizza_dev_gold"
     assert execution["WorkGroup"] == WORKGROUP
 
@@ -62,6 +64,17 @@ def test_named_query_missing_locally_comes_from_athena(deployed: FakeDeployment)
     with pytest.raises(LakeError, match="no named query 'nope'") as caught:
         commands.query(env_config("dev"), named="nope")
     assert "late_share_by_hour_weekday" in (caught.value.hint or "")
+
+
+def test_layer_qualified_names_become_the_environments_databases(deployed: FakeDeployment) -> None:
+    seed_athena_results([["lateness_bucket", "orders"], ["on_time", "5"]])
+    commands.query(env_config("dev"), sql="SELECT channel, count(*) AS n FROM silver.orders GROUP BY channel")
+    athena_client = deployed.client("athena")
+    (execution_id,) = athena_client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
+    query = athena_client.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]["Query"]
+    assert "jozi_pizza_dev_silver.orders" in query
+    with pytest.raises(LakeError, match="could not parse the query"):
+        commands.query(env_config("dev"), sql="SELEC nothing FROM")
 
 
 def test_sql_or_name_but_not_both(deployed: FakeDeployment) -> None:

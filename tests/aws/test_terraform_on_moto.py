@@ -191,10 +191,15 @@ def seed_athena(endpoint: str, region: str, rows: list[list[str]], columns: list
 
 
 def glue_code_root(tmp_path: Path) -> Path:
-    """The checkout when it has Glue entry scripts, else a miniature one (they land separately)."""
-    if list((repo_root() / "glue_scripts").glob("*.py")):
-        return repo_root()
-    return make_repo(tmp_path / "glue-code")
+    """A snapshot of the checkout's Glue code (the checkout keeps changing while the test runs, and the
+    version Terraform is given must be the version uploaded), or a miniature one without entry scripts."""
+    if not list((repo_root() / "glue_scripts").glob("*.py")):
+        return make_repo(tmp_path / "glue-code")
+    snapshot = tmp_path / "glue-code"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    for name in ("src", "glue_scripts"):
+        shutil.copytree(repo_root() / name, snapshot / name, ignore=ignore)
+    return snapshot
 
 
 def test_dev_environment_applied_on_moto_and_operated_by_the_cli(

@@ -23,6 +23,7 @@ from jozi_lake.aws.waiting import format_duration
 from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.errors import LakeError
 from jozi_lake.jobs.report import JobReport, latest_reports, report_table
+from jozi_lake.query.translate import athena_sql_for_env
 from jozi_lake.storage import S3ObjectStore
 
 console = Console()
@@ -319,6 +320,8 @@ def query(env: EnvConfig, sql: str | None = None, named: str | None = None) -> N
         )
     aws = _session(env)
     text = sql if sql else athena.named_query_sql(aws, str(named))
+    # sql/ files and users write layer-qualified names (silver.orders); Athena needs the real databases.
+    text = athena_sql_for_env(text, aws.lake.databases)
     with console.status("querying Athena...") as status:
         result = athena.run_query(
             aws,
