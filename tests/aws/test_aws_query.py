@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import requests
 from aws_fakes import REGION, WORKGROUP, FakeDeployment
@@ -175,3 +177,26 @@ def test_billing_rules() -> None:
     assert athena.billed_bytes(11 * 1024**2 + 5) == 12 * 1024**2
     assert athena.billed_bytes(123, statement_type="DDL") == 0
     assert athena.query_cost_usd(1024**4, 5.0) == pytest.approx(5.0)
+
+
+def test_create_views_runs_every_view_ddl_in_the_gold_database(deployed: FakeDeployment) -> None:
+    views = commands.views_in_dependency_order()
+    assert {name for name, _ in views} == {p.stem for p in (repo_root() / "sql" / "views").glob("*.sql")}
+    commands.create_views(env_config("dev"))
+    client = deployed.client("athena")
+    ids = client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
+    executions = [client.get_query_execution(QueryExecutionId=i)["QueryExecution"] for i in ids]
+    assert len(executions) == len(views)
+    for execution in executions:
+        assert "CREATE OR REPLACE VIEW" in execution["Query"].upper()
+        assert execution["QueryExecutionContext"]["Database"] == "jozi_pizza_dev_gold"
+    assert deployed.printed.count("✓ view jozi_pizza_dev_gold.") == len(views)
+
+
+def test_views_are_created_after_the_views_they_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    views = tmp_path / "views"
+    views.mkdir()
+    (views / "a_late.sql").write_text("CREATE OR REPLACE VIEW a_late AS SELECT * FROM z_base WHERE is_late")
+    (views / "z_base.sql").write_text("CREATE OR REPLACE VIEW z_base AS SELECT * FROM fact_deliveries")
+    monkeypatch.setattr("jozi_lake.query.named.sql_dir", lambda: tmp_path)
+    assert [name for name, _ in commands.views_in_dependency_order()] == ["z_base", "a_late"]

@@ -350,6 +350,45 @@ def query(env: EnvConfig, sql: str | None = None, named: str | None = None) -> N
     )
 
 
+def views_in_dependency_order() -> list[tuple[str, str]]:
+    """``(name, SELECT in Athena SQL)`` of every ``sql/views`` file, a view after the views it reads."""
+    from jozi_lake.query.named import list_views
+    from jozi_lake.query.translate import READ_DIALECT
+
+    views = {v.name: v.query.sql(dialect=READ_DIALECT) for v in list_views()}
+    ordered: list[str] = []
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if name in ordered:
+            return
+        if name in trail:
+            raise LakeError(f"views read each other in a cycle: {' -> '.join((*trail, name))}")
+        body = views[name].lower()
+        for other in views:
+            if other != name and other.lower() in body:
+                visit(other, (*trail, name))
+        ordered.append(name)
+
+    for name in sorted(views):
+        visit(name, ())
+    return [(name, views[name]) for name in ordered]
+
+
+def create_views(env: EnvConfig) -> None:
+    """Create or replace the ``sql/views`` views in the gold database (Athena DDL scans nothing).
+
+    Run once after the first gold crawl and again whenever a view file changes; named queries that
+    read a view fail in Athena until it exists. Locally the engine creates views per query instead.
+    """
+    aws = _session(env)
+    gold = aws.lake.database("gold")
+    for name, select in views_in_dependency_order():
+        text = f"CREATE OR REPLACE VIEW {name} AS\n{athena_sql_for_env(select, aws.lake.databases)}"
+        with console.status(f"creating view {gold}.{name} ..."):
+            athena.run_query(aws, text, database=gold)
+        console.print(f"[green]✓[/] view {gold}.{name}")
+
+
 # ---------------------------------------------------------------------------------------------- pipeline
 
 
