@@ -185,6 +185,11 @@ resource "aws_glue_job" "this" {
   tags = local.tags
 
   lifecycle {
+    # Code versions are published by `lake upload-scripts`, which repoints the job (UpdateJob) only after
+    # every file of the new version is in S3. Terraform sets the first location and then leaves it, so an
+    # apply with an older scripts_version never rolls the jobs back to stale code.
+    ignore_changes = [command[0].script_location, default_arguments["--extra-py-files"]]
+
     precondition {
       condition     = var.execution_class != "FLEX" || contains(["G.1X", "G.2X"], var.worker_type)
       error_message = "FLEX execution runs only on G.1X or G.2X workers."

@@ -116,8 +116,13 @@ run "arguments_can_be_added_but_not_replaced" {
   }
 
   assert {
-    condition     = aws_glue_job.this["silver_to_gold"].command[0].script_location == "s3://jozi-pizza-dev-lake/scripts/v2026.11.26-1/glue_scripts/silver_to_gold.py"
-    error_message = "scripts_version must select the published folder"
+    condition     = output.script_locations["silver_to_gold"] == "s3://jozi-pizza-dev-lake/scripts/v2026.11.26-1/glue_scripts/silver_to_gold.py"
+    error_message = "scripts_version must select the published folder for new jobs"
+  }
+
+  assert {
+    condition     = aws_glue_job.this["silver_to_gold"].command[0].script_location == "s3://jozi-pizza-dev-lake/scripts/current/glue_scripts/silver_to_gold.py"
+    error_message = "an existing job keeps the code version 'lake upload-scripts' pointed it at (ignore_changes), so an apply never rolls code back"
   }
 }
 
