@@ -79,14 +79,17 @@ def test_friday_saturday_dinner_lateness_comes_from_waiting_for_drivers(
 
 def test_load_shedding_stretches_the_oven_stage(spark: Any, generated_lake: dict[str, Any]) -> None:
     fact = spark.read.parquet(spark_uri(generated_lake["store"], "gold/fact_deliveries/"))
-    by_flag = {
-        r["during_load_shedding"]: (r["orders"], r["oven"])
+    averages = {
+        r["during_load_shedding"]: r
         for r in fact.groupBy("during_load_shedding")
-        .agg(F.count(F.lit(1)).alias("orders"), F.avg("oven_min").alias("oven"))
+        .agg(F.count(F.lit(1)).alias("orders"), *[F.avg(f"{s}_min").alias(s) for s in STAGES])
         .collect()
     }
-    assert by_flag[True][0] > 0, "the seed should include a load-shedding window during opening hours"
-    assert by_flag[True][1] > 1.5 * by_flag[False][1]
+    assert averages[True]["orders"] > 0, "the seed should include a load-shedding window in opening hours"
+    # Of all stages, the oven is the one that grows most for orders caught by a power cut.
+    growth = {s: averages[True][s] - averages[False][s] for s in STAGES}
+    assert max(growth, key=growth.get) == "oven", growth
+    assert growth["oven"] > 0
 
 
 def test_gold_covers_every_generated_order_date(spark: Any, generated_lake: dict[str, Any]) -> None:

@@ -71,6 +71,7 @@ class PreparedTable:
     gate_failures: list[str] = field(default_factory=list)
     cached: DataFrame | None = None
     quarantine_rows: DataFrame | None = None
+    direct_content: DataFrame | None = None
 
 
 def silver_prefix(table: str) -> str:
@@ -265,7 +266,11 @@ def prepare_table(
         if r.severity == "fail" and report.rule_failures[r.name]
     ] + _evaluate_table_rules(spark, contract, report)
 
-    if prepared.touched_dates:
+    if prepared.touched_dates and existing is None:
+        # First load: the new rows are the whole table and nothing is read from the target, so they
+        # are written straight from the cached input at publish time (no staging copy needed).
+        prepared.direct_content = conform(merge.winners, contract.columns)
+    elif prepared.touched_dates:
         dates = spark.createDataFrame(
             [(d,) for d in sorted(prepared.touched_dates)], f"{part} string"
         ).select(F.col(part).cast("date").alias(part))
@@ -297,12 +302,17 @@ def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTab
             f"{CHANGES_PREFIX}{table}/{run_id}.json",
             {"table": table, "run_id": run_id, "event_dates": sorted(prepared.touched_dates)},
         )
-        staged_silver = lake_io.read_table(spark, store, staging + "silver/", contract.columns)
-        lake_io.write_partitions(
-            conform(staged_silver, contract.columns), lake_io.spark_uri(store, silver_prefix(table)), part
-        )
-        emptied = prepared.touched_dates - lake_io.partition_values(store, staging + "silver/", part)
-        lake_io.delete_partitions(store, silver_prefix(table), part, emptied)
+        if prepared.direct_content is not None:
+            lake_io.write_partitions(
+                prepared.direct_content, lake_io.spark_uri(store, silver_prefix(table)), part
+            )
+        else:
+            staged_silver = lake_io.read_table(spark, store, staging + "silver/", contract.columns)
+            lake_io.write_partitions(
+                conform(staged_silver, contract.columns), lake_io.spark_uri(store, silver_prefix(table)), part
+            )
+            emptied = prepared.touched_dates - lake_io.partition_values(store, staging + "silver/", part)
+            lake_io.delete_partitions(store, silver_prefix(table), part, emptied)
     if prepared.quarantine_rows is not None:
         lake_io.write_partitions(
             prepared.quarantine_rows.select(*QUARANTINE_COLUMNS),

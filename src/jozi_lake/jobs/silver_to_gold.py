@@ -2,10 +2,11 @@
 
 bronze_to_silver appends, per table and run, the silver event dates it changed to
 ``silver/_state/changes/<table>/<run_id>.json``. This job reads every pending change file, maps the
-dates to affected order dates, recomputes the whole of those gold partitions, stages them under
-``gold/_staging/<run_id>/`` and publishes them with dynamic partition overwrite (partitions left empty
-are deleted). Only after every table is published are the change files removed, so a killed run is
-simply redone by the next one, and a run with nothing pending changes nothing.
+dates to affected order dates and recomputes the whole of those gold partitions: the fact is staged
+under ``gold/_staging/<run_id>/`` (every aggregate reads it), then each table is published with dynamic
+partition overwrite (partitions left empty are deleted). Only after every table is published are the
+change files removed, so a killed run is simply redone by the next one, and a run with nothing pending
+changes nothing.
 
 Date mapping:
 
@@ -140,17 +141,23 @@ def _date_filter(column: str, dates: set[str]) -> F.Column:
     return F.col(column).isin([date.fromisoformat(d) for d in sorted(dates)])
 
 
-def build_staged_tables(
+def build_gold_frames(
     spark: SparkSession, store: ObjectStore, fact_dates: set[str], staging: str, timezone: str
-) -> set[str]:
-    """Compute and stage every gold table for ``fact_dates``; returns the repeat_customers dates."""
+) -> tuple[dict[str, DataFrame], set[str]]:
+    """Every gold table for ``fact_dates`` as a frame, and the repeat_customers dates.
+
+    The fact is computed once and staged (the aggregates all read it, and it must not be read from the
+    table it is about to replace); the aggregates are lazy frames over the staged fact, written
+    straight to their tables at publish time.
+    """
     next_days = fact_dates | {_shift(d, 1) for d in fact_dates}
     earliest = min(fact_dates)
     orders = silver_frame(spark, store, "orders", fact_dates)
     since_earliest = F.col("event_date") >= F.lit(date.fromisoformat(earliest))
+    order_items = silver_frame(spark, store, "order_items").where(since_earliest)
     fact = gold.build_fact_deliveries(
         orders=orders,
-        order_items=silver_frame(spark, store, "order_items").where(since_earliest),
+        order_items=order_items,
         kitchen_events=silver_frame(spark, store, "kitchen_events", next_days),
         dispatch_events=silver_frame(spark, store, "dispatch_events", next_days),
         complaints=silver_frame(spark, store, "complaints").where(since_earliest),
@@ -167,81 +174,54 @@ def build_staged_tables(
         if lake_io.has_data(store, staging + FACT + "/")
         else spark.createDataFrame([], spark_ddl(fact_contract.columns))
     )
-
-    _stage(
-        gold.delivery_performance_hourly(staged_fact),
-        gold_contract("delivery_performance_hourly"),
-        store,
-        staging,
-    )
-    _stage(
-        gold.lateness_stage_attribution(staged_fact),
-        gold_contract("lateness_stage_attribution"),
-        store,
-        staging,
-    )
-    _stage(
-        gold.driver_performance(staged_fact, silver_frame(spark, store, "drivers")),
-        gold_contract("driver_performance"),
-        store,
-        staging,
-    )
-    _stage(
-        gold.menu_prep_impact(
-            staged_fact,
-            silver_frame(spark, store, "order_items").where(since_earliest),
-            silver_frame(spark, store, "menu"),
-        ),
-        gold_contract("menu_prep_impact"),
-        store,
-        staging,
-    )
-    _stage(gold.complaints_vs_lateness(staged_fact), gold_contract("complaints_vs_lateness"), store, staging)
-
     repeat_dates = fact_dates | {
         _shift(d, -k) for d in fact_dates for k in range(1, gold.REPEAT_WINDOW_DAYS + 1)
     }
     older = repeat_dates - fact_dates
     repeat_fact = staged_fact
     if older and lake_io.has_data(store, gold_prefix(FACT)):
+        # Only dates this run does not recompute are read from the published fact.
         published = lake_io.read_table(spark, store, gold_prefix(FACT), fact_contract.columns)
         repeat_fact = staged_fact.unionByName(published.where(_date_filter("order_date", older)))
     horizon = {_shift(d, k) for d in repeat_dates for k in range(0, gold.REPEAT_WINDOW_DAYS + 2)}
-    _stage(
-        gold.repeat_customers(repeat_fact, silver_frame(spark, store, "orders", horizon)),
-        gold_contract(REPEAT),
-        store,
-        staging,
-    )
-    return repeat_dates
+    frames = {
+        FACT: staged_fact,
+        "delivery_performance_hourly": gold.delivery_performance_hourly(staged_fact),
+        "lateness_stage_attribution": gold.lateness_stage_attribution(staged_fact),
+        "driver_performance": gold.driver_performance(staged_fact, silver_frame(spark, store, "drivers")),
+        "menu_prep_impact": gold.menu_prep_impact(
+            staged_fact, order_items, silver_frame(spark, store, "menu")
+        ),
+        "complaints_vs_lateness": gold.complaints_vs_lateness(staged_fact),
+        REPEAT: gold.repeat_customers(repeat_fact, silver_frame(spark, store, "orders", horizon)),
+    }
+    return frames, repeat_dates
 
 
 def publish_table(
     spark: SparkSession,
     store: ObjectStore,
     contract: GoldContract,
-    staging: str,
+    frame: DataFrame,
     dates: set[str],
     report: TableReport,
 ) -> None:
-    """Replace the gold partitions of ``dates`` with the staged ones; delete those left empty."""
-    staged_prefix = staging + contract.table + "/"
+    """Replace the gold partitions of ``dates`` with ``frame``'s rows; delete those left empty."""
     part = contract.partition_column
-    produced = lake_io.partition_values(store, staged_prefix, part)
-    if produced:
-        staged = lake_io.read_table(spark, store, staged_prefix, contract.columns)
-        report.rows_written = _count_rows(staged)
+    figures = frame.agg(
+        F.count(F.lit(1)).alias("rows"), F.collect_set(F.col(part).cast("string")).alias("dates")
+    ).first()  # hygiene: bounded (one aggregated row per table)
+    assert figures is not None
+    produced = set(figures["dates"])
+    report.rows_written = int(figures["rows"])
+    if report.rows_written:
         lake_io.write_partitions(
-            conform(staged, contract.columns), lake_io.spark_uri(store, gold_prefix(contract.table)), part
+            conform(frame, contract.columns), lake_io.spark_uri(store, gold_prefix(contract.table)), part
         )
     existing = lake_io.partition_values(store, gold_prefix(contract.table), part)
-    lake_io.delete_partitions(store, gold_prefix(contract.table), part, (dates - produced) & existing)
-    report.partitions_changed = sorted(produced | ((dates - produced) & existing))
-
-
-def _count_rows(frame: DataFrame) -> int:
-    """Rows of one staged output (one count per output and run)."""
-    return int(frame.count())
+    emptied = (dates - produced) & existing
+    lake_io.delete_partitions(store, gold_prefix(contract.table), part, emptied)
+    report.partitions_changed = sorted(produced | emptied)
 
 
 def run_silver_to_gold(
@@ -271,13 +251,13 @@ def run_silver_to_gold(
             report.tables = [TableReport(table=t, status="no_new_data") for t in names]
         else:
             _notify(progress, f"gold: computing {len(fact_dates)} order date(s)")
-            repeat_dates = build_staged_tables(spark, store, fact_dates, staging, timezone)
+            frames, repeat_dates = build_gold_frames(spark, store, fact_dates, staging, timezone)
             for table in names:
                 _notify(progress, f"gold: publishing {table}")
                 table_report = TableReport(table=table)
                 report.tables.append(table_report)
                 dates = repeat_dates if table == REPEAT else fact_dates
-                publish_table(spark, store, gold_contract(table), staging, dates, table_report)
+                publish_table(spark, store, gold_contract(table), frames[table], dates, table_report)
         if len(names) == len(gold_contracts()):
             for key in pending.keys:
                 store.delete(key)
