@@ -3,6 +3,13 @@
 # Modules and environments are found by globbing, so new ones are covered without editing this file.
 
 TF ?= terraform
+# A TF_CLI_CONFIG_FILE that points at a missing file makes every terraform call print a warning block;
+# such a setting configures nothing, so drop it for the commands run from here.
+ifneq ($(TF_CLI_CONFIG_FILE),)
+ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
+unexport TF_CLI_CONFIG_FILE
+endif
+endif
 TF_PLUGIN_DIR ?= /opt/tf-plugins
 CHECKOV_VERSION ?= 3.3.30
 TOOLS_VENV := .venv-tools
