@@ -1,14 +1,18 @@
 """Wall time and peak memory of one benchmark stage, for this process and every process it started.
 
 Why not ``resource.getrusage``: the Spark driver is a JVM child that lives for the whole benchmark, so
-``RUSAGE_CHILDREN`` only reports it after it exits, and only as one number for the whole run. Linux
-keeps a per-process high-water mark (``VmHWM`` in ``/proc/<pid>/status``) that can be reset by writing
-``5`` to ``/proc/<pid>/clear_refs``. A stage therefore resets the mark of every process in the tree,
-runs, and then reads the marks again; a small polling thread also records the mark of processes that
-start and exit inside the stage (Python workers), which would otherwise be missed.
+``RUSAGE_CHILDREN`` only reports it after it exits, and only as one number for the whole run.
 
-The stage's peak is the **sum of the per-process peaks**: an upper bound of the tree's simultaneous
-peak, tight here because the JVM dominates and holds its heap once grown.
+Two figures are combined, both from ``/proc``:
+
+* the largest single process: Linux keeps a per-process high-water mark (``VmHWM``) that is reset by
+  writing ``5`` to ``/proc/<pid>/clear_refs`` at the start of the stage, so the JVM's own peak is exact;
+* the whole tree at once: a polling thread (every 0.2 s) sums the *proportional* set size (``Pss`` from
+  ``smaps_rollup``) of every live process in the tree. PSS splits pages shared between processes (the
+  forked PySpark Python workers share most of theirs) so the sum does not count them twice.
+
+The stage's peak is the larger of the two. Summing per-process high-water marks instead would
+overcount badly: short-lived forked workers that never coexisted would all be added up.
 """
 
 from __future__ import annotations
@@ -35,6 +39,18 @@ def _read_status_kb(pid: int, field_name: str) -> int | None:
         return None
     for line in text.splitlines():
         if line.startswith(field_name + ":"):
+            return int(line.split()[1])
+    return None
+
+
+def _read_pss_kb(pid: int) -> int | None:
+    """Proportional set size: shared pages divided among the processes sharing them."""
+    try:
+        text = (PROC / str(pid) / "smaps_rollup").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("Pss:"):
             return int(line.split()[1])
     return None
 
@@ -107,10 +123,12 @@ class StageMeasurement:
 
 
 class _PeakTracker:
-    """Polls the process tree and keeps the highest ``VmHWM`` seen per pid."""
+    """Polls the process tree: the largest simultaneous PSS sum, and the largest single ``VmHWM``."""
 
     def __init__(self) -> None:
-        self.peaks_kb: dict[int, int] = {}
+        self.pids_seen: set[int] = set()
+        self.max_tree_kb = 0
+        self.max_single_hwm_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="bench-rss", daemon=True)
 
@@ -121,10 +139,15 @@ class _PeakTracker:
         self._thread.start()
 
     def _sample(self) -> None:
+        tree_kb = 0
         for pid in process_tree():
+            self.pids_seen.add(pid)
             hwm = _read_status_kb(pid, "VmHWM")
-            if hwm is not None and hwm > self.peaks_kb.get(pid, 0):
-                self.peaks_kb[pid] = hwm
+            if hwm is not None:
+                self.max_single_hwm_kb = max(self.max_single_hwm_kb, hwm)
+            pss = _read_pss_kb(pid)
+            tree_kb += pss if pss is not None else (_read_status_kb(pid, "VmRSS") or 0)
+        self.max_tree_kb = max(self.max_tree_kb, tree_kb)
 
     def _loop(self) -> None:
         while not self._stop.wait(POLL_SECONDS):
@@ -134,7 +157,7 @@ class _PeakTracker:
         self._stop.set()
         self._thread.join()
         self._sample()
-        return sum(self.peaks_kb.values()) / 1024.0
+        return max(self.max_tree_kb, self.max_single_hwm_kb) / 1024.0
 
 
 @contextmanager
@@ -153,5 +176,5 @@ def measure(name: str, rows: int | None = None) -> Iterator[StageMeasurement]:
         result.wall_s = time.perf_counter() - started
         if tracker:
             result.peak_rss_mb = tracker.stop()
-            result.processes = len(tracker.peaks_kb)
+            result.processes = len(tracker.pids_seen)
         print(f"    {name}: {result.wall_s:,.1f} s", file=sys.stderr, flush=True)
