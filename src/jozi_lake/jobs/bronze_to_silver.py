@@ -165,7 +165,7 @@ def _evaluate_table_rules(spark: SparkSession, contract: SilverContract, report:
 def prepare_table(
     spark: SparkSession, store: ObjectStore, contract: SilverContract, run_id: str, timezone: str
 ) -> PreparedTable:
-    """Phase 1 for one table: stage the new silver partitions and quarantine rows, count everything."""
+    """Phase 1 for one table: parse, validate, merge, count; stage partitions that must be rebuilt."""
     table = contract.table
     staging = f"{STAGING_PREFIX}{run_id}/{table}/"
     new_files = new_bronze_files(store, table)
@@ -181,10 +181,10 @@ def prepare_table(
     )
     # Parsed once and kept: the merge, the counts and the quarantine all read it (recomputing it from
     # bronze after an eviction gives the same rows, so nothing depends on the cache surviving).
-    staged = checked.persist(StorageLevel.MEMORY_AND_DISK)
-    prepared.cached = staged
-    quarantined = staged.where(F.size(QUARANTINE_REASONS) > 0)
-    valid = staged.where(F.size(QUARANTINE_REASONS) == 0)
+    parsed = checked.persist(StorageLevel.MEMORY_AND_DISK)
+    prepared.cached = parsed
+    quarantined = parsed.where(F.size(QUARANTINE_REASONS) > 0)
+    valid = parsed.where(F.size(QUARANTINE_REASONS) == 0)
 
     target = silver_prefix(table)
     try:
