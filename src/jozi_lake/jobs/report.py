@@ -127,10 +127,11 @@ def report_table(jobs: list[JobReport], title: str = "job runs") -> Table:
                 job.job,
                 t.table,
                 t.status if t.status != "ok" else job.status,
-                str(t.rows_read),
+                # Gold rebuilds whole partitions from silver: only "written" means something there.
+                str(t.rows_read) if job.job != "silver_to_gold" else "",
                 str(t.rows_written),
-                str(t.rows_quarantined),
-                str(t.duplicates_removed),
+                str(t.rows_quarantined) if job.job != "silver_to_gold" else "",
+                str(t.duplicates_removed) if job.job != "silver_to_gold" else "",
                 failures or t.message,
                 f"{job.duration_seconds:.1f}",
             )
