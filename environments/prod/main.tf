@@ -22,7 +22,7 @@ locals {
   schedule_name        = "${local.state_machine_name}-schedule"
   schedule_dlq_name    = "${local.schedule_name}-dlq"
   alert_topic_name     = "${local.name_prefix}-alerts"
-  quality_namespace    = "JoziLake/Quality"
+  quality_namespace    = local.lake.quality_metrics.namespace
 
   sources = [for s in local.lake.source_api.sources : { name = s.name, endpoint = s.endpoint }]
   pipeline = [for s in local.lake.pipeline : {
@@ -84,6 +84,7 @@ module "iam" {
   state_machine_name       = local.state_machine_name
   alert_topic_name         = local.alert_topic_name
   scheduler_dlq_queue_name = local.schedule_dlq_name
+  quality_metrics_namespace = local.quality_namespace
   tags                     = local.tags
 }
 
@@ -99,6 +100,9 @@ module "glue" {
   job_role_arn     = module.iam.glue_job_role_arn
   crawler_role_arn = module.iam.glue_crawler_role_arn
   kms_key_arn      = module.s3_lake.kms_key_arn
+
+  # The silver job publishes QuarantineRate per table to this namespace (the monitoring alarms' input).
+  additional_default_arguments = { "--quality_namespace" = local.quality_namespace }
 
   scripts_version   = var.scripts_version
   worker_type       = local.settings.glue_worker_type

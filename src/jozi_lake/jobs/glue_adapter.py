@@ -32,6 +32,7 @@ class JobArgs:
     run_id: str | None
     env: str
     job_name: str | None = None
+    quality_namespace: str | None = None  # optional: set by Terraform on AWS, absent locally
 
 
 @dataclass
@@ -61,12 +62,22 @@ def parse_job_args(argv: list[str]) -> JobArgs:
             f"job arguments: {err}", "pass " + " ".join(f"--{a} <value>" for a in JOB_ARGUMENTS)
         ) from None
     job_name = getResolvedOptions(argv, ["JOB_NAME"])["JOB_NAME"] if "--JOB_NAME" in argv else None
+    quality_namespace = (
+        getResolvedOptions(argv, ["quality_namespace"])["quality_namespace"]
+        if "--quality_namespace" in argv
+        else None
+    )
     tables = None
     if resolved["tables"].strip().lower() not in ALL_TABLES:
         tables = [t.strip() for t in resolved["tables"].split(",") if t.strip()]
     run_id = None if resolved["run_id"].strip().lower() in AUTO_RUN_ID else resolved["run_id"].strip()
     return JobArgs(
-        lake_root=resolved["lake_root"], tables=tables, run_id=run_id, env=resolved["env"], job_name=job_name
+        lake_root=resolved["lake_root"],
+        tables=tables,
+        run_id=run_id,
+        env=resolved["env"],
+        job_name=job_name,
+        quality_namespace=quality_namespace or None,
     )
 
 
@@ -118,8 +129,25 @@ def run_entry(job_name: str, argv: list[str] | None = None) -> Any:
         run_id=args.run_id,
         env=args.env,
     )
+    if runtime.on_glue and job_name == "bronze_to_silver" and args.quality_namespace:
+        publish_after_run(report, args.quality_namespace)
     runtime.commit()
     return report
+
+
+def publish_after_run(report: Any, namespace: str, client: Any | None = None) -> None:
+    """Send the run's quality metrics; a CloudWatch failure is reported, not fatal.
+
+    The data is already published when this runs: failing the job now would make the pipeline retry
+    work that succeeded. The warning lands in the job's log; the run report in the lake has the numbers.
+    """
+    from jozi_lake.jobs.metrics import publish_quality_metrics
+
+    try:
+        sent = publish_quality_metrics(report, namespace, client=client)
+        print(f"published {sent} quality metric data points to {namespace}", file=sys.stderr)
+    except Exception as err:  # botocore errors, missing permission: say so in the job log
+        print(f"warning: could not publish quality metrics to {namespace}: {err}", file=sys.stderr)
 
 
 def main(job_name: str) -> None:

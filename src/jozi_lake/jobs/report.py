@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from jozi_lake.storage import ObjectStore
+
+if TYPE_CHECKING:  # rich is for terminals; the Glue job only writes reports, so it never imports it
+    from rich.table import Table
 
 REPORT_PREFIXES: dict[str, str] = {"bronze_to_silver": "silver/_reports/", "silver_to_gold": "gold/_reports/"}
 
@@ -105,6 +106,8 @@ def now_iso() -> str:
 
 def report_table(jobs: list[JobReport], title: str = "job runs") -> Table:
     """A Rich table with one row per job and table: rows in/out/quarantined/duplicates, rule failures."""
+    from rich.table import Table
+
     table = Table(title=title)
     for name, justify in (
         ("job", "left"),
