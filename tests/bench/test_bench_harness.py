@@ -148,3 +148,33 @@ def test_results_are_written_as_json_and_markdown(tmp_path: Path) -> None:
     assert md_path.name == "latest.md"
     assert "| 10,000 | 4.00 | 30.00 | 3,000.0 | 3.00 | 10.00 | 1,500 |" in markdown
     assert "bronze_to_silver" in render_markdown(results)
+
+
+def test_event_log_summary_ranks_call_sites(tmp_path: Path) -> None:
+    from jozi_lake.bench.eventlog import latest_event_log, summarise_event_log
+
+    def start(job: int, site: str | None, at: int, tasks: int, stage_name: str = "x") -> dict[str, object]:
+        props = {"callSite.short": site} if site else {}
+        stages = [{"Stage ID": job, "Stage Name": stage_name, "Number of Tasks": tasks}]
+        return {"Event": "SparkListenerJobStart", "Job ID": job, "Submission Time": at, "Stage Infos": stages,
+                "Properties": props}  # fmt: skip
+
+    events = [
+        {"Event": "SparkListenerApplicationStart"},
+        start(0, "first at job.py:10", 1_000, 2),
+        {"Event": "SparkListenerJobEnd", "Job ID": 0, "Completion Time": 4_000},
+        start(1, "first at job.py:10", 5_000, 2),
+        {"Event": "SparkListenerJobEnd", "Job ID": 1, "Completion Time": 6_000},
+        start(2, None, 7_000, 40, stage_name="parquet at NativeMethodAccessorImpl.java:0"),
+        {"Event": "SparkListenerJobEnd", "Job ID": 2, "Completion Time": 7_500},
+    ]
+    log = tmp_path / "local-123"
+    log.write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    (tmp_path / "local-999.inprogress").write_text("")
+    assert latest_event_log(tmp_path) == log
+    costs, totals = summarise_event_log(log)
+    assert [(c.call_site, c.jobs, c.tasks, c.total_s) for c in costs] == [
+        ("first at job.py:10", 2, 4, 4.0),
+        ("parquet at NativeMethodAccessorImpl.java:0", 1, 40, 0.5),
+    ]
+    assert totals == {"jobs": 3.0, "job_seconds": 4.5, "tasks": 44.0}
