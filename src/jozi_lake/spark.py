@@ -9,6 +9,7 @@ zone and dynamic partition overwrite, are the same in both places: the Glue entr
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,7 +33,10 @@ LOCAL_CONF: dict[str, str] = {
     "spark.sql.adaptive.enabled": "true",
     "spark.driver.memory": os.environ.get("LAKE_SPARK_DRIVER_MEMORY", "3g"),
     "spark.sql.warehouse.dir": os.path.join(os.environ.get("TMPDIR", "/tmp"), "jozi-lake-spark-warehouse"),
-    "spark.driver.extraJavaOptions": "-Dderby.system.home=/tmp/jozi-lake-derby",
+    "spark.driver.extraJavaOptions": (
+        "-Dderby.system.home=/tmp/jozi-lake-derby "
+        f"-Dlog4j2.configurationFile={Path(__file__).with_name('log4j2.properties').as_uri()}"
+    ),
 }
 
 
@@ -45,6 +49,8 @@ def local_spark_session(app_name: str = "jozi-lake", cores: str | int = "*") -> 
     """A local-mode session (``local[*]`` by default) with the lake's settings; reused if one exists."""
     from pyspark.sql import SparkSession
 
+    # Spark binds to loopback: a laptop run needs no network, and the hostname warning goes away.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.appName(app_name).master(f"local[{cores}]")
     for key, value in {**LOCAL_CONF, **RESULT_AFFECTING_CONF}.items():
         builder = builder.config(key, value)
