@@ -210,7 +210,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             "",
             _markdown_table(*incremental_table(inc)),
         ]
-        out += ["", f"**Ratio** (180-day history / 30-day history): {_fmt(inc.get('ratio'), 2)}"]
+        out += ["", f"**Ratio** (longest / shortest history): {_fmt(inc.get('ratio'), 2)}"]
     queries = results.get("query_cost") or {}
     if queries.get("queries"):
         out += [
@@ -246,7 +246,7 @@ def print_tables(results: dict[str, Any], console: Console | None = None) -> Non
     inc = results.get("incremental") or {}
     if inc.get("runs"):
         show("Incremental: one new day", *incremental_table(inc))
-        console.print(f"incremental ratio (180 / 30 days of history): {_fmt(inc.get('ratio'), 2)}")
+        console.print(f"incremental ratio (longest / shortest history): {_fmt(inc.get('ratio'), 2)}")
     queries = results.get("query_cost") or {}
     if queries.get("queries"):
         show("Query cost", *query_table(queries))
