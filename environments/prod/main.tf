@@ -75,17 +75,17 @@ module "iam" {
   prefixes    = module.s3_lake.prefixes
   kms_key_arn = module.s3_lake.kms_key_arn
 
-  glue_database_names      = values(local.database_names)
-  glue_job_names           = values(local.job_names)
-  glue_crawler_names       = values(local.crawler_names)
-  ingest_function_name     = local.ingest_function_name
-  ingest_secret_name       = local.token_secret_name
-  ingest_dlq_queue_name    = local.ingest_dlq_name
-  state_machine_name       = local.state_machine_name
-  alert_topic_name         = local.alert_topic_name
-  scheduler_dlq_queue_name = local.schedule_dlq_name
+  glue_database_names       = values(local.database_names)
+  glue_job_names            = values(local.job_names)
+  glue_crawler_names        = values(local.crawler_names)
+  ingest_function_name      = local.ingest_function_name
+  ingest_secret_name        = local.token_secret_name
+  ingest_dlq_queue_name     = local.ingest_dlq_name
+  state_machine_name        = local.state_machine_name
+  alert_topic_name          = local.alert_topic_name
+  scheduler_dlq_queue_name  = local.schedule_dlq_name
   quality_metrics_namespace = local.quality_namespace
-  tags                     = local.tags
+  tags                      = local.tags
 }
 
 module "glue" {
