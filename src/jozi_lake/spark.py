@@ -31,6 +31,9 @@ LOCAL_CONF: dict[str, str] = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.adaptive.enabled": "true",
+    # List partition folders on the driver: above 32 folders Spark otherwise starts a listing job with
+    # 100-200 tasks for every table read, the largest fixed cost the benchmarks found (docs/performance.md).
+    "spark.sql.sources.parallelPartitionDiscovery.threshold": "1000000",
     "spark.driver.memory": os.environ.get("LAKE_SPARK_DRIVER_MEMORY", "3g"),
     "spark.sql.warehouse.dir": os.path.join(os.environ.get("TMPDIR", "/tmp"), "jozi-lake-spark-warehouse"),
     "spark.driver.extraJavaOptions": (

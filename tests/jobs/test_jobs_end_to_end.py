@@ -223,7 +223,8 @@ def test_reports_are_written_and_listed_newest_first(scenario: dict[str, Any]) -
 
 def test_fail_gate_publishes_nothing(spark: Any, tmp_path: Path) -> None:
     store = new_store(tmp_path)
-    bad = [order(i, placed_at="not a date") for i in range(1, 4)] + [order(9)]
+    # 15 of 60 rows (25%) quarantined: above the gate's 20%, on a batch large enough for it to apply.
+    bad = [order(i, placed_at="not a date") for i in range(1, 16)] + [order(i) for i in range(16, 61)]
     put_batch(store, "2026-06-06", "r1", {"orders": bad})
     with pytest.raises(b2s.QualityGateError, match="quarantine_share_at_most_20pct"):
         b2s.run_bronze_to_silver(spark, store, tables=["orders"], run_id="gate")
