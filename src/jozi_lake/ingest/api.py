@@ -134,12 +134,7 @@ def ingest_api(
         result.update(started_at=source_started, finished_at=layout.iso(layout.utc_now()))
         manifest["sources"][name] = result
         store.put_bytes(mkey, layout.to_json_bytes(manifest), "application/json")
-    failed = [n for n, r in manifest["sources"].items() if r["status"] != "SUCCEEDED"]
-    manifest["status"] = "FAILED" if failed else "SUCCEEDED"
-    manifest["finished_at"] = layout.iso(layout.utc_now() if now is None else now)
-    if failed:
-        manifest["error"] = "; ".join(f"{n}: {manifest['sources'][n]['error']}" for n in failed)
-    store.put_bytes(mkey, layout.to_json_bytes(manifest), "application/json")
+    layout.finish_manifest(store, mkey, manifest, now)
     return summarise(manifest, mkey)
 
 
