@@ -70,7 +70,7 @@ crawl: $(STAMP) ## Crawl the lake into the catalog (LAYER=bronze|silver|gold, de
 run-pipeline: $(STAMP) ## ingest -> crawl -> silver -> crawl -> gold -> crawl -> quality summary
 	$(LAKE) run-pipeline --env $(ENV)
 
-query: $(STAMP) ## Run SQL or a named query: make query Q=late_share_by_hour  (or SQL='select ...')
+query: $(STAMP) ## Run SQL or a named query: make query Q=late_share_by_hour_weekday (or SQL='select ...')
 	$(LAKE) query --env $(ENV) $(if $(Q),"$(Q)",) $(if $(SQL),--sql "$(SQL)",)
 
 tables: $(STAMP) ## List the catalogued tables
