@@ -112,7 +112,7 @@ class EnvConfig:
     def lake_root_uri(self) -> str:
         """The ``--lake_root`` job argument: ``s3://bucket`` on AWS, ``file:///.../bucket`` locally."""
         if self.is_local:
-            return (self.local_s3_root / self.bucket).as_uri()
+            return "file://" + (self.local_s3_root / self.bucket).as_posix()  # raw, like s3:// URIs
         return f"s3://{self.bucket}"
 
 

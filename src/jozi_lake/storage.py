@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 
 class StorageError(RuntimeError):
@@ -100,9 +100,10 @@ class LocalObjectStore:
         self._path(key).unlink(missing_ok=True)
 
     def uri(self, key: str = "") -> str:
-        path = self.base / key if key else self.base
-        uri = path.as_uri()
-        return uri + "/" if key.endswith("/") and not uri.endswith("/") else uri
+        """``file://`` + the raw path, as ``s3://bucket/key`` is raw: Hadoop and the crawler take the
+        path literally, so percent-encoding (``ingest_date%3D...``) would name a folder that isn't there."""
+        path = (self.base / key if key else self.base).as_posix()
+        return "file://" + path + ("/" if key.endswith("/") and not path.endswith("/") else "")
 
 
 class S3ObjectStore:
@@ -156,7 +157,8 @@ def store_for_uri(lake_root: str, s3_client: Any | None = None) -> ObjectStore:
     if parsed.scheme == "s3":
         return S3ObjectStore(parsed.netloc, client=s3_client)
     if parsed.scheme in ("file", ""):
-        path = Path(parsed.path if parsed.scheme else lake_root).resolve()
+        # Raw (file:///a b/x) and percent-encoded (file:///a%20b/x) URIs name the same folder.
+        path = Path(unquote(parsed.path) if parsed.scheme else lake_root).resolve()
         return LocalObjectStore(path.parent, path.name)
     raise StorageError(f"unsupported lake root {lake_root!r}: use s3://bucket or file:///path/to/bucket")
 

@@ -142,7 +142,7 @@ def local_location(store: LocalObjectStore, key: str) -> str:
     Hive already escaped partition values in the folder names; encoding the URI again would turn
     ``order_date=...`` into ``order_date%3D...`` and ``%3A`` into ``%253A``.
     """
-    return "file://" + (store.base / key).as_posix() + ("/" if key.endswith("/") else "")
+    return store.uri(key)
 
 
 def _is_hidden(part: str) -> bool:

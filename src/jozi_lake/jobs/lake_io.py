@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import unquote
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -21,12 +20,8 @@ DATA_SUFFIXES = (".parquet",)
 
 
 def spark_uri(store: ObjectStore, key: str = "") -> str:
-    """The URI Spark should use for ``key``.
-
-    ``LocalObjectStore.uri`` percent-encodes (``ingest_date%3D...``) as file URIs require, but Hadoop's
-    file system takes the path literally, so the encoding is undone here. S3 URIs pass unchanged.
-    """
-    return unquote(store.uri(key))
+    """The URI Spark should use for ``key``: the store's own, raw for local folders and S3 alike."""
+    return store.uri(key)
 
 
 def read_json(store: ObjectStore, key: str, default: Any) -> Any:
