@@ -37,3 +37,12 @@ def test_store_for_uri(tmp_path: Path) -> None:
     assert isinstance(store, LocalObjectStore) and store.bucket == "b"
     with pytest.raises(StorageError):
         store_for_uri("gs://x")
+
+
+def test_local_uris_are_raw_like_s3_uris(tmp_path: Path) -> None:
+    """Hadoop and the crawler read file:// paths literally: a percent-encoded '=' names a missing folder."""
+    store = LocalObjectStore(tmp_path / "with space", "bucket")
+    uri = store.uri("silver/orders/event_date=2026-06-01/")
+    assert uri == f"file://{(tmp_path / 'with space').as_posix()}/bucket/silver/orders/event_date=2026-06-01/"
+    assert store_for_uri(store.uri()).base == store.base
+    assert store_for_uri(store.base.as_uri()).base == store.base  # the encoded form names the same folder
