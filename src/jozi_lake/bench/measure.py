@@ -7,9 +7,15 @@ Two figures are combined, both from ``/proc``:
 
 * the largest single process: Linux keeps a per-process high-water mark (``VmHWM``) that is reset by
   writing ``5`` to ``/proc/<pid>/clear_refs`` at the start of the stage, so the JVM's own peak is exact;
-* the whole tree at once: a polling thread (every 0.2 s) sums the *proportional* set size (``Pss`` from
+* the whole tree at once: a polling thread sums the *proportional* set size (``Pss`` from
   ``smaps_rollup``) of every live process in the tree. PSS splits pages shared between processes (the
   forked PySpark Python workers share most of theirs) so the sum does not count them twice.
+
+The poller must not slow down what it measures: reading ``smaps_rollup`` walks the process's page
+tables (about 30 ms for a Spark driver with a few GiB of heap on the benchmark machine, while holding
+the lock the JVM needs for its own page faults), so polling every 0.2 s took about 15 % of a core from
+a 2-core run. The interval therefore adapts: at least 0.5 s and at least 50 times the last sample's
+cost (under 2 % of one core). The JVM's own peak is exact either way, through ``VmHWM``.
 
 The stage's peak is the larger of the two. Summing per-process high-water marks instead would
 overcount badly: short-lived forked workers that never coexisted would all be added up.
@@ -28,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROC = Path("/proc")
-POLL_SECONDS = 0.2
+MIN_POLL_SECONDS = 0.5
+POLL_COST_FACTOR = 50  # wait this many times the last sample's duration before the next sample
 
 
 def _read_status_kb(pid: int, field_name: str) -> int | None:
@@ -129,6 +136,7 @@ class _PeakTracker:
         self.pids_seen: set[int] = set()
         self.max_tree_kb = 0
         self.max_single_hwm_kb = 0
+        self._interval = MIN_POLL_SECONDS
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="bench-rss", daemon=True)
 
@@ -139,6 +147,7 @@ class _PeakTracker:
         self._thread.start()
 
     def _sample(self) -> None:
+        started = time.perf_counter()
         tree_kb = 0
         for pid in process_tree():
             self.pids_seen.add(pid)
@@ -148,9 +157,10 @@ class _PeakTracker:
             pss = _read_pss_kb(pid)
             tree_kb += pss if pss is not None else (_read_status_kb(pid, "VmRSS") or 0)
         self.max_tree_kb = max(self.max_tree_kb, tree_kb)
+        self._interval = max(MIN_POLL_SECONDS, POLL_COST_FACTOR * (time.perf_counter() - started))
 
     def _loop(self) -> None:
-        while not self._stop.wait(POLL_SECONDS):
+        while not self._stop.wait(self._interval):
             self._sample()
 
     def stop(self) -> float:
