@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ from jozi_lake.config import load_config
 from jozi_lake.contracts import silver_contract
 from jozi_lake.transforms import normalize
 from jozi_lake.transforms.quality import QUARANTINE_REASONS, WARN_RULES, evaluate_rules
-from jozi_lake.transforms.records import parse_lines
+from jozi_lake.transforms.records import batch_id_of, parse_lines
 from jozi_lake.transforms.typed import type_columns
 
 pytestmark = pytest.mark.spark
@@ -21,6 +22,25 @@ pytestmark = pytest.mark.spark
 
 def test_source_timezone_matches_lake_yaml() -> None:
     assert load_config().source_timezone == normalize.SOURCE_TIMEZONE
+
+
+@pytest.mark.parametrize(
+    ("key", "batch"),
+    [
+        (
+            "bronze/orders/ingest_date=2026-06-06/20261126T120453Z-1536d8-orders-part-00001.json.gz",
+            "2026-06-06_20261126T120453Z-1536d8",
+        ),
+        ("file:///lake/bronze/ratings/ingest_date=2026-06-06/r1-00001.json.gz", "2026-06-06_r1"),
+        (
+            "s3://b/bronze/menu/ingest_date=2026-06-07/20261126T120453Z-1536d8-menu drop.csv",
+            "2026-06-07_20261126T120453Z-1536d8",
+        ),
+        ("bronze/menu/odd folder/menu (1).csv", "menu__1_.csv"),
+    ],
+)
+def test_batch_id_from_bronze_key(key: str, batch: str) -> None:
+    assert batch_id_of(key) == batch
 
 
 def test_value_parsers(spark: Any) -> None:
@@ -39,12 +59,15 @@ def test_value_parsers(spark: Any) -> None:
         (None, None, None, None),
     ]
     frame = spark.createDataFrame([(c[0],) for c in cases], "raw string")
-    result = frame.select(
-        "raw",
-        normalize.parse_money(F.col("raw")).alias("money"),
-        normalize.parse_integer(F.col("raw")).alias("integer"),
-        normalize.parse_number(F.col("raw")).alias("number"),
-        normalize.parse_text(F.col("raw")).alias("text"),
+    raw = F.col("raw")
+    result = normalize.add_staged(
+        frame,
+        [
+            normalize.money_stages(raw, "money", "decimal(10,2)"),
+            normalize.integer_stages(raw, "integer", "int"),
+            normalize.single_stage("number", normalize.parse_number(raw)),
+            normalize.single_stage("text", normalize.parse_text(raw)),
+        ],
     ).collect()
     got = {r["raw"]: (r["money"], r["integer"], r["number"], r["text"]) for r in result}
     for raw, money, integer, number in cases:
@@ -62,10 +85,17 @@ def test_local_timestamps_become_utc_with_the_offset_kept(spark: Any) -> None:
         "2026-06-05 23:30:00.250": (dt.datetime(2026, 6, 5, 21, 30, 0, 250000), 120),
         "not a date": (None, None),
         "2026-13-45 10:00:00": (None, None),
+        # Close to the canonical shape but not it: these take the split-and-try path.
+        " 2026-06-05 18:42:05 ": (dt.datetime(2026, 6, 5, 16, 42, 5), 120),
+        "2026-06-05 18:42:05 +01:00": (dt.datetime(2026, 6, 5, 17, 42, 5), 60),
+        "2026-06-05 18:42:05.123456Z": (dt.datetime(2026, 6, 5, 18, 42, 5, 123456), 0),
+        "2026-06-05 18:42": (dt.datetime(2026, 6, 5, 16, 42), 120),
+        "": (None, None),
     }
     frame = spark.createDataFrame([(raw,) for raw in cases], "raw string")
-    utc, offset = normalize.parse_local_timestamp(F.col("raw"))
-    rows = frame.select("raw", utc.alias("utc"), offset.alias("offset"), normalize.local_date(utc).alias("d"))
+    stages = normalize.local_timestamp_stages(F.col("raw"), "utc", "offset", normalize.SOURCE_TIMEZONE)
+    rows = normalize.add_staged(frame, [stages]).withColumn("d", normalize.local_date(F.col("utc")))
+    assert rows.columns == ["raw", "utc", "offset", "d"]  # helper columns are dropped
     got = {r["raw"]: r for r in rows.collect()}
     for raw, (expected_utc, expected_offset) in cases.items():
         assert (got[raw]["utc"], got[raw]["offset"]) == (expected_utc, expected_offset), raw
@@ -87,15 +117,22 @@ def test_lines_become_records_with_errors_for_corrupt_and_non_utf8(spark: Any) -
         b'"rated_at": "2026-06-05 20:00:00", "updated_at": "2026-06-05 20:00:00"}',
     ]
     # Build the lines the way spark.read.text does: a string column holding the raw bytes.
+    bronze_file = "file:///lake/bronze/ratings/ingest_date=2026-06-06/r1-00001.json.gz"
     frame = spark.createDataFrame([(bytearray(b),) for b in lines], "b binary").select(
         F.col("b").cast("string").alias("value"),
-        F.lit("file:///lake/bronze/ratings/ingest_date=2026-06-06/r1-00001.json.gz").alias("bronze_file"),
+        F.lit(bronze_file).alias("bronze_file"),
+        F.lit(batch_id_of(bronze_file)).alias("bronze_batch_id"),
     )
     checked = evaluate_rules(type_columns(parse_lines(frame, contract), contract), contract)
+    collected = checked.collect()
     got = {
         r["raw_record"][:22]: (r["record_error"], r[QUARANTINE_REASONS], r["comment"], r["bronze_batch_id"])
-        for r in checked.collect()
+        for r in collected
     }
+    # The exact bytes are kept where raw_record cannot hold them; the quarantine rebuilds the rest.
+    exact = {r["raw_record"][:22]: r["raw_record_base64"] for r in collected}
+    assert base64.b64decode(exact['{"rating_id": "R-2", "']) == lines[1]
+    assert exact['{"rating_id": "R-1", "'] is None
     assert len(got) == 5  # the blank line is not a record
     assert got['{"rating_id": "R-1", "'] == (None, [], "lekker", "2026-06-06_r1")
     assert got['{"rating_id": "R-2", "'][:2] == ("non_utf8", ["non_utf8"])
@@ -117,7 +154,9 @@ def test_schema_change_and_warn_rules(spark: Any) -> None:
         "{" + base + ', "payment_type": "cash", "tip_zar": "R 10,00"}',
         "{" + base + ', "payment_type": "cash", "total_zar": "R twelve"}',
     ]
-    frame = spark.createDataFrame([(line, "f") for line in lines], "value string, bronze_file string")
+    frame = spark.createDataFrame(
+        [(line, "f", "b") for line in lines], "value string, bronze_file string, bronze_batch_id string"
+    )
     rows = evaluate_rules(type_columns(parse_lines(frame, contract), contract), contract).collect()
     assert [(r["payment_method"], r["tip_zar"]) for r in rows] == [
         ("card", None),

@@ -34,7 +34,14 @@ from jozi_lake.jobs.report import JobReport, TableReport, now_iso, write_report
 from jozi_lake.storage import ObjectStore
 from jozi_lake.transforms import dedup, normalize
 from jozi_lake.transforms.quality import FAIL_RULES, QUARANTINE_REASONS, WARN_RULES, evaluate_rules
-from jozi_lake.transforms.records import CORRUPT_RECORD, NON_UTF8, csv_rows_as_lines, parse_lines
+from jozi_lake.transforms.records import (
+    CORRUPT_RECORD,
+    NON_UTF8,
+    batch_id_of,
+    csv_rows_as_lines,
+    exact_bytes_base64,
+    parse_lines,
+)
 from jozi_lake.transforms.typed import conform, type_columns
 
 JOB_NAME = "bronze_to_silver"
@@ -69,7 +76,7 @@ class PreparedTable:
     staging_prefix: str
     touched_dates: set[str] = field(default_factory=set)
     gate_failures: list[str] = field(default_factory=list)
-    cached: DataFrame | None = None
+    cached: list[DataFrame] = field(default_factory=list)
     quarantine_rows: DataFrame | None = None
     direct_content: DataFrame | None = None
 
@@ -111,13 +118,22 @@ def new_bronze_files(store: ObjectStore, table: str) -> list[str]:
 
 
 def read_bronze_lines(spark: SparkSession, store: ObjectStore, keys: list[str]) -> DataFrame:
-    """All files as one frame of raw lines (``value``, ``bronze_file``); CSV rows become JSON lines."""
-    json_uris = [lake_io.spark_uri(store, k) for k in keys if k.endswith(JSON_SUFFIXES)]
-    frames: list[DataFrame] = []
-    if json_uris:
-        frames.append(
-            spark.read.text(json_uris).select(F.col("value"), F.input_file_name().alias("bronze_file"))
+    """All files as one frame of raw lines (``value``, ``bronze_file``, ``bronze_batch_id``); CSV rows
+    become JSON lines.
+
+    JSON files are read with one scan per bronze batch (a nightly run is one batch), each tagged with
+    its batch id computed once on the driver.
+    """
+    json_batches: dict[str, list[str]] = {}
+    for key in keys:
+        if key.endswith(JSON_SUFFIXES):
+            json_batches.setdefault(batch_id_of(key), []).append(lake_io.spark_uri(store, key))
+    frames: list[DataFrame] = [
+        spark.read.text(uris).select(
+            F.col("value"), F.input_file_name().alias("bronze_file"), F.lit(batch).alias(BATCH_COLUMN)
         )
+        for batch, uris in sorted(json_batches.items())
+    ]
     # Dropped CSV files may differ in header, so each is read on its own and turned into JSON lines.
     frames += [
         csv_rows_as_lines(
@@ -127,6 +143,7 @@ def read_bronze_lines(spark: SparkSession, store: ObjectStore, keys: list[str]) 
             .option("escape", '"')
             .csv(lake_io.spark_uri(store, key)),
             lake_io.spark_uri(store, key),
+            batch_id_of(key),
         )
         for key in keys
         if key.endswith(CSV_SUFFIXES)
@@ -136,30 +153,6 @@ def read_bronze_lines(spark: SparkSession, store: ObjectStore, keys: list[str]) 
 
 def _count_of(condition: Column) -> Column:
     return F.sum(F.when(condition, 1).otherwise(0)).cast("bigint")
-
-
-def _evaluate_table_rules(spark: SparkSession, contract: SilverContract, report: TableReport) -> list[str]:
-    """Names of table rules (scope: table) that do not hold for this run's figures."""
-    if not contract.table_rules:
-        return []
-    read = report.rows_read
-    metrics = spark.createDataFrame(
-        [
-            (
-                read,
-                report.rows_quarantined,
-                report.duplicates_removed,
-                report.rows_written,
-                float(report.rows_quarantined) / read if read else 0.0,
-            )
-        ],
-        "rows_read bigint, rows_quarantined bigint, duplicates_removed bigint, rows_written bigint, "
-        "quarantine_share double",
-    )
-    checks = [F.coalesce(F.expr(rule.expr), F.lit(False)).alias(rule.name) for rule in contract.table_rules]
-    row = metrics.select(*checks).first()  # hygiene: bounded (one row of run figures)
-    assert row is not None
-    return [rule.name for rule in contract.table_rules if not row[rule.name]]
 
 
 def prepare_table(
@@ -179,66 +172,60 @@ def prepare_table(
         type_columns(parse_lines(read_bronze_lines(spark, store, new_files), contract), contract, timezone),
         contract,
     )
-    # Parsed once and kept: the merge, the counts and the quarantine all read it (recomputing it from
-    # bronze after an eviction gives the same rows, so nothing depends on the cache surviving).
-    parsed = checked.persist(StorageLevel.MEMORY_AND_DISK)
-    prepared.cached = parsed
-    quarantined = parsed.where(F.size(QUARANTINE_REASONS) > 0)
-    valid = parsed.where(F.size(QUARANTINE_REASONS) == 0)
-
     target = silver_prefix(table)
     try:
         existing: DataFrame | None = lake_io.read_table(spark, store, target, contract.columns)
     except KeyError:
         existing = None
-    merge = dedup.merge_latest(valid, existing, contract, carry=(WARN_RULES, FAIL_RULES))
+    # One frame holds every incoming row after one read and parse of the bronze files: valid rows
+    # ranked against each other and the silver rows of their keys, quarantined rows alongside as
+    # bystanders. It is kept (the counts, the silver write and the quarantine write all read it; the
+    # parse and the window are the job's most expensive steps). Raw text was needed only to break
+    # ties, so it stays only on quarantined rows, which keeps the kept frame small.
+    quarantined_flag = F.size(QUARANTINE_REASONS) > 0
+    ranked = dedup.merge_latest(
+        checked,
+        existing,
+        contract,
+        carry=(QUARANTINE_REASONS, WARN_RULES, FAIL_RULES, "raw_record_base64"),
+        competing=~quarantined_flag,
+    ).ranked
+    bystander = F.col(dedup.ORIGIN) == dedup.BYSTANDER
+    raw_columns = ("raw_record", "raw_record_base64", "bronze_file")
+    ranked = ranked.select(
+        *[c for c in ranked.columns if c not in raw_columns],
+        *[F.when(bystander, F.col(c)).alias(c) for c in raw_columns],
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    prepared.cached.append(ranked)
+    merge = dedup.MergeResult.over(ranked)
 
     part = contract.partition_column
-    outcome = (
-        quarantined.select(
-            F.lit(dedup.QUARANTINED).alias(dedup.STATUS),
-            F.lit(False).alias(dedup.HAD_EXISTING),
-            F.col(part),
-            QUARANTINE_REASONS,
-            WARN_RULES,
-            FAIL_RULES,
-            BATCH_COLUMN,
-        )
-        .unionByName(
-            merge.incoming.select(
-                dedup.STATUS,
-                dedup.HAD_EXISTING,
-                part,
-                F.array().cast("array<string>").alias(QUARANTINE_REASONS),
-                WARN_RULES,
-                FAIL_RULES,
-                BATCH_COLUMN,
-            )
-        )
-        .unionByName(
-            merge.replaced.select(
-                F.lit("replaced_old").alias(dedup.STATUS),
-                F.lit(True).alias(dedup.HAD_EXISTING),
-                F.col(part),
-                F.array().cast("array<string>").alias(QUARANTINE_REASONS),
-                F.array().cast("array<string>").alias(WARN_RULES),
-                F.array().cast("array<string>").alias(FAIL_RULES),
-                BATCH_COLUMN,
-            )
-        )
-    )
+    origin, rank = F.col(dedup.ORIGIN), F.col(dedup.RANK)
+    outcome = ranked.select(
+        F.when(bystander, F.lit(dedup.QUARANTINED))
+        .when((origin == dedup.INCOMING) & (rank == 1), F.lit(dedup.WRITTEN))
+        .when(origin == dedup.INCOMING, F.lit(dedup.DUPLICATE))
+        .when((rank > 1) & F.col(dedup.TOP_IS_INCOMING), F.lit("replaced_old"))
+        .alias(dedup.STATUS),  # null: a silver row that stays as it is
+        dedup.HAD_EXISTING,
+        part,
+        QUARANTINE_REASONS,
+        WARN_RULES,
+        FAIL_RULES,
+        BATCH_COLUMN,
+    ).where(F.col(dedup.STATUS).isNotNull())
     status = F.col(dedup.STATUS)
     rule_names = [(r.name, r.severity) for r in contract.rules] + [
         (CORRUPT_RECORD, "quarantine"),
         (NON_UTF8, "quarantine"),
     ]
     array_of = {"quarantine": QUARANTINE_REASONS, "warn": WARN_RULES, "fail": FAIL_RULES}
-    figures = outcome.agg(
-        _count_of(status != "replaced_old").alias("read"),
-        _count_of(status == dedup.WRITTEN).alias("written"),
-        _count_of((status == dedup.WRITTEN) & F.col(dedup.HAD_EXISTING)).alias("replacing"),
-        _count_of(status == dedup.QUARANTINED).alias("quarantined"),
-        _count_of(status == dedup.DUPLICATE).alias("duplicates"),
+    counts = outcome.agg(
+        _count_of(status != "replaced_old").alias("rows_read"),
+        _count_of(status == dedup.WRITTEN).alias("rows_written"),
+        _count_of((status == dedup.WRITTEN) & F.col(dedup.HAD_EXISTING)).alias("rows_replacing"),
+        _count_of(status == dedup.QUARANTINED).alias("rows_quarantined"),
+        _count_of(status == dedup.DUPLICATE).alias("duplicates_removed"),
         F.collect_set(F.when(status.isin(dedup.WRITTEN, "replaced_old"), F.col(part).cast("string"))).alias(
             "dates"
         ),
@@ -247,14 +234,28 @@ def prepare_table(
             _count_of(F.array_contains(F.col(array_of[severity]), name)).alias(f"rule__{name}")
             for name, severity in rule_names
         ],
+    )
+    # Table rules (scope: table) are expressions over the run's figures: evaluated on the same row.
+    with_share = counts.select(
+        "*",
+        F.when(F.col("rows_read") > 0, F.col("rows_quarantined") / F.col("rows_read"))
+        .otherwise(F.lit(0.0))
+        .alias("quarantine_share"),
+    )
+    figures = with_share.select(
+        "*",
+        *[
+            F.coalesce(F.expr(r.expr), F.lit(False)).alias(f"table_rule__{r.name}")
+            for r in contract.table_rules
+        ],
     ).first()  # hygiene: bounded (one aggregated row per table)
     assert figures is not None
-    report.rows_read = int(figures["read"])
-    report.rows_written = int(figures["written"])
-    report.rows_replacing = int(figures["replacing"])
+    report.rows_read = int(figures["rows_read"])
+    report.rows_written = int(figures["rows_written"])
+    report.rows_replacing = int(figures["rows_replacing"])
     report.rows_new = report.rows_written - report.rows_replacing
-    report.rows_quarantined = int(figures["quarantined"])
-    report.duplicates_removed = int(figures["duplicates"])
+    report.rows_quarantined = int(figures["rows_quarantined"])
+    report.duplicates_removed = int(figures["duplicates_removed"])
     report.rule_failures = {name: int(figures[f"rule__{name}"]) for name, _ in rule_names}
     report.batches = sorted(figures["batches"])
     prepared.touched_dates = {d for d in figures["dates"] if d}
@@ -264,7 +265,7 @@ def prepare_table(
         f"{r.name} ({report.rule_failures[r.name]} rows)"
         for r in contract.rules
         if r.severity == "fail" and report.rule_failures[r.name]
-    ] + _evaluate_table_rules(spark, contract, report)
+    ] + [r.name for r in contract.table_rules if not figures[f"table_rule__{r.name}"]]
 
     if prepared.touched_dates and existing is None:
         # First load: the new rows are the whole table and nothing is read from the target, so they
@@ -278,15 +279,15 @@ def prepare_table(
         lake_io.write_partitions(
             conform(content, contract.columns), lake_io.spark_uri(store, staging + "silver/"), part
         )
-    quarantine_rows = quarantined.select(
-        "raw_record",
-        "raw_record_base64",
-        F.array_join(QUARANTINE_REASONS, ",").alias("quarantine_reason"),
-        "bronze_file",
-        F.lit(run_id).alias("run_id"),
-        BATCH_COLUMN,
-    )
-    prepared.quarantine_rows = quarantine_rows if report.rows_quarantined else None
+    if report.rows_quarantined:
+        prepared.quarantine_rows = merge.bystanders.select(
+            "raw_record",
+            exact_bytes_base64().alias("raw_record_base64"),
+            F.array_join(QUARANTINE_REASONS, ",").alias("quarantine_reason"),
+            "bronze_file",
+            F.lit(run_id).alias("run_id"),
+            BATCH_COLUMN,
+        )
     return prepared
 
 
@@ -373,8 +374,8 @@ def run_bronze_to_silver(
         raise
     finally:
         for prepared in prepared_tables:
-            if prepared.cached is not None:
-                prepared.cached.unpersist()
+            for frame in prepared.cached:
+                frame.unpersist()
     write_report(store, report)
     return report
 

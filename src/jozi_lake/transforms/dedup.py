@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from jozi_lake.contracts import SilverContract
 
-ORIGIN = "__origin"  # 0: already in silver, 1: incoming
+ORIGIN = "__origin"  # 0: already in silver, 1: incoming and competing, 2: incoming, not competing
+EXISTING, INCOMING, BYSTANDER = 0, 1, 2
 RANK = "__rank"
+TOP_IS_INCOMING = "__top_is_incoming"
 HAD_EXISTING = "__had_existing"
 STATUS = "row_status"
 WRITTEN = "written"
@@ -26,61 +28,88 @@ QUARANTINED = "quarantined"
 
 @dataclass(frozen=True)
 class MergeResult:
-    """The pieces a silver publish needs, all lazy DataFrames.
+    """The pieces a silver publish needs, all lazy DataFrames over ``ranked``.
 
-    ``incoming``: every incoming valid row with ``row_status`` (written | duplicate) and
-    ``__had_existing``; ``winners``: incoming rows to write; ``replaced``: silver rows they replace
-    (their ``event_date`` may differ from the winner's, which is why both partitions are rewritten).
+    ``ranked``: every candidate (incoming rows and the silver rows of their keys) with ``__origin``
+    and its rank; a job that uses several of the pieces persists it and calls :meth:`over`, so the
+    window runs once. ``incoming``: every competing incoming row with ``row_status`` (written |
+    duplicate) and ``__had_existing``; ``winners``: incoming rows to write; ``replaced``: silver rows
+    they replace (their ``event_date`` may differ from the winner's, which is why both partitions are
+    rewritten); ``bystanders``: incoming rows that took no part (see :func:`merge_latest`).
     """
 
+    ranked: DataFrame
     incoming: DataFrame
     winners: DataFrame
     replaced: DataFrame
+    bystanders: DataFrame
+
+    @classmethod
+    def over(cls, ranked: DataFrame) -> MergeResult:
+        """The pieces as filters of ``ranked`` (e.g. after the caller persisted it)."""
+        origin = F.col(ORIGIN)
+        incoming = ranked.where(origin == INCOMING).withColumn(
+            STATUS, F.when(F.col(RANK) == 1, F.lit(WRITTEN)).otherwise(F.lit(DUPLICATE))
+        )
+        return cls(
+            ranked=ranked,
+            incoming=incoming,
+            winners=incoming.where(F.col(STATUS) == WRITTEN),
+            # An older silver row is replaced when it lost to an incoming row (rank 1 is incoming).
+            replaced=ranked.where((origin == EXISTING) & (F.col(RANK) > 1) & F.col(TOP_IS_INCOMING)),
+            bystanders=ranked.where(origin == BYSTANDER),
+        )
 
 
 def merge_latest(
-    valid: DataFrame, existing: DataFrame | None, contract: SilverContract, carry: tuple[str, ...] = ()
+    incoming: DataFrame,
+    existing: DataFrame | None,
+    contract: SilverContract,
+    carry: tuple[str, ...] = (),
+    competing: Column | None = None,
 ) -> MergeResult:
-    """Rank incoming ``valid`` rows against ``existing`` silver rows per primary key.
+    """Rank ``incoming`` rows against ``existing`` silver rows per primary key.
 
-    ``valid`` must carry the contract's columns plus ``bronze_file`` and ``raw_record``; ``existing``
-    the contract's columns (or None when the table is still empty). Columns named in ``carry`` pass
-    through on incoming rows (null on silver rows), e.g. the rule results the report counts.
+    ``incoming`` must carry the contract's columns plus ``bronze_file`` and ``raw_record``;
+    ``existing`` the contract's columns (or None when the table is still empty). Columns named in
+    ``carry`` pass through on incoming rows (null on silver rows), e.g. the rule results the report
+    counts. Incoming rows for which ``competing`` is false (e.g. quarantined ones) are *bystanders*:
+    they pass through the same window, in partitions of their own, without ranking against anything.
+    That lets a job read and parse its input once and still keep every row in one frame.
     """
     key = list(contract.primary_key)
     columns = [c.name for c in contract.columns]
     passthrough = ["bronze_file", "raw_record", *carry]
-    incoming = valid.select(*columns, *passthrough, F.lit(1).alias(ORIGIN))
+    origin = F.lit(INCOMING) if competing is None else F.when(competing, INCOMING).otherwise(BYSTANDER)
+    rows = incoming.select(*columns, *passthrough, origin.alias(ORIGIN))
     if existing is not None:
-        hits = existing.join(valid.select(*key).distinct(), on=key, how="left_semi")
+        contenders = rows.where(F.col(ORIGIN) == INCOMING)
+        hits = existing.join(contenders.select(*key).distinct(), on=key, how="left_semi")
         old = hits.select(
             *columns,
-            *[F.lit(None).cast(valid.schema[c].dataType).alias(c) for c in passthrough],
-            F.lit(0).alias(ORIGIN),
+            *[F.lit(None).cast(incoming.schema[c].dataType).alias(c) for c in passthrough],
+            F.lit(EXISTING).alias(ORIGIN),
         )
-        candidates = old.unionByName(incoming)
+        candidates = old.unionByName(rows)
     else:
-        candidates = incoming
-    order = Window.partitionBy(*key).orderBy(
+        candidates = rows
+    # Bystanders get partitions of their own; both windows share one partitioning, so one shuffle.
+    partition = [*key, F.col(ORIGIN) == BYSTANDER]
+    order = Window.partitionBy(*partition).orderBy(
         F.col(contract.dedup_order).desc_nulls_last(),
         F.col(ORIGIN).asc(),
         F.col("bronze_file").desc_nulls_last(),
         F.col("raw_record").desc_nulls_last(),
     )
-    per_key = Window.partitionBy(*key)
+    per_key = Window.partitionBy(*partition)
     ranked = candidates.select(
         "*",
         F.row_number().over(order).alias(RANK),
-        (F.min(ORIGIN).over(per_key) == 0).alias(HAD_EXISTING),
+        # The default frame of an ordered window ends at the current row, so first() is rank 1's origin.
+        (F.first(ORIGIN).over(order) == INCOMING).alias(TOP_IS_INCOMING),
+        (F.min(ORIGIN).over(per_key) == EXISTING).alias(HAD_EXISTING),
     )
-    incoming_ranked = ranked.where(F.col(ORIGIN) == 1).withColumn(
-        STATUS, F.when(F.col(RANK) == 1, F.lit(WRITTEN)).otherwise(F.lit(DUPLICATE))
-    )
-    winners = incoming_ranked.where(F.col(STATUS) == WRITTEN)
-    replaced = ranked.where((F.col(ORIGIN) == 0) & (F.col(RANK) > 1)).join(
-        winners.select(*key), on=key, how="left_semi"
-    )
-    return MergeResult(incoming=incoming_ranked, winners=winners, replaced=replaced)
+    return MergeResult.over(ranked)
 
 
 def rebuild_partitions(

@@ -19,10 +19,16 @@ FAIL_RULES = "fail_rules"
 
 
 def _broken(rules: list[RuleSpec]) -> Column:
-    checks = [F.when(~F.coalesce(F.expr(r.expr), F.lit(False)), F.lit(r.name)) for r in rules]
+    # concat of one-element-or-empty arrays, not array_compact(array(...)): array_compact is a lambda
+    # function (filter) that Spark cannot compile, which made every rule run interpreted.
+    empty = F.array().cast("array<string>")
+    checks = [
+        F.when(~F.coalesce(F.expr(r.expr), F.lit(False)), F.array(F.lit(r.name))).otherwise(empty)
+        for r in rules
+    ]
     if not checks:
-        return F.array().cast("array<string>")
-    return F.array_compact(F.array(*checks))
+        return empty
+    return F.concat(*checks) if len(checks) > 1 else checks[0]
 
 
 def evaluate_rules(typed: DataFrame, contract: SilverContract) -> DataFrame:

@@ -7,6 +7,8 @@ dropped: it keeps its raw text and gets a record error, which becomes its quaran
 
 from __future__ import annotations
 
+import re
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
@@ -24,14 +26,20 @@ _BATCH_PATTERN = (
     r"ingest_date=([0-9]{4}-[0-9]{2}-[0-9]{2})/"
     r"([0-9]{8}T[0-9]{6}Z-[0-9a-f]+|[^/-]+)-[^/]*\.(?:jsonl|json|csv)(?:\.gz)?$"
 )
+_BATCH_RE = re.compile(_BATCH_PATTERN)
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
-def batch_id_of(bronze_file: Column) -> Column:
-    """``2026-06-01_<run-id>`` from a bronze file URI; files outside the layout are their own batch."""
-    date = F.regexp_extract(bronze_file, _BATCH_PATTERN, 1)
-    run = F.regexp_replace(F.regexp_extract(bronze_file, _BATCH_PATTERN, 2), r"[^A-Za-z0-9_.-]", "_")
-    fallback = F.regexp_replace(F.regexp_extract(bronze_file, r"([^/]+)$", 1), r"[^A-Za-z0-9_.-]", "_")
-    return F.when(date != "", F.concat(date, F.lit("_"), run)).otherwise(fallback)
+def batch_id_of(bronze_key: str) -> str:
+    """``2026-06-01_<run-id>`` from a bronze key or URI; files outside the layout are their own batch.
+
+    Computed on the driver once per file (the reader tags each file's lines with it): as a Spark
+    expression it was three regex matches on every line.
+    """
+    match = _BATCH_RE.search(bronze_key)
+    if match:
+        return f"{match.group(1)}_{_UNSAFE.sub('_', match.group(2))}"
+    return _UNSAFE.sub("_", bronze_key.rsplit("/", 1)[-1])
 
 
 def source_fields(contract: SilverContract) -> list[str]:
@@ -45,12 +53,15 @@ def source_fields(contract: SilverContract) -> list[str]:
 
 
 def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
-    """Lines (``value``: the raw line, ``bronze_file``) to one row per record with raw source values.
+    """Lines (``value``: the raw line, ``bronze_file``, ``bronze_batch_id``) to one row per record with
+    raw source values.
 
     Output columns: ``raw_record`` (valid UTF-8 text of the line), ``raw_record_base64`` (the exact
-    bytes), ``bronze_file``, ``bronze_batch_id``, ``record_error`` (null, ``corrupt_record`` or
-    ``non_utf8``) and ``__raw_<column>`` for each contract column: the source text under the current or
-    any older field name (schema evolution), or null. Blank lines are not records and are skipped.
+    bytes, only for lines that are not valid UTF-8: for every other line ``raw_record`` is exact, see
+    :func:`exact_bytes_base64`), ``bronze_file``, ``bronze_batch_id``, ``record_error`` (null,
+    ``corrupt_record`` or ``non_utf8``) and ``__raw_<column>`` for each contract column: the source
+    text under the current or any older field name (schema evolution), or null. Blank lines are not
+    records and are skipped.
     """
     schema = StructType(
         [StructField(name, StringType()) for name in source_fields(contract)]
@@ -66,10 +77,10 @@ def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
     )
     frame = lines.where(F.trim(F.col("value")) != "").select(
         F.decode(F.encode(F.col("value"), "UTF-8"), "UTF-8").alias("raw_record"),
-        F.base64(raw_bytes).alias("raw_record_base64"),
         F.col("bronze_file"),
-        batch_id_of(F.col("bronze_file")).alias(BATCH_COLUMN),
+        F.col(BATCH_COLUMN),
         not_utf8.alias("__not_utf8"),
+        raw_bytes.alias("__raw_bytes"),
         parsed.alias("__parsed"),
     )
     record_error = (
@@ -86,7 +97,7 @@ def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
     ]
     return frame.select(
         "raw_record",
-        "raw_record_base64",
+        F.when(F.col("__not_utf8"), F.base64(F.col("__raw_bytes"))).alias("raw_record_base64"),
         "bronze_file",
         BATCH_COLUMN,
         record_error.alias(RECORD_ERROR),
@@ -94,7 +105,14 @@ def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
     )
 
 
-def csv_rows_as_lines(csv_rows: DataFrame, bronze_file: str) -> DataFrame:
+def exact_bytes_base64() -> Column:
+    """The line's exact bytes as base64, for the quarantine: kept from the read for non-UTF-8 lines,
+    re-encoded from ``raw_record`` (which is then exact) for the rest. Only quarantined rows need it,
+    so it is not carried through the job for every row."""
+    return F.coalesce(F.col("raw_record_base64"), F.base64(F.encode(F.col("raw_record"), "UTF-8")))
+
+
+def csv_rows_as_lines(csv_rows: DataFrame, bronze_file: str, batch_id: str) -> DataFrame:
     """Rows of a dropped CSV file (all columns read as text) as JSON lines, so one parser serves both.
 
     Empty CSV cells are null and left out of the JSON, which the parser reads as a missing value.
@@ -102,4 +120,5 @@ def csv_rows_as_lines(csv_rows: DataFrame, bronze_file: str) -> DataFrame:
     return csv_rows.select(
         F.to_json(F.struct(*[F.col(f"`{c}`") for c in csv_rows.columns])).alias("value"),
         F.lit(bronze_file).alias("bronze_file"),
+        F.lit(batch_id).alias(BATCH_COLUMN),
     )

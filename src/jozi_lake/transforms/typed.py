@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from jozi_lake.contracts import OFFSET_SUFFIX, RAW_PREFIX, ColumnSpec, SilverContract
 from jozi_lake.transforms import normalize
 
 
-def _typed(col: ColumnSpec, raw: Column, timezone: str) -> list[Column]:
+def column_stages(col: ColumnSpec, timezone: str) -> normalize.Stages:
+    """The parser of one contract column, as stages producing the typed column (and its offset)."""
+    raw = F.col(RAW_PREFIX + col.name)
     if col.parse == "local_timestamp":
-        utc, offset = normalize.parse_local_timestamp(raw, timezone)
-        return [utc.alias(col.name), offset.alias(col.name + OFFSET_SUFFIX)]
+        return normalize.local_timestamp_stages(raw, col.name, col.name + OFFSET_SUFFIX, timezone)
     if col.parse == "money":
-        value = normalize.parse_money(raw, col.type)
-    elif col.parse == "integer":
-        value = normalize.parse_integer(raw, col.type)
-    elif col.parse == "number":
+        return normalize.money_stages(raw, col.name, col.type)
+    if col.parse == "integer":
+        return normalize.integer_stages(raw, col.name, col.type)
+    if col.parse == "number":
         value = normalize.parse_number(raw)
     elif col.parse == "date":
         value = normalize.parse_date(raw)
@@ -25,7 +26,7 @@ def _typed(col: ColumnSpec, raw: Column, timezone: str) -> list[Column]:
         value = normalize.parse_boolean(raw)
     else:
         value = normalize.parse_text(raw)
-    return [value.cast(col.type).alias(col.name)]
+    return normalize.single_stage(col.name, value.cast(col.type))
 
 
 def type_columns(
@@ -33,10 +34,7 @@ def type_columns(
 ) -> DataFrame:
     """Add the typed contract columns and the partition date; the raw ``__raw_*`` columns stay for the
     parse rules and every other input column is kept as it is."""
-    typed: list[Column] = []
-    for col in contract.source_columns:
-        typed.extend(_typed(col, F.col(RAW_PREFIX + col.name), timezone))
-    frame = records.select("*", *typed)
+    frame = normalize.add_staged(records, [column_stages(col, timezone) for col in contract.source_columns])
     return frame.withColumn(
         contract.partition_column, normalize.local_date(F.col(contract.event_time), timezone)
     )
