@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import reduce
 
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -208,16 +209,23 @@ def publish_table(
 ) -> None:
     """Replace the gold partitions of ``dates`` with ``frame``'s rows; delete those left empty."""
     part = contract.partition_column
-    figures = frame.agg(
-        F.count(F.lit(1)).alias("rows"), F.collect_set(F.col(part).cast("string")).alias("dates")
-    ).first()  # hygiene: bounded (one aggregated row per table)
-    assert figures is not None
-    produced = set(figures["dates"])
-    report.rows_written = int(figures["rows"])
-    if report.rows_written:
-        lake_io.write_partitions(
-            conform(frame, contract.columns), lake_io.spark_uri(store, gold_prefix(contract.table)), part
-        )
+    # Kept while it is counted and written, so the aggregation behind it runs once (gold tables are
+    # small; the fact is a plain scan of its staged copy and needs no keeping).
+    kept = frame if contract.table == FACT else frame.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        figures = kept.agg(
+            F.count(F.lit(1)).alias("rows"), F.collect_set(F.col(part).cast("string")).alias("dates")
+        ).first()  # hygiene: bounded (one aggregated row per table)
+        assert figures is not None
+        produced = set(figures["dates"])
+        report.rows_written = int(figures["rows"])
+        if report.rows_written:
+            lake_io.write_partitions(
+                conform(kept, contract.columns), lake_io.spark_uri(store, gold_prefix(contract.table)), part
+            )
+    finally:
+        if kept is not frame:
+            kept.unpersist()
     existing = lake_io.partition_values(store, gold_prefix(contract.table), part)
     emptied = (dates - produced) & existing
     lake_io.delete_partitions(store, gold_prefix(contract.table), part, emptied)
