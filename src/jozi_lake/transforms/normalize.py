@@ -141,7 +141,12 @@ def local_timestamp_stages(raw: Column, utc_name: str, offset_name: str, timezon
 
 
 def money_stages(raw: Column, name: str, spark_type: str) -> Stages:
-    """Stages producing ``name``: the amount as ``spark_type`` (see :func:`parse_money`)."""
+    """Stages producing ``name``: a rand amount as ``spark_type``.
+
+    Numbers or text: ``129.9``, ``"129.90"``, ``"R 129,90"``, ``"R1 299,90"``. A comma followed by one
+    or two final digits is a decimal comma (the South African convention); any other comma or space is
+    a thousands separator.
+    """
     h = _helper_names(name, "text", "canonical")
     text, canonical = F.col(h["text"]), F.col(h["canonical"])
     decimal_comma = text.rlike(r"^-?[0-9.]*,[0-9]{1,2}$")
@@ -161,7 +166,10 @@ def money_stages(raw: Column, name: str, spark_type: str) -> Stages:
 
 
 def integer_stages(raw: Column, name: str, spark_type: str) -> Stages:
-    """Stages producing ``name``: a whole number as ``spark_type`` (see :func:`parse_integer`)."""
+    """Stages producing ``name``: a whole number as ``spark_type``.
+
+    ``"12"`` and ``"12.0"`` read, ``"12.5"`` and ``"twelve"`` do not.
+    """
     h = _helper_names(name, "number")
     number = F.col(h["number"])
     text = F.trim(raw)
