@@ -76,7 +76,7 @@ class PreparedTable:
     staging_prefix: str
     touched_dates: set[str] = field(default_factory=set)
     gate_failures: list[str] = field(default_factory=list)
-    cached: list[DataFrame] = field(default_factory=list)
+    cached: DataFrame | None = None
     quarantine_rows: DataFrame | None = None
     direct_content: DataFrame | None = None
 
@@ -196,16 +196,13 @@ def prepare_table(
         *[c for c in ranked.columns if c not in raw_columns],
         *[F.when(bystander, F.col(c)).alias(c) for c in raw_columns],
     ).persist(StorageLevel.MEMORY_AND_DISK)
-    prepared.cached.append(ranked)
+    prepared.cached = ranked
     merge = dedup.MergeResult.over(ranked)
 
     part = contract.partition_column
-    origin, rank = F.col(dedup.ORIGIN), F.col(dedup.RANK)
     outcome = ranked.select(
         F.when(bystander, F.lit(dedup.QUARANTINED))
-        .when((origin == dedup.INCOMING) & (rank == 1), F.lit(dedup.WRITTEN))
-        .when(origin == dedup.INCOMING, F.lit(dedup.DUPLICATE))
-        .when((rank > 1) & F.col(dedup.TOP_IS_INCOMING), F.lit("replaced_old"))
+        .otherwise(dedup.row_status())
         .alias(dedup.STATUS),  # null: a silver row that stays as it is
         dedup.HAD_EXISTING,
         part,
@@ -221,15 +218,15 @@ def prepare_table(
     ]
     array_of = {"quarantine": QUARANTINE_REASONS, "warn": WARN_RULES, "fail": FAIL_RULES}
     counts = outcome.agg(
-        _count_of(status != "replaced_old").alias("rows_read"),
+        _count_of(status != dedup.REPLACED).alias("rows_read"),
         _count_of(status == dedup.WRITTEN).alias("rows_written"),
         _count_of((status == dedup.WRITTEN) & F.col(dedup.HAD_EXISTING)).alias("rows_replacing"),
         _count_of(status == dedup.QUARANTINED).alias("rows_quarantined"),
         _count_of(status == dedup.DUPLICATE).alias("duplicates_removed"),
-        F.collect_set(F.when(status.isin(dedup.WRITTEN, "replaced_old"), F.col(part).cast("string"))).alias(
+        F.collect_set(F.when(status.isin(dedup.WRITTEN, dedup.REPLACED), F.col(part).cast("string"))).alias(
             "dates"
         ),
-        F.collect_set(F.when(status != "replaced_old", F.col(BATCH_COLUMN))).alias("batches"),
+        F.collect_set(F.when(status != dedup.REPLACED, F.col(BATCH_COLUMN))).alias("batches"),
         *[
             _count_of(F.array_contains(F.col(array_of[severity]), name)).alias(f"rule__{name}")
             for name, severity in rule_names
@@ -374,8 +371,8 @@ def run_bronze_to_silver(
         raise
     finally:
         for prepared in prepared_tables:
-            for frame in prepared.cached:
-                frame.unpersist()
+            if prepared.cached is not None:
+                prepared.cached.unpersist()
     write_report(store, report)
     return report
 

@@ -23,6 +23,7 @@ HAD_EXISTING = "__had_existing"
 STATUS = "row_status"
 WRITTEN = "written"
 DUPLICATE = "duplicate"
+REPLACED = "replaced_old"
 QUARANTINED = "quarantined"
 
 
@@ -47,18 +48,28 @@ class MergeResult:
     @classmethod
     def over(cls, ranked: DataFrame) -> MergeResult:
         """The pieces as filters of ``ranked`` (e.g. after the caller persisted it)."""
-        origin = F.col(ORIGIN)
-        incoming = ranked.where(origin == INCOMING).withColumn(
-            STATUS, F.when(F.col(RANK) == 1, F.lit(WRITTEN)).otherwise(F.lit(DUPLICATE))
-        )
+        origin, status = F.col(ORIGIN), F.col(STATUS)
+        with_status = ranked.withColumn(STATUS, row_status())
+        incoming = with_status.where(origin == INCOMING)
         return cls(
             ranked=ranked,
             incoming=incoming,
-            winners=incoming.where(F.col(STATUS) == WRITTEN),
-            # An older silver row is replaced when it lost to an incoming row (rank 1 is incoming).
-            replaced=ranked.where((origin == EXISTING) & (F.col(RANK) > 1) & F.col(TOP_IS_INCOMING)),
+            winners=incoming.where(status == WRITTEN),
+            replaced=with_status.where(status == REPLACED),
             bystanders=ranked.where(origin == BYSTANDER),
         )
+
+
+def row_status() -> Column:
+    """What happens to each ranked candidate: an incoming row is ``written`` (rank 1) or a
+    ``duplicate``; a silver row is ``replaced_old`` when it lost to an incoming row (rank 1 is then
+    incoming), and null when it stays as it is; null for bystanders too."""
+    origin, rank = F.col(ORIGIN), F.col(RANK)
+    return (
+        F.when((origin == INCOMING) & (rank == 1), F.lit(WRITTEN))
+        .when(origin == INCOMING, F.lit(DUPLICATE))
+        .when((origin == EXISTING) & (rank > 1) & F.col(TOP_IS_INCOMING), F.lit(REPLACED))
+    )
 
 
 def merge_latest(
