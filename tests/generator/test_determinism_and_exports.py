@@ -84,3 +84,25 @@ def test_unknown_export_format_is_a_clear_error(tmp_path: Path) -> None:
         write_exports(tmp_path, tmp_path / "landing", "xml")
     with pytest.raises(LakeError, match="lake generate"):
         write_exports(tmp_path, tmp_path / "landing", "csv")
+
+
+def test_bytes_do_not_depend_on_the_number_of_worker_processes(tmp_path: Path) -> None:
+    # Each day has random streams of its own, so day ranges generated in parallel join to the same files.
+    params = GeneratorParams(start=dt.date(2026, 3, 2), days=7, orders_per_day=40, seed=7)
+    generate(params, tmp_path / "one", workers=1)
+    generate(params, tmp_path / "three", workers=3)
+    assert _files(tmp_path / "one") == _files(tmp_path / "three")
+    assert not [p for p in (tmp_path / "three").iterdir() if p.name.startswith(".")]  # no parts left
+
+
+def test_day_ranges_cover_every_day_once_with_balanced_orders() -> None:
+    from jozi_lake.generator.emit import _day_ranges, plan_days
+
+    plans = plan_days(GeneratorParams(days=30, orders_per_day=100, seed=3))
+    assert [p.first_order_number for p in plans[:2]] == [1, 1 + plans[0].orders]
+    for workers in (1, 2, 4, 30, 50):
+        ranges = _day_ranges(plans, workers)
+        assert [d for r in ranges for d in r] == list(range(30))
+        assert len(ranges) == min(workers, 30)
+        sizes = [sum(plans[d].orders for d in r) for r in ranges]
+        assert max(sizes) - min(sizes) <= 2 * max(p.orders for p in plans)

@@ -13,12 +13,17 @@ base records + ``exact_duplicate`` + ``resent_update`` of that source.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
+import multiprocessing
 import os
 import random
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -146,6 +151,14 @@ class DefectInjector:
                     cumulative.append((kind, total))
             self.thresholds[source] = cumulative
 
+    def absorb(self, lines: dict[str, int], defects: dict[str, dict[str, list[str]]]) -> None:
+        """Add a later part's counts and defect keys (parts are absorbed in day order)."""
+        for source, count in lines.items():
+            self.lines[source] += count
+        for kind, by_source in defects.items():
+            for source, keys in by_source.items():
+                self.defects[kind].setdefault(source, []).extend(keys)
+
     def note(self, kind: str, source: str, key: str) -> None:
         self.defects[kind].setdefault(source, []).append(key)
 
@@ -239,21 +252,44 @@ def _bad_timestamp(value: str | None, rng: random.Random) -> str:
     return parsed.isoformat() + "+02:00"
 
 
-def generate(params: GeneratorParams, out_dir: Path | str) -> dict[str, Any]:
+def generate(params: GeneratorParams, out_dir: Path | str, workers: int | None = None) -> dict[str, Any]:
     """Write ``<source>.jsonl`` for every source plus ``manifest.json`` under ``out_dir``.
 
-    Files are written under temporary names and renamed at the end, so a server reading the folder
-    never sees half a dataset. Returns the manifest.
+    Each day draws from random streams of its own (seeded by the run's seed and the day), so days
+    can be generated in separate processes: ``workers`` (default: one per CPU for large runs, none
+    for small ones) splits the period into consecutive day ranges and the parts are joined in day
+    order. The bytes do not depend on ``workers``. Files are written under temporary names and
+    renamed at the end, so a server reading the folder never sees half a dataset. Returns the manifest.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    plans = plan_days(params)
+    ranges = _day_ranges(plans, _worker_count(params, workers))
     tmp_paths = {s: out / f".{s}.jsonl.tmp" for s in SOURCES}
-    files: dict[str, BinaryIO] = {s: open(p, "wb", buffering=1 << 20) for s, p in tmp_paths.items()}  # noqa: SIM115
+    part_paths = [{s: out / f".{s}.part{k}.tmp" for s in SOURCES} for k in range(len(ranges))]
     try:
-        injector = _run(params, files)
-    finally:
-        for fh in files.values():
-            fh.close()
+        with _open_all(tmp_paths) as files:
+            injector = _emit_reference_data(params, files)
+        if len(ranges) == 1:
+            parts = [_emit_days(params, plans, ranges[0], part_paths[0])]
+        else:
+            context = multiprocessing.get_context("spawn")  # no fork of a parent that may hold threads
+            with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context) as pool:
+                futures = [
+                    pool.submit(_emit_days, params, plans, r, paths)
+                    for r, paths in zip(ranges, part_paths, strict=True)
+                ]
+                parts = [f.result() for f in futures]
+        for part, paths in zip(parts, part_paths, strict=True):
+            injector.absorb(*part)
+            for source, path in paths.items():
+                with open(path, "rb") as src, open(tmp_paths[source], "ab") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 22)
+                path.unlink()
+    except BaseException:
+        for path in [*tmp_paths.values(), *(p for paths in part_paths for p in paths.values())]:
+            path.unlink(missing_ok=True)
+        raise
     for source, path in tmp_paths.items():
         os.replace(path, out / f"{source}.jsonl")
     manifest = _manifest(params, injector)
@@ -261,12 +297,85 @@ def generate(params: GeneratorParams, out_dir: Path | str) -> dict[str, Any]:
     return manifest
 
 
-def _run(params: GeneratorParams, files: dict[str, BinaryIO]) -> DefectInjector:
-    sim_rng = random.Random(params.seed)
+@dataclass(frozen=True)
+class DayPlan:
+    """What must be known about a day before any day is simulated: where its numbering starts."""
+
+    day: int
+    orders: int
+    first_order_number: int
+    first_window_number: int
+
+
+def _day_rngs(params: GeneratorParams, day: int) -> tuple[random.Random, random.Random]:
+    """The day's simulation stream and its defect stream (separate, so ``clean`` is the same store)."""
+    return (
+        random.Random(f"jozi-day-{params.seed}-{day}"),
+        random.Random(f"jozi-defects-{params.seed}-{day}"),
+    )
+
+
+def _day_opening(
+    params: GeneratorParams, day: int, rng: random.Random
+) -> tuple[list[tuple[int, int, int]], int]:
+    """The day's load-shedding windows and order count: the first draws of its simulation stream."""
+    weekday = (params.start + dt.timedelta(days=day)).weekday()
+    windows = load_shedding_windows(rng)
+    count = max(1, round(params.orders_per_day * WEEKDAY_DEMAND[weekday] * rng.uniform(0.92, 1.08)))
+    return windows, count
+
+
+def plan_days(params: GeneratorParams) -> list[DayPlan]:
+    """Every day's order count and first order/window number (cheap: two draws per day)."""
+    plans, number, window_no = [], 1, 1
+    for day in range(params.days):
+        windows, count = _day_opening(params, day, _day_rngs(params, day)[0])
+        plans.append(DayPlan(day, count, number, window_no))
+        number += count
+        window_no += len(windows)
+    return plans
+
+
+def _worker_count(params: GeneratorParams, workers: int | None) -> int:
+    if workers is not None:
+        return max(1, workers)
+    # Starting a process costs about a second; below ~50k orders one process is faster.
+    return 1 if params.days * params.orders_per_day < 50_000 else max(1, min(os.cpu_count() or 1, 8))
+
+
+def _day_ranges(plans: list[DayPlan], workers: int) -> list[range]:
+    """Consecutive day ranges with about the same number of orders each (at most ``workers``)."""
+    total = sum(p.orders for p in plans)
+    ranges, start, done = [], 0, 0
+    for k in range(1, workers + 1):
+        target = total * k / workers
+        end = start
+        while end < len(plans) and (done + plans[end].orders <= target or end == start):
+            done += plans[end].orders
+            end += 1
+        if k == workers:
+            end = len(plans)
+        if end > start:
+            ranges.append(range(start, end))
+        start = end
+    return ranges or [range(0, 0)]
+
+
+@contextlib.contextmanager
+def _open_all(paths: dict[str, Path]) -> Iterator[dict[str, BinaryIO]]:
+    files: dict[str, BinaryIO] = {s: open(p, "wb", buffering=1 << 20) for s, p in paths.items()}  # noqa: SIM115
+    try:
+        yield files
+    finally:
+        for fh in files.values():
+            fh.close()
+
+
+def _emit_reference_data(params: GeneratorParams, files: dict[str, BinaryIO]) -> DefectInjector:
+    """The menu and the driver roster (known before the first day), from the run's own stream."""
     clock = _Clock(params.start, params.days)
     injector = DefectInjector(params, clock, files)
-    staffing = Staffing.for_volume(params.orders_per_day)
-    drivers = build_drivers(staffing, sim_rng)
+    drivers = build_drivers(Staffing.for_volume(params.orders_per_day), random.Random(params.seed))
     opening = clock.at(-1, 8 * 3600)
     for idx, item in enumerate(MENU):
         item_id, name, category, prep, price = item
@@ -278,32 +387,41 @@ def _run(params: GeneratorParams, files: dict[str, BinaryIO]) -> DefectInjector:
         record = {"driver_id": d.driver_id, "name": d.name, "shift": d.shift, "vehicle": d.vehicle,
                   "hired_on": hired.isoformat(), "updated_at": opening}  # fmt: skip
         injector.emit("drivers", record, d.driver_id)
+    return injector
 
+
+def _emit_days(
+    params: GeneratorParams, plans: list[DayPlan], days: range, paths: dict[str, Path]
+) -> tuple[dict[str, int], dict[str, dict[str, list[str]]]]:
+    """Simulate and write ``days`` into ``paths``; returns the lines and defects written (picklable)."""
+    clock = _Clock(params.start, params.days)
+    staffing = Staffing.for_volume(params.orders_per_day)
+    drivers = build_drivers(staffing, random.Random(params.seed))
     simulator = DaySimulator(staffing, drivers)
     change_day = params.schema_change_day
     customer_pool = params.orders_per_day * 12
-    number = 1
-    window_no = 1
-    for day in range(params.days):
-        date = params.start + dt.timedelta(days=day)
-        weekday = date.weekday()
-        windows = load_shedding_windows(sim_rng)
-        for w_start, w_end, stage in windows:
-            window_id = f"LS-{window_no:05d}"
-            window_no += 1
-            record = {"window_id": window_id, "stage": stage, "starts_at": clock.at(day, w_start * 60),
-                      "ends_at": clock.at(day, w_end * 60), "area": SUPPLY_AREA,
-                      "updated_at": clock.at(day - 1, 17 * 3600 + stage * 60)}  # fmt: skip
-            injector.emit("load_shedding", record, window_id)
-        count = max(1, round(params.orders_per_day * WEEKDAY_DEMAND[weekday] * sim_rng.uniform(0.92, 1.08)))
-        new_shape = change_day is not None and date >= change_day
-        orders = simulator.run(sim_rng, weekday, number, count, customer_pool, windows, new_shape)
-        number += len(orders)
-        for order in orders:
-            _emit_order(
-                injector, sim_rng, clock, day, order, drivers, new_shape, staffing.electric_oven_decks
+    with _open_all(paths) as files:
+        injector = DefectInjector(params, clock, files)
+        for plan in (plans[d] for d in days):
+            day = plan.day
+            sim_rng, injector.rng = _day_rngs(params, day)
+            date = params.start + dt.timedelta(days=day)
+            windows, count = _day_opening(params, day, sim_rng)
+            for offset, (w_start, w_end, stage) in enumerate(windows):
+                window_id = f"LS-{plan.first_window_number + offset:05d}"
+                record = {"window_id": window_id, "stage": stage, "starts_at": clock.at(day, w_start * 60),
+                          "ends_at": clock.at(day, w_end * 60), "area": SUPPLY_AREA,
+                          "updated_at": clock.at(day - 1, 17 * 3600 + stage * 60)}  # fmt: skip
+                injector.emit("load_shedding", record, window_id)
+            new_shape = change_day is not None and date >= change_day
+            orders = simulator.run(
+                sim_rng, date.weekday(), plan.first_order_number, count, customer_pool, windows, new_shape
             )
-    return injector
+            for order in orders:
+                _emit_order(
+                    injector, sim_rng, clock, day, order, drivers, new_shape, staffing.electric_oven_decks
+                )
+    return injector.lines, injector.defects
 
 
 def _emit_order(
