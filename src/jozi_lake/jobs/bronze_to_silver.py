@@ -30,6 +30,7 @@ from pyspark.sql import functions as F
 from jozi_lake.contracts import BATCH_COLUMN, SilverContract, silver_contract, silver_contracts
 from jozi_lake.errors import LakeError
 from jozi_lake.jobs import lake_io
+from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
 from jozi_lake.jobs.report import JobReport, TableReport, now_iso, write_report
 from jozi_lake.storage import ObjectStore
 from jozi_lake.transforms import dedup, normalize
@@ -331,6 +332,7 @@ def run_bronze_to_silver(
     env: str = "local",
     timezone: str = normalize.SOURCE_TIMEZONE,
     progress: ProgressCallback | None = None,
+    parallel_tables: int = DEFAULT_PARALLEL_TABLES,
 ) -> JobReport:
     """Run the job over ``tables`` (all silver tables by default); returns the report it also writes.
 
@@ -341,12 +343,17 @@ def run_bronze_to_silver(
     report = JobReport(job=JOB_NAME, run_id=run_id, env=env, started_at=now_iso())
     names = resolve_tables(tables)
     lake_io.delete_prefix(store, STAGING_PREFIX)  # leftovers of a killed run; one run at a time
-    prepared_tables: list[PreparedTable] = []
+    prepared_by_table: dict[str, PreparedTable] = {}
+
+    def prepare(table: str) -> PreparedTable:
+        _notify(progress, f"silver: preparing {table}")
+        prepared = prepare_table(spark, store, silver_contract(table), run_id, timezone)
+        prepared_by_table[table] = prepared  # registered at once, so a failure elsewhere still unpersists it
+        return prepared
+
     try:
-        for table in names:
-            _notify(progress, f"silver: preparing {table}")
-            prepared_tables.append(prepare_table(spark, store, silver_contract(table), run_id, timezone))
-            report.tables.append(prepared_tables[-1].report)
+        prepared_tables = map_tables(prepare, names, parallel_tables)
+        report.tables = [p.report for p in prepared_tables]
         failures = {p.contract.table: p.gate_failures for p in prepared_tables if p.gate_failures}
         if failures:
             for prepared in prepared_tables:
@@ -358,19 +365,23 @@ def run_bronze_to_silver(
                 f"quality gate failed, nothing published ({detail})",
                 "inspect quarantine/<table>/ and the bronze batches in the report, fix the source, rerun",
             )
-        for prepared in prepared_tables:
-            if prepared.new_files:
-                _notify(progress, f"silver: publishing {prepared.contract.table}")
-                publish_table(spark, store, prepared, run_id)
+
+        def publish(prepared: PreparedTable) -> None:
+            _notify(progress, f"silver: publishing {prepared.contract.table}")
+            publish_table(spark, store, prepared, run_id)
+
+        map_tables(publish, [p for p in prepared_tables if p.new_files], parallel_tables)
         lake_io.delete_prefix(store, STAGING_PREFIX)
         report.finish("succeeded")
     except BaseException as err:
+        if not report.tables:  # a table failed to prepare: report the ones that did
+            report.tables = [prepared_by_table[t].report for t in names if t in prepared_by_table]
         report.finish("failed", str(err).splitlines()[0] if str(err) else type(err).__name__)
         write_report(store, report)
         lake_io.delete_prefix(store, STAGING_PREFIX)
         raise
     finally:
-        for prepared in prepared_tables:
+        for prepared in prepared_by_table.values():
             if prepared.cached is not None:
                 prepared.cached.unpersist()
     write_report(store, report)

@@ -36,6 +36,7 @@ from jozi_lake.contracts import GoldContract, gold_contract, gold_contracts, sil
 from jozi_lake.errors import LakeError
 from jozi_lake.jobs import lake_io
 from jozi_lake.jobs.bronze_to_silver import CHANGES_PREFIX, ProgressCallback, silver_prefix
+from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
 from jozi_lake.jobs.report import JobReport, TableReport, now_iso, write_report
 from jozi_lake.storage import ObjectStore
 from jozi_lake.transforms import gold
@@ -240,6 +241,7 @@ def run_silver_to_gold(
     env: str = "local",
     timezone: str = SOURCE_TIMEZONE,
     progress: ProgressCallback | None = None,
+    parallel_tables: int = DEFAULT_PARALLEL_TABLES,
 ) -> JobReport:
     """Recompute gold for the dates touched since the last run; returns the report it also writes.
 
@@ -260,12 +262,17 @@ def run_silver_to_gold(
         else:
             _notify(progress, f"gold: computing {len(fact_dates)} order date(s)")
             frames, repeat_dates = build_gold_frames(spark, store, fact_dates, staging, timezone)
-            for table in names:
+            report.tables = [TableReport(table=table) for table in names]
+
+            def publish(table_report: TableReport) -> None:
+                table = table_report.table
                 _notify(progress, f"gold: publishing {table}")
-                table_report = TableReport(table=table)
-                report.tables.append(table_report)
                 dates = repeat_dates if table == REPEAT else fact_dates
                 publish_table(spark, store, gold_contract(table), frames[table], dates, table_report)
+
+            # The fact goes first, on its own: repeat_customers reads its older published dates.
+            map_tables(publish, [r for r in report.tables if r.table == FACT], 1)
+            map_tables(publish, [r for r in report.tables if r.table != FACT], parallel_tables)
         if len(names) == len(gold_contracts()):
             for key in pending.keys:
                 store.delete(key)
