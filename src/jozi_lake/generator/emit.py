@@ -1,9 +1,12 @@
 """Turns simulated days into the store's JSON-lines feeds, injects defects and writes the manifest.
 
-Two random streams keep the data honest: the simulation draws from ``Random(seed)`` and the defects
-from a separate stream derived from the seed, so the ``clean`` preset produces exactly the same
-orders, events and timings as the default messy run, minus the defects. Everything is written in a
-fixed order with plain ``json.dumps``, so the same parameters give byte-identical files.
+Two random streams per day keep the data honest: the simulation of day *d* draws from a stream seeded
+by the run's seed and *d*, the defects from a second stream seeded the same way, so the ``clean``
+preset produces exactly the same orders, events and timings as the default messy run, minus the
+defects. Because no stream crosses a day, consecutive day ranges can be generated in separate
+processes and joined: the bytes are the same for any number of workers (the menu and the driver
+roster come first, from the run's own stream). Everything is written in a fixed order with plain
+``json.dumps``, so the same parameters give byte-identical files.
 
 Every emitted line is counted: ``manifest.json`` holds per source the lines written and the base
 records (one per key), and per defect kind the count, its split by source and the affected keys
