@@ -1,6 +1,6 @@
 # Benchmarks (not part of `make test`): scale, DuckDB reference, incremental cost, query cost.
-#   make bench                        # 10k, 100k and 1M orders: about 34 minutes on 2 cores (target 30,
-#                                     # see docs/performance.md); SIZES=10000,100000 takes about 15
+#   make bench                        # 10k, 100k and 1M orders: about 24 minutes on 2 cores
+#                                     # (docs/performance.md); SIZES=10000,100000 takes about 11
 #   make bench SIZES=10000,100000     # fewer/other sizes
 #   make bench BENCH_ARGS="--label tuned --spark-conf spark.sql.shuffle.partitions=2"
 # Writes benchmarks/results/<timestamp>.json and benchmarks/results/latest.md.
