@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 
-from pyspark import StorageLevel
+from pyspark import StorageLevel, inheritable_thread_target
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -345,6 +345,7 @@ def run_bronze_to_silver(
     lake_io.delete_prefix(store, STAGING_PREFIX)  # leftovers of a killed run; one run at a time
     prepared_by_table: dict[str, PreparedTable] = {}
 
+    @inheritable_thread_target  # driver threads carry the caller's Spark job properties
     def prepare(table: str) -> PreparedTable:
         _notify(progress, f"silver: preparing {table}")
         prepared = prepare_table(spark, store, silver_contract(table), run_id, timezone)
@@ -366,6 +367,7 @@ def run_bronze_to_silver(
                 "inspect quarantine/<table>/ and the bronze batches in the report, fix the source, rerun",
             )
 
+        @inheritable_thread_target  # driver threads carry the caller's Spark job properties
         def publish(prepared: PreparedTable) -> None:
             _notify(progress, f"silver: publishing {prepared.contract.table}")
             publish_table(spark, store, prepared, run_id)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import reduce
 
-from pyspark import StorageLevel
+from pyspark import StorageLevel, inheritable_thread_target
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -264,6 +264,7 @@ def run_silver_to_gold(
             frames, repeat_dates = build_gold_frames(spark, store, fact_dates, staging, timezone)
             report.tables = [TableReport(table=table) for table in names]
 
+            @inheritable_thread_target  # driver threads carry the caller's Spark job properties
             def publish(table_report: TableReport) -> None:
                 table = table_report.table
                 _notify(progress, f"gold: publishing {table}")
