@@ -96,9 +96,9 @@ def test_bytes_do_not_depend_on_the_number_of_worker_processes(tmp_path: Path) -
 
 
 def test_day_ranges_cover_every_day_once_with_balanced_orders() -> None:
-    from jozi_lake.generator.emit import _day_ranges, plan_days
+    from jozi_lake.generator.emit import _day_ranges, day_plans
 
-    plans = plan_days(GeneratorParams(days=30, orders_per_day=100, seed=3))
+    plans = day_plans(GeneratorParams(days=30, orders_per_day=100, seed=3))
     assert [p.first_order_number for p in plans[:2]] == [1, 1 + plans[0].orders]
     for workers in (1, 2, 4, 30, 50):
         ranges = _day_ranges(plans, workers)

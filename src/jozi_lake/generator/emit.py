@@ -266,7 +266,7 @@ def generate(params: GeneratorParams, out_dir: Path | str, workers: int | None =
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    plans = plan_days(params)
+    plans = day_plans(params)
     ranges = _day_ranges(plans, _worker_count(params, workers))
     tmp_paths = {s: out / f".{s}.jsonl.tmp" for s in SOURCES}
     part_paths = [{s: out / f".{s}.part{k}.tmp" for s in SOURCES} for k in range(len(ranges))]
@@ -328,7 +328,7 @@ def _day_opening(
     return windows, count
 
 
-def plan_days(params: GeneratorParams) -> list[DayPlan]:
+def day_plans(params: GeneratorParams) -> list[DayPlan]:
     """Every day's order count and first order/window number (cheap: two draws per day)."""
     plans, number, window_no = [], 1, 1
     for day in range(params.days):
