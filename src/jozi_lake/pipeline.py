@@ -11,7 +11,6 @@ machine's execution history), which ``lake status`` reads.
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -21,16 +20,11 @@ from typing import Any
 
 from jozi_lake.config import EnvConfig, StageConfig, load_config
 from jozi_lake.errors import LakeError
+from jozi_lake.ids import new_run_id
 
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 SKIPPED = "SKIPPED"
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    """Sortable, unique run id: ``20260601T021500Z-a1b2c3`` (also a valid Step Functions name)."""
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 @dataclass

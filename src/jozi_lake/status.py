@@ -15,7 +15,8 @@ from jozi_lake.storage import store_for_env
 
 def local_status(env: EnvConfig, console: Console) -> None:
     from jozi_lake.catalog import LocalCatalog
-    from jozi_lake.jobs.report import JobReport, latest_reports, report_table
+    from jozi_lake.cli.render import report_table
+    from jozi_lake.jobs.report import JobReport, latest_reports
     from jozi_lake.query import run_query
 
     catalog = LocalCatalog.for_env(env)

@@ -18,7 +18,6 @@ from typing import Any
 
 from jozi_lake.aws.clients import AwsSession, aws_errors
 from jozi_lake.aws.waiting import Poller
-from jozi_lake.config import repo_root
 from jozi_lake.errors import LakeError
 
 MB = 1024**2
@@ -54,7 +53,9 @@ def query_cost_usd(bytes_scanned: int, price_per_tb_usd: float, statement_type: 
 
 
 def queries_dir() -> Path:
-    return repo_root() / "sql" / "queries"
+    from jozi_lake.query.named import sql_dir
+
+    return sql_dir() / "queries"
 
 
 def local_named_queries() -> list[str]:

@@ -9,7 +9,6 @@ never from string building here.
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,23 +16,20 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from jozi_lake.aws import athena, crawlers, glue_jobs, package, pipeline, scripts
+from jozi_lake.aws import athena, crawlers, glue_jobs, pipeline
 from jozi_lake.aws.clients import AwsSession, aws_errors, open_session
 from jozi_lake.aws.waiting import format_duration
+from jozi_lake.cli.render import report_table
 from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.errors import LakeError
-from jozi_lake.jobs.report import JobReport, latest_reports, report_table
+from jozi_lake.ids import new_run_id
+from jozi_lake.jobs.report import JobReport, latest_reports
 from jozi_lake.query.translate import athena_sql_for_env
 from jozi_lake.storage import S3ObjectStore
 
 console = Console()
 MAX_PRINTED_ROWS = 200
 ALL_JOBS = "all"
-
-
-def new_run_id() -> str:
-    """Sortable and unique: ``20261126T120301Z-3fa9c1`` (also a valid Step Functions execution name)."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 def _session(env: EnvConfig) -> AwsSession:
@@ -51,49 +47,6 @@ def _kv_table(title: str, rows: list[tuple[str, str]]) -> Table:
     for key, value in rows:
         table.add_row(key, value)
     return table
-
-
-# ---------------------------------------------------------------------------------------------- upload
-
-
-def upload_scripts(env: EnvConfig) -> None:
-    """Build the Glue package + entry scripts, upload them as a version and point the jobs at it."""
-    aws = _session(env)
-    bundle = package.build_bundle()
-    job_keys = [job for job in load_config().jobs if job in aws.lake.jobs]
-    result = scripts.upload_bundle(aws, bundle, job_keys)
-    prefix = f"s3://{aws.lake.bucket}/{scripts.version_prefix(bundle.version)}"
-    rows = [
-        (
-            "version",
-            bundle.version + ("" if result.previous_version != bundle.version else " (already current)"),
-        ),
-        ("location", prefix),
-        ("uploaded", f"{len(result.uploaded)} object(s)"),
-        ("unchanged", f"{len(result.unchanged)} object(s), not re-uploaded"),
-        ("previous version", result.previous_version or "-"),
-        ("jobs repointed", ", ".join(result.jobs_repointed) or "-"),
-    ]
-    if bundle.vendored:
-        rows.append(("libraries shipped in the zip", ", ".join(bundle.vendored)))
-    if bundle.excluded_modules:
-        rows.append(("left out (local-only)", ", ".join(bundle.excluded_modules)))
-    console.print(_kv_table(f"Glue code for {env.name}", rows))
-    terraform_version = aws.lake.raw.get("scripts_version")
-    if terraform_version and terraform_version != bundle.version:
-        # UpdateJob moved the jobs; Terraform still holds the old version and would move them back.
-        console.print(
-            f"note: Terraform's scripts_version for {env.name} is {terraform_version!r}; set "
-            f'scripts_version = "{bundle.version}" in environments/{env.name}/terraform.tfvars so the next '
-            f"'make apply ENV={env.name}' keeps the jobs on this version",
-            highlight=False,
-        )
-    for job, reason in result.jobs_not_repointed.items():
-        console.print(
-            f"[yellow]warning:[/] job {job} was not repointed ({reason}); runs started with "
-            f"'lake run-job --env {env.name}' still use version {bundle.version} via --extra-py-files",
-            highlight=False,
-        )
 
 
 # ---------------------------------------------------------------------------------------------- ingest
@@ -173,18 +126,9 @@ def run_job(env: EnvConfig, job: str, tables: list[str] | None) -> None:
         raise LakeError(f"unknown job {job!r}", f"choose one of: {', '.join([*configured, ALL_JOBS])}")
     aws = _session(env)
     jobs = configured if job == ALL_JOBS else [job]
-    current = scripts.read_current_version(aws)
-    if current is None:
-        console.print(
-            f"[yellow]warning:[/] no Glue code published for {env.name} yet; the jobs run whatever their "
-            f"definition points at (publish with 'lake upload-scripts --env {env.name}')",
-            highlight=False,
-        )
     run_id = new_run_id()
     for job_key in jobs:
-        arguments = glue_jobs.job_arguments(
-            aws, run_id, tables, current.get("extra_py_files") if current else None
-        )
+        arguments = glue_jobs.job_arguments(aws, run_id, tables)
         glue_run_id = glue_jobs.start_job_run(aws, job_key, arguments)
         with Progress(
             SpinnerColumn(),
@@ -427,11 +371,11 @@ def _seconds_between(start: Any, end: Any) -> float | None:
 def status(env: EnvConfig) -> None:
     """Recent pipeline executions, job runs and crawls, with durations and outcomes."""
     aws = _session(env)
-    current = scripts.read_current_version(aws)
+    version = aws.lake.raw.get("glue_code_version")
     console.print(
-        f"Glue code version: {current['version']} (published {current.get('published_at', '?')})"
-        if current
-        else f"Glue code version: none published (run 'lake upload-scripts --env {env.name}')",
+        f"Glue code version: {version} (deployed by Terraform)"
+        if version
+        else f"Glue code version: unknown (run 'make apply ENV={env.name}')",
         highlight=False,
     )
 

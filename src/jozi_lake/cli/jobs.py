@@ -40,8 +40,10 @@ def register(app: typer.Typer) -> None:
 
             aws_commands.run_job(env_cfg, job, table_list)
             return
-        from jozi_lake.jobs.report import JobReport, report_table
-        from jozi_lake.jobs.runner import resolve_jobs, run_jobs
+        from jozi_lake.cli.render import report_table
+        from jozi_lake.jobs.registry import resolve_jobs
+        from jozi_lake.jobs.report import JobReport
+        from jozi_lake.jobs.runner import run_jobs
         from jozi_lake.storage import store_for_env
 
         jobs = resolve_jobs([job])
@@ -59,4 +61,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             console.print_json(json.dumps(report.to_dict()))
         else:
-            console.print(report.to_rich_table())
+            console.print(
+                report_table(
+                    report.jobs, title=f"run {report.run_id} ({report.env}, {report.duration_seconds:.1f}s)"
+                )
+            )

@@ -78,7 +78,7 @@ def run_local_pipeline(env: EnvConfig, *, force: bool = False, as_of: str | None
 
 def print_quality(job_reports: list[Any]) -> None:
     """The quality summary: per job and table, rows in and where each went, and rule failures."""
-    from jozi_lake.jobs.report import report_table
+    from jozi_lake.cli.render import report_table
 
     console.print(report_table(job_reports, title="Quality summary (this run)"))
 
