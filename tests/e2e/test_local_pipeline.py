@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from jozi_lake.config import env_config
-from jozi_lake.generator import GeneratorParams, generate
+from jozi_lake.demo.generator import GeneratorParams, generate
 from jozi_lake.jobs.report import JobReport, latest_reports
 from jozi_lake.pipeline import SKIPPED, SUCCEEDED, LocalPipeline, recent_runs
 from jozi_lake.query import run_query

@@ -168,7 +168,7 @@ def register(app: typer.Typer) -> None:
         start: str = typer.Option("2026-06-01", "--start", help="First day (YYYY-MM-DD)."),
     ) -> None:
         """Generate the store's data (if needed), run the whole local pipeline, print the answers."""
-        from jozi_lake.demo import ensure_source_data
+        from jozi_lake.demo.world import ensure_source_data
 
         env = resolve_env("local")
         ensure_source_data(

@@ -59,8 +59,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Generate the store's operational data (one JSON-lines file per source + manifest.json)."""
-        from jozi_lake.generator import GeneratorParams, Messiness
-        from jozi_lake.generator import generate as run_generator
+        from jozi_lake.demo.generator import GeneratorParams, Messiness
+        from jozi_lake.demo.generator import generate as run_generator
 
         out_dir = out or resolve_env("local").local_source_dir
         params = GeneratorParams(
@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
         data_dir: Annotated[Path | None, typer.Option(help="Generated data (default: LAKE_HOME).")] = None,
     ) -> None:
         """Serve the generated data as the store's API on 127.0.0.1 until Ctrl-C."""
-        from jozi_lake.source_api import SourceApiServer, endpoints_from_config, token_from_env
+        from jozi_lake.demo.source_api import SourceApiServer, endpoints_from_config, token_from_env
 
         directory = data_dir or resolve_env("local").local_source_dir
         try:
@@ -174,7 +174,7 @@ def register(app: typer.Typer) -> None:
                 raise LakeError(
                     "--export writes local files", "use --env local, or upload exports to landing/"
                 )
-            from jozi_lake.generator import write_exports
+            from jozi_lake.demo.generator import write_exports
 
             files = write_exports(env_cfg.local_source_dir, store.base / "landing", export, names)
             console.print(f"wrote {len(files)} export files into {store.uri('landing/')}")

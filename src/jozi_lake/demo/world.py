@@ -28,7 +28,7 @@ def ensure_source_data(
     console: Console,
 ) -> dict[str, Any]:
     """Return the generator manifest for these parameters, generating the data only if needed."""
-    from jozi_lake.generator import MANIFEST_NAME, GeneratorParams, generate
+    from jozi_lake.demo.generator import MANIFEST_NAME, GeneratorParams, generate
 
     try:
         start_date = dt.date.fromisoformat(start)

@@ -5,7 +5,7 @@ Not part of the AWS deployment: on AWS the ingest Lambda talks to the store's re
 
 from __future__ import annotations
 
-from jozi_lake.source_api.server import (
+from jozi_lake.demo.source_api.server import (
     DEFAULT_TOKEN,
     FAULT_KINDS,
     NDJSON,

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from jozi_lake.generator.settings import DEFECT_KINDS, GeneratorParams
-from jozi_lake.generator.simulate import (
+from jozi_lake.demo.generator.settings import DEFECT_KINDS, GeneratorParams
+from jozi_lake.demo.generator.simulate import (
     MENU,
     REFERENCE_ORDERS_PER_DAY,
     WEEKDAY_DEMAND,
@@ -546,7 +546,7 @@ def _manifest(params: GeneratorParams, injector: DefectInjector) -> dict[str, An
         }
     change_day = params.schema_change_day
     return {
-        "generator": "jozi_lake.generator",
+        "generator": "jozi_lake.demo.generator",
         "format_version": 1,
         "params": params.as_dict(),
         "timezone": "Africa/Johannesburg",

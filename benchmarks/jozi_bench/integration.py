@@ -25,10 +25,10 @@ def generate(
 ) -> dict[str, Any]:
     """Generate the store's data (default: into the local source system); returns the generator manifest."""
     try:
-        from jozi_lake.generator import GeneratorParams
-        from jozi_lake.generator import generate as generate_dataset
+        from jozi_lake.demo.generator import GeneratorParams
+        from jozi_lake.demo.generator import generate as generate_dataset
     except ImportError as err:
-        raise _missing("the generator (jozi_lake.generator.generate)", err) from None
+        raise _missing("the generator (jozi_lake.demo.generator.generate)", err) from None
     params = GeneratorParams(start=start, days=days, orders_per_day=orders_per_day, seed=seed)
     return generate_dataset(params, out_dir or env.local_source_dir)
 

@@ -2,7 +2,7 @@
 
 Both read the same bronze files (a small generated dataset with the default defects, landed through
 the file-drop path) and implement the same contracts independently: the Glue jobs in PySpark, the
-reference in DuckDB SQL (``jozi_lake.bench.reference``). Agreement means the benchmark compares
+reference in DuckDB SQL (``jozi_bench.reference``). Agreement means the benchmark compares
 like with like, and a disagreement points at a logic error in one of them.
 
 What is compared, and how exactly:
@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jozi_bench.reference import ReferenceRun, run_reference
 
-from jozi_lake.bench.reference import ReferenceRun, run_reference
 from jozi_lake.config import env_config, load_config
 
 pytestmark = pytest.mark.spark
@@ -87,7 +87,7 @@ class Lakes:
 
 @pytest.fixture(scope="module")
 def lakes(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lakes]:
-    from jozi_lake.generator import GeneratorParams, generate
+    from jozi_lake.demo.generator import GeneratorParams, generate
     from jozi_lake.ingest.drops import land_generated_dataset
     from jozi_lake.jobs.runner import run_jobs
     from jozi_lake.storage import store_for_env

@@ -26,7 +26,7 @@ import yaml
 from jozi_lake.config import load_config, repo_root
 from jozi_lake.errors import LakeError
 
-CONTRACTS_DIR = repo_root() / "src" / "jozi_lake" / "contracts" / "silver"
+CONTRACTS_DIR = repo_root() / "contracts" / "silver"
 STAGES = ("wait_before_prep", "prep", "oven", "wait_for_driver", "drive")
 # Wall-clock spellings the store's systems emit (an offset, if any, is split off first).
 WALL_CLOCK_FORMATS = (

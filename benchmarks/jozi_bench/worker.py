@@ -1,8 +1,8 @@
-"""One benchmark scenario in its own process: ``python -m jozi_lake.bench.worker <spec.json> <out.json>``.
+"""One benchmark scenario in its own process: ``python -m jozi_bench.worker <spec.json> <out.json>``.
 
 A fresh process per scenario means a fresh JVM: the Spark start-up is measured cold every time,
 memory high-water marks belong to this scenario alone, and a failure at 1M orders leaves the
-smaller sizes' results intact. The parent (:mod:`jozi_lake.bench.runner`) reads ``out.json``.
+smaller sizes' results intact. The parent (:mod:`jozi_bench.runner`) reads ``out.json``.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from jozi_lake.bench import integration
-from jozi_lake.bench.eventlog import event_log_conf, latest_event_log, summarise_event_log
-from jozi_lake.bench.measure import StageMeasurement, measure
+from jozi_bench import integration
+from jozi_bench.eventlog import event_log_conf, latest_event_log, summarise_event_log
+from jozi_bench.measure import StageMeasurement, measure
 from jozi_lake.errors import LakeError
+from jozi_lake.jobs import registry
 
-JOBS = ("bronze_to_silver", "silver_to_gold")
 DEFAULT_START = dt.date(2026, 6, 1)
 
 
@@ -151,7 +151,7 @@ def scale_scenario(spec: dict[str, Any]) -> dict[str, Any]:
             "top": [c.__dict__ for c in costs[:12]],
         }
 
-    from jozi_lake.bench.reference import run_reference
+    from jozi_bench.reference import run_reference
 
     ref_out = Path(spec["workdir"]) / f"reference-{orders}"
     shutil.rmtree(ref_out, ignore_errors=True)
@@ -328,7 +328,7 @@ def incremental_scenario(spec: dict[str, Any]) -> dict[str, Any]:
                 with measure("spark_startup") as startup:
                     spark = integration.spark_session(spec.get("spark_conf") or {})
             setup_started = time.perf_counter()
-            for job in JOBS:
+            for job in registry.jobs():
                 integration.run_job(env, job, spark)
             setup_s = time.perf_counter() - setup_started
 
@@ -336,7 +336,7 @@ def incremental_scenario(spec: dict[str, Any]) -> dict[str, Any]:
             with measure("land_new_day", rows=split["after"]) as m:
                 integration.land_bronze(env, work / "new-day", now=night + dt.timedelta(days=1))
             stages.append(m)
-            for job in JOBS:
+            for job in registry.jobs():
                 with measure(job, rows=split["after"]) as m:
                     integration.run_job(env, job, spark)
                 stages.append(m)
@@ -365,7 +365,7 @@ SCENARIOS = {"scale": scale_scenario, "incremental": incremental_scenario}
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python -m jozi_lake.bench.worker <spec.json> <out.json>", file=sys.stderr)
+        print("usage: python -m jozi_bench.worker <spec.json> <out.json>", file=sys.stderr)
         return 2
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     out = Path(argv[1])

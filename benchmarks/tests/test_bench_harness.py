@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from jozi_bench import measure as measure_mod
+from jozi_bench.report import render_markdown, scaling_verdict, write_results
+from jozi_bench.runner import _conf_pairs, _int_list
+from jozi_bench.worker import plan_days, raw_sources_for, split_by_clock
 
-from jozi_lake.bench import measure as measure_mod
-from jozi_lake.bench.report import render_markdown, scaling_verdict, write_results
-from jozi_lake.bench.runner import _conf_pairs, _int_list
-from jozi_lake.bench.worker import plan_days, raw_sources_for, split_by_clock
 from jozi_lake.errors import LakeError
 
 ALLOCATE_200_MB_IN_CHILD = (
@@ -42,7 +42,7 @@ def test_peak_rss_includes_child_processes() -> None:
 # memory (and the sum over the tree) would swamp the 300 MiB this test needs to see disappear.
 PEAK_AFTER_FREEING_300_MB = (
     "import json, sys\n"
-    "from jozi_lake.bench import measure\n"
+    "from jozi_bench import measure\n"
     "big = bytearray(300 * 1024 * 1024)\n"
     "for i in range(0, len(big), 4096):\n"
     "    big[i] = 1\n"
@@ -165,7 +165,7 @@ def test_results_are_written_as_json_and_markdown(tmp_path: Path) -> None:
 
 
 def test_event_log_summary_ranks_call_sites(tmp_path: Path) -> None:
-    from jozi_lake.bench.eventlog import latest_event_log, summarise_event_log
+    from jozi_bench.eventlog import latest_event_log, summarise_event_log
 
     def start(job: int, site: str | None, at: int, tasks: int, stage_name: str = "x") -> dict[str, object]:
         props = {"callSite.short": site} if site else {}

@@ -26,8 +26,8 @@ from typing import Any
 
 from rich.console import Console
 
-from jozi_lake.bench.machine import describe_machine
-from jozi_lake.bench.report import print_tables, scaling_verdict, write_results
+from jozi_bench.machine import describe_machine
+from jozi_bench.report import print_tables, scaling_verdict, write_results
 from jozi_lake.config import repo_root
 from jozi_lake.errors import LakeError
 
@@ -88,7 +88,7 @@ def run_worker(spec: dict[str, Any], label: str) -> dict[str, Any]:
         # A fixed local IP keeps Spark from warning about the hostname on every start.
         child_env = {**os.environ, "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")}
         proc = subprocess.run(
-            [sys.executable, "-m", "jozi_lake.bench.worker", str(spec_path), str(out_path)],
+            [sys.executable, "-m", "jozi_bench.worker", str(spec_path), str(out_path)],
             check=False,
             env=child_env,
         )

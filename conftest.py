@@ -1,4 +1,4 @@
-"""Shared fixtures: one local Spark session for the whole test run, and a throw-away local lake."""
+"""Shared fixtures of tests/ and benchmarks/tests/: one local Spark session per run, a throw-away lake."""
 
 from __future__ import annotations
 

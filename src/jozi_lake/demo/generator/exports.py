@@ -16,8 +16,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from jozi_lake.demo.generator.emit import SOURCES
 from jozi_lake.errors import LakeError
-from jozi_lake.generator.emit import SOURCES
 
 EXPORT_FORMATS = ("csv", "json")
 _UPDATED_AT = re.compile(rb'"updated_at":"(\d{4}-\d{2}-\d{2})')

@@ -2,12 +2,12 @@
 
 ``generate(GeneratorParams(...), out_dir)`` writes one JSON-lines file per source plus
 ``manifest.json``; ``write_exports`` turns those into CSV/JSON export files for the file-drop path.
-The planted causes of delay are documented in :mod:`jozi_lake.generator.simulate`.
+The planted causes of delay are documented in :mod:`jozi_lake.demo.generator.simulate`.
 """
 
-from jozi_lake.generator.emit import MANIFEST_NAME, SOURCES, generate
-from jozi_lake.generator.exports import EXPORT_FORMATS, write_exports
-from jozi_lake.generator.settings import DEFECT_KINDS, GeneratorParams, Messiness
+from jozi_lake.demo.generator.emit import MANIFEST_NAME, SOURCES, generate
+from jozi_lake.demo.generator.exports import EXPORT_FORMATS, write_exports
+from jozi_lake.demo.generator.settings import DEFECT_KINDS, GeneratorParams, Messiness
 
 __all__ = [
     "DEFECT_KINDS",
