@@ -18,7 +18,7 @@ def spark():  # type: ignore[no-untyped-def]
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    from jozi_lake.spark import local_spark_session
+    from jozi_lake.jobs.spark import local_spark_session
 
     session = local_spark_session("jozi-lake-tests", cores=2)
     yield session

@@ -60,7 +60,7 @@ def spark_session(conf_overrides: dict[str, str], cores: int | str = "*") -> Any
     """The lake's local session (same settings as ``lake run-job``) plus the benchmark's overrides."""
     from pyspark.sql import SparkSession
 
-    from jozi_lake.spark import LOCAL_CONF, RESULT_AFFECTING_CONF, apply_result_conf
+    from jozi_lake.jobs.spark import LOCAL_CONF, RESULT_AFFECTING_CONF, apply_result_conf
 
     builder = SparkSession.builder.appName("jozi-lake-bench").master(f"local[{cores}]")
     # Result-affecting settings come last: a benchmark may tune speed, never change answers.
@@ -77,9 +77,9 @@ def spark_session(conf_overrides: dict[str, str], cores: int | str = "*") -> Any
 def run_job(env: EnvConfig, job: str, spark: Any) -> dict[str, Any]:
     """Run one Glue job locally; returns its report as a dict (rows read/written per table)."""
     try:
-        from jozi_lake.jobs.runner import run_jobs
+        from jozi_lake.local.runner import run_jobs
     except ImportError as err:
-        raise _missing("the job runner (jozi_lake.jobs.runner.run_jobs)", err) from None
+        raise _missing("the job runner (jozi_lake.local.runner.run_jobs)", err) from None
     report = run_jobs(env, [job], spark=spark)
     return report_to_dict(report)
 
@@ -101,9 +101,9 @@ def report_to_dict(report: Any) -> dict[str, Any]:
 
 def crawl(env: EnvConfig, layers: list[str]) -> None:
     try:
-        from jozi_lake.catalog.crawler import crawl as crawl_layers
+        from jozi_lake.local.crawler import crawl as crawl_layers
     except ImportError as err:
-        raise _missing("the local crawler (jozi_lake.catalog.crawler.crawl)", err) from None
+        raise _missing("the local crawler (jozi_lake.local.crawler.crawl)", err) from None
     crawl_layers(env, layers)
 
 
@@ -115,7 +115,7 @@ def named_queries() -> list[str]:
 
 def run_named_query(env: EnvConfig, name: str) -> Any:
     try:
-        from jozi_lake.query import run_query
+        from jozi_lake.local.engine import run_query
     except ImportError as err:
         raise _missing("the query engine (jozi_lake.query.run_query)", err) from None
     return run_query(env, named=name)

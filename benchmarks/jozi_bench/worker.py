@@ -214,8 +214,8 @@ def raw_sources_for(tables: list[str]) -> list[str]:
 
 def _table_totals(env: Any, tables: list[str]) -> tuple[int, int]:
     """(files, partitions) of the catalogued tables a query read: the denominator of pruning."""
-    from jozi_lake.catalog.local import LocalCatalog
-    from jozi_lake.query.engine import table_files
+    from jozi_lake.local.catalog import LocalCatalog
+    from jozi_lake.local.engine import table_files
 
     catalog = LocalCatalog.for_env(env)
     files = partitions = 0

@@ -89,7 +89,7 @@ class Lakes:
 def lakes(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lakes]:
     from jozi_lake.demo.generator import GeneratorParams, generate
     from jozi_lake.ingest.drops import land_generated_dataset
-    from jozi_lake.jobs.runner import run_jobs
+    from jozi_lake.local.runner import run_jobs
     from jozi_lake.storage import store_for_env
 
     home = tmp_path_factory.mktemp("reference-equality") / "lake"

@@ -17,7 +17,7 @@ from jozi_lake.config import env_config
 from jozi_lake.demo.generator import SOURCES, GeneratorParams, generate
 from jozi_lake.ingest.drops import land_generated_dataset
 from jozi_lake.jobs.lake_io import spark_uri
-from jozi_lake.jobs.runner import run_jobs
+from jozi_lake.local.runner import run_jobs
 from jozi_lake.storage import store_for_env
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]

@@ -230,6 +230,14 @@ def prepare_table(
     report.rows_new = report.rows_written - report.rows_replacing
     report.rows_quarantined = int(figures["rows_quarantined"])
     report.duplicates_removed = int(figures["duplicates_removed"])
+    if not report.conserved:
+        # Every bronze row must end in silver, quarantine or the duplicate count: never publish a table
+        # whose figures say a row went missing (a bug in this job, not bad input).
+        raise LakeError(
+            f"row conservation broken for {table}: {report.rows_read} read != {report.rows_written} written"
+            f" + {report.rows_quarantined} quarantined + {report.duplicates_removed} duplicates",
+            "nothing was published; report this with the run report (a bug in the silver job)",
+        )
     report.rule_failures = {name: int(figures[f"rule__{name}"]) for name, _ in rule_names}
     report.batches = sorted(figures["batches"])
     prepared.touched_dates = {d for d in figures["dates"] if d}

@@ -5,7 +5,7 @@ Glue entry scripts call :func:`run_entry`. Arguments are lake.yaml's ``job_argum
 copied), parsed on both sides by Glue's own ``getResolvedOptions`` (the ``AWSGlueDataplanePython``
 package locally), so a name that works locally works on Glue.
 
-Which runtime: ``--env local`` builds the local Spark session of :mod:`jozi_lake.spark`; any other
+Which runtime: ``--env local`` builds the local Spark session of :mod:`jozi_lake.jobs.spark`; any other
 env builds ``GlueContext``/``Job`` (which only exist inside Glue: on plain pyspark they fail with
 "'JavaPackage' object is not callable") and turns that failure into a one-line error. Transforms never
 see the difference: they take DataFrames.
@@ -78,7 +78,7 @@ def parse_job_args(argv: list[str]) -> JobArgs:
 def start_runtime(args: JobArgs, job_name: str) -> Runtime:
     """Local Spark for ``--env local``, Glue's context and Job otherwise."""
     if args.env == LOCAL_ENV:
-        from jozi_lake.spark import local_spark_session
+        from jozi_lake.jobs.spark import local_spark_session
 
         return Runtime(spark=local_spark_session(f"jozi-lake-{job_name}"))
     try:
@@ -92,7 +92,7 @@ def start_runtime(args: JobArgs, job_name: str) -> Runtime:
             f"env {args.env!r} runs on AWS Glue, but no Glue runtime is here ({err})",
             "run it with --env local on a laptop, or start the Glue job on AWS",
         ) from None
-    from jozi_lake.spark import apply_result_conf
+    from jozi_lake.jobs.spark import apply_result_conf
 
     spark = glue_context.spark_session
     apply_result_conf(spark)

@@ -82,7 +82,8 @@ def resolve_jobs(names: list[str]) -> list[str]:
         return known
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise LakeError(f"unknown job(s): {', '.join(unknown)}", f"choose one of: {', '.join([*known, ALL])}")
+        names = ", ".join(repr(n) for n in unknown)
+        raise LakeError(f"unknown job {names}", f"choose one of: {', '.join([*known, ALL])}")
     return [n for n in known if n in names]
 
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jozi_lake.errors import LakeError
 from jozi_lake.jobs import registry
 from jozi_lake.layout import lake_layout
 from jozi_lake.storage import ObjectStore
+
+if TYPE_CHECKING:
+    from jozi_lake.backend import PlatformRun
 
 
 @dataclass
@@ -82,6 +85,8 @@ class RunReport:
     env: str
     jobs: list[JobReport] = field(default_factory=list)
     duration_seconds: float = 0.0
+    # AWS: each Glue job run as Glue saw it (capacity, cost, logs); empty locally.
+    platform_runs: list[PlatformRun] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
@@ -93,6 +98,7 @@ class RunReport:
             "env": self.env,
             "duration_seconds": self.duration_seconds,
             "jobs": [j.to_dict() for j in self.jobs],
+            "platform_runs": [asdict(p) for p in self.platform_runs],
         }
 
 

@@ -29,12 +29,13 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from jozi_lake.backend import CrawlResult, SchemaConflict, TableOutcome
 from jozi_lake.catalog.hive_types import (
     JSON_SCALAR_TYPES,
     HiveType,
@@ -45,10 +46,10 @@ from jozi_lake.catalog.hive_types import (
     parse_hive_type,
     widen_within_sample,
 )
-from jozi_lake.catalog.local import LocalCatalog
 from jozi_lake.catalog.model import Column, Partition, TableDefinition
 from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.errors import LakeError
+from jozi_lake.local.catalog import LocalCatalog
 from jozi_lake.storage import LocalObjectStore
 
 # Glue's classifier reads about the first 1,000 records or 1 MB of a file.
@@ -68,52 +69,6 @@ _FILE_FORMATS: list[tuple[str, tuple[str, str]]] = [
     (".ndjson", ("json", "none")),
     (".csv", ("csv", "none")),
 ]
-
-
-@dataclass(frozen=True)
-class SchemaConflict:
-    """A file whose column type cannot be combined with the table's; the table keeps ``existing``."""
-
-    database: str
-    table: str
-    column: str
-    existing: str
-    incoming: str
-    file: str
-
-
-@dataclass
-class TableOutcome:
-    """What one crawl did to one table."""
-
-    database: str
-    table: str
-    action: str  # created | updated | unchanged | deleted
-    columns: int = 0
-    partitions: int = 0
-    partitions_added: int = 0
-    partitions_removed: int = 0
-    new_columns: list[str] = field(default_factory=list)
-
-
-@dataclass
-class CrawlResult:
-    """Everything a crawl changed or noticed, as data (the CLI prints it, tests assert on it)."""
-
-    layers: list[str]
-    tables: list[TableOutcome] = field(default_factory=list)
-    conflicts: list[SchemaConflict] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def outcome(self, table: str, database: str | None = None) -> TableOutcome:
-        for item in self.tables:
-            if item.table == table and (database is None or item.database == database):
-                return item
-        raise KeyError(table)
-
-    @property
-    def partitions_added(self) -> int:
-        return sum(t.partitions_added for t in self.tables)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The local pipeline: the stage list from ``lake.yaml``, walked in order.
 
 On AWS the Step Functions state machine walks the same list (Terraform builds its states from it);
-here :class:`LocalPipeline` does, in one process and one Spark session, with the same branch the state
-machine has: when ingestion brings nothing new, the remaining stages are skipped.
+here :class:`LocalPipeline` does, in one process and one Spark session (the local backend's verbs),
+with the same branch the state machine has: when ingestion brings nothing new, the remaining stages
+are skipped.
 
 Each run is recorded as JSON under ``<lake_home>/pipeline-runs/`` (the local stand-in for the state
 machine's execution history), which ``lake status`` reads.
@@ -13,51 +14,28 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from jozi_lake.backend import (
+    FAILED,
+    SKIPPED,
+    SUCCEEDED,
+    IngestOptions,
+    PipelineEvents,
+    PipelineOptions,
+    PipelineRun,
+    StageResult,
+)
 from jozi_lake.config import EnvConfig, StageConfig, load_config
 from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
+from jozi_lake.jobs.report import JobReport, JobRunFailed
+from jozi_lake.jobs.summary import summarise_run, summary_line
 
-SUCCEEDED = "SUCCEEDED"
-FAILED = "FAILED"
-SKIPPED = "SKIPPED"
-
-
-@dataclass
-class StageResult:
-    name: str
-    kind: str
-    status: str
-    duration_s: float = 0.0
-    summary: str = ""
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class PipelineRun:
-    run_id: str
-    env: str
-    started_at: str
-    finished_at: str | None = None
-    status: str = "RUNNING"
-    stages: list[StageResult] = field(default_factory=list)
-    error: str | None = None
-
-    @property
-    def duration_s(self) -> float:
-        return sum(s.duration_s for s in self.stages)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PipelineRun:
-        stages = [StageResult(**s) for s in data.get("stages", [])]
-        return cls(**{**data, "stages": stages})
+if TYPE_CHECKING:
+    from jozi_lake.local.backend import LocalBackend
 
 
 def runs_dir(env: EnvConfig) -> Path:
@@ -87,46 +65,21 @@ StageHandler = Callable[[StageConfig], StageResult]
 
 
 class LocalPipeline:
-    """Runs ``lake.yaml``'s pipeline stages against the local lake.
+    """Runs ``lake.yaml``'s pipeline stages against the local lake, through the local backend.
 
-    ``on_stage_start``/``on_stage_end`` let the CLI show progress without this module knowing about
-    terminals. ``force`` runs every stage even when ingestion found nothing new (the state machine's
-    "no new data" branch is otherwise honoured).
+    ``events`` lets the CLI show progress without this module knowing about terminals. ``force`` runs
+    every stage even when ingestion found nothing new (the state machine's "no new data" branch is
+    otherwise honoured).
     """
 
-    def __init__(
-        self,
-        env: EnvConfig,
-        *,
-        force: bool = False,
-        as_of: str | None = None,
-        source_url: str | None = None,
-        on_stage_start: Callable[[StageConfig], None] | None = None,
-        on_stage_end: Callable[[StageResult], None] | None = None,
-        spark: Any | None = None,
-    ) -> None:
-        if not env.is_local:
-            raise LakeError(f"LocalPipeline runs the local lake, not {env.name!r}")
-        self.env = env
-        self.force = force
-        self.as_of = as_of
-        self.source_url = source_url
-        self.on_stage_start = on_stage_start or (lambda stage: None)
-        self.on_stage_end = on_stage_end or (lambda result: None)
-        self._spark = spark
+    def __init__(self, backend: LocalBackend, options: PipelineOptions, events: PipelineEvents) -> None:
+        self.backend = backend
+        self.env = backend.env
+        self.options = options
+        self.events = events
         self.run_id = new_run_id()
         self.config = load_config()
-        self.job_reports: list[Any] = []
-        self.quality: list[Any] | None = None
-
-    # Spark starts only if a job stage runs (a "nothing new" run never pays for it).
-    @property
-    def spark(self) -> Any:
-        if self._spark is None:
-            from jozi_lake.spark import local_spark_session
-
-            self._spark = local_spark_session("jozi-lake-pipeline")
-        return self._spark
+        self.job_reports: list[JobReport] = []
 
     def run(self) -> PipelineRun:
         run = PipelineRun(run_id=self.run_id, env=self.env.name, started_at=datetime.now(UTC).isoformat())
@@ -137,15 +90,19 @@ class LocalPipeline:
                 if skip_reason:
                     result = StageResult(stage.name, stage.kind, SKIPPED, summary=skip_reason)
                     run.stages.append(result)
-                    self.on_stage_end(result)
+                    self.events.stage_finished(result)
                     continue
-                self.on_stage_start(stage)
+                self.events.stage_started(stage.name)
                 started = time.perf_counter()
                 result = self._handler(stage)(stage)
                 result.duration_s = round(time.perf_counter() - started, 3)
                 run.stages.append(result)
-                self.on_stage_end(result)
-                if stage.kind == "ingest" and not result.detail.get("has_new_data", True) and not self.force:
+                self.events.stage_finished(result)
+                if (
+                    stage.kind == "ingest"
+                    and not result.detail.get("has_new_data", True)
+                    and not self.options.force
+                ):
                     skip_reason = "no new data"
             run.status = SUCCEEDED
         except LakeError as err:
@@ -158,6 +115,7 @@ class LocalPipeline:
             raise
         finally:
             run.finished_at = datetime.now(UTC).isoformat()
+            run.job_reports = list(self.job_reports)
             save_run(self.env, run)
         return run
 
@@ -172,12 +130,10 @@ class LocalPipeline:
             raise LakeError(f"pipeline stage {stage.name!r} has unknown kind {stage.kind!r} in lake.yaml")
         return handlers[stage.kind]
 
-    # The stage kinds. Each adapts one area's API to a StageResult.
+    # The stage kinds. Each adapts one backend verb to a StageResult.
     def _ingest(self, stage: StageConfig) -> StageResult:
-        """Pull the store's API, then copy file drops: both land in bronze, both count as new data."""
-        from jozi_lake.ingest.local import ingest_local
-
-        summary = ingest_local(self.env, run_id=self.run_id, as_of=self.as_of, source_url=self.source_url)
+        """Pull the sources (API pages and file drops): both land in bronze, both count as new data."""
+        summary = self.backend.ingest_for_run(self.run_id, IngestOptions(as_of=self.options.as_of))
         if summary.get("status") != "SUCCEEDED":
             raise LakeError(
                 f"ingestion failed: {summary.get('error', 'see the run manifests')}",
@@ -196,9 +152,7 @@ class LocalPipeline:
         )
 
     def _crawl(self, stage: StageConfig) -> StageResult:
-        from jozi_lake.catalog import crawl
-
-        result = crawl(self.env, layers=[stage.layer] if stage.layer else None)
+        result = self.backend.crawl([stage.layer] if stage.layer else [])
         summary = f"{len(result.tables)} tables, {result.partitions_added:,} partitions added"
         if result.conflicts:
             summary += f", {len(result.conflicts)} schema conflict(s) reported"
@@ -213,16 +167,13 @@ class LocalPipeline:
         )
 
     def _job(self, stage: StageConfig) -> StageResult:
-        from jozi_lake.jobs.runner import run_jobs
-
         assert stage.job is not None
-        report = run_jobs(self.env, jobs=[stage.job], run_id=self.run_id, spark=self.spark)
+        try:
+            report = self.backend.run_jobs_for_run(self.run_id, [stage.job], None)
+        except JobRunFailed as err:
+            self.job_reports.extend(err.report.jobs)
+            raise
         self.job_reports.extend(report.jobs)
-        failed = [job for job in report.jobs if job.status != "succeeded"]
-        if failed:
-            raise LakeError(
-                f"job {stage.job} failed: {failed[0].error}", "see 'lake status' and the run report"
-            )
         tables = [t for job in report.jobs for t in job.tables]
         written = sum(t.rows_written for t in tables)
         quarantined = sum(t.rows_quarantined for t in tables)
@@ -232,23 +183,11 @@ class LocalPipeline:
         return StageResult(stage.name, stage.kind, SUCCEEDED, summary=summary, detail={"tables": len(tables)})
 
     def _summary(self, stage: StageConfig) -> StageResult:
-        """Check row conservation in this run's reports (rows in = written + quarantined + duplicates)."""
-        tables = [t for job in self.job_reports if job.job == "bronze_to_silver" for t in job.tables]
-        unbalanced = [t.table for t in tables if not t.conserved]
-        self.quality = self.job_reports
-        quarantined = sum(t.rows_quarantined for t in tables)
-        rows_in = sum(t.rows_read for t in tables)
-        if unbalanced:
+        """The run's quality summary, read from the reports its jobs wrote (as the AWS summary step does)."""
+        summary = summarise_run(self.backend.store, self.run_id)
+        if summary["unbalanced"]:
             raise LakeError(
-                f"row conservation broken for {', '.join(unbalanced)}: rows read != written + quarantined + "
-                "duplicates",
-                "this is a bug in the silver job; the run report in silver/_reports/ has the numbers",
+                summary_line(summary),
+                "the run reports under the layers' _reports/ folders have the numbers",
             )
-        share = f" ({quarantined / rows_in:.1%} quarantined)" if rows_in else ""
-        return StageResult(
-            stage.name,
-            stage.kind,
-            SUCCEEDED,
-            summary=f"{len(tables)} tables balanced{share}",
-            detail={"rows_in": rows_in, "rows_quarantined": quarantined},
-        )
+        return StageResult(stage.name, stage.kind, SUCCEEDED, summary=summary_line(summary), detail=summary)

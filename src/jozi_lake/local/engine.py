@@ -24,18 +24,18 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlglot import exp
 
-from jozi_lake.catalog.crawler import data_file_format
+from jozi_lake.backend import QueryResult
 from jozi_lake.catalog.hive_types import to_duckdb_type
-from jozi_lake.catalog.local import LocalCatalog
 from jozi_lake.catalog.model import Catalog, TableDefinition
 from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.errors import LakeError
+from jozi_lake.local.catalog import LocalCatalog
+from jozi_lake.local.crawler import data_file_format
 from jozi_lake.query.guard import ensure_read_only
 from jozi_lake.query.named import ViewDefinition, get_named_query, list_views
 from jozi_lake.query.translate import (
@@ -54,30 +54,6 @@ PROFILE_ROW_GROUPS_SCANNED = ("query", "total_row_groups_scanned")
 PROFILE_FILES_READ = "Total Files Read"  # extra_info of each table-scan operator
 
 _READERS = {"parquet": "read_parquet", "json": "read_json", "csv": "read_csv"}
-
-
-@dataclass
-class QueryResult:
-    """Rows of one query plus what it cost, the numbers Athena reports per query."""
-
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-    elapsed_s: float
-    bytes_read: int  # bytes DuckDB read from files (footers, pages, JSON)
-    bytes_scanned: int  # bytes of column data scanned (Athena bills "data scanned")
-    files_read: int  # data files opened, after partition pruning
-    row_groups_scanned: int
-    sql: str  # the Athena SQL as written
-    duckdb_sql: str  # what ran locally
-    name: str | None = None  # the named query, if one
-    tables: list[str] = field(default_factory=list)
-
-    @property
-    def row_count(self) -> int:
-        return len(self.rows)
-
-    def as_dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
 def run_query(
@@ -156,7 +132,7 @@ def run_query(
         files_read=files_read(profile),
         row_groups_scanned=int(_metric(profile, PROFILE_ROW_GROUPS_SCANNED)),
         sql=sql,
-        duckdb_sql=duckdb_sql,
+        engine_sql=duckdb_sql,
         name=name,
         tables=[f"{db}.{t}" for db, t in sorted(needed_tables)],
     )

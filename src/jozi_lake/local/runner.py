@@ -40,7 +40,7 @@ def run_jobs(
     run_id = run_id or new_run_id()
     started = time.monotonic()
     if spark is None:
-        from jozi_lake.spark import local_spark_session
+        from jozi_lake.jobs.spark import local_spark_session
 
         if progress:
             progress("starting local Spark")
