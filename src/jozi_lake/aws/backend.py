@@ -155,12 +155,7 @@ class AwsBackend:
                 if job_report is not None:
                     report.jobs.append(job_report)
                 if outcome.state != glue_jobs.SUCCEEDED:
-                    reason = f": {outcome.error}" if outcome.error else ""
-                    raise JobRunFailed(
-                        f"Glue job {outcome.glue_name} run {outcome.run_id} ended {outcome.state}{reason}",
-                        f"read the driver log: {outcome.error_log_location}",
-                        report,
-                    )
+                    raise JobRunFailed(*glue_jobs.outcome_error(outcome), report)
         finally:
             report.duration_seconds = round((datetime.now(UTC) - started).total_seconds(), 3)
         return report

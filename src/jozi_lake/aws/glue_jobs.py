@@ -9,18 +9,15 @@ location.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from jozi_lake.aws.clients import AwsSession, aws_errors, error_code
-from jozi_lake.aws.waiting import Poller, format_duration
+from jozi_lake.aws.waiting import Poller
 from jozi_lake.config import load_config
 from jozi_lake.errors import LakeError
-from jozi_lake.jobs import registry
-from jozi_lake.layout import lake_layout
 
 IN_FLIGHT_STATES = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING"})
 FAILED_STATES = frozenset({"FAILED", "TIMEOUT", "STOPPED", "ERROR", "EXPIRED"})
@@ -173,66 +170,28 @@ def follow_job_run(
     )
 
 
-def raise_for_outcome(outcome: JobRunOutcome) -> None:
-    if outcome.state == SUCCEEDED:
-        return
+def outcome_error(outcome: JobRunOutcome) -> tuple[str, str]:
+    """(message, hint) for a run that did not succeed: the state, Glue's message, the log location."""
     reason = f": {outcome.error}" if outcome.error else ""
-    raise LakeError(
+    return (
         f"Glue job {outcome.glue_name} run {outcome.run_id} ended {outcome.state}{reason}",
         f"read the driver log: {outcome.error_log_location}",
     )
 
 
-def find_run_report(aws: AwsSession, job: str, run_id: str) -> tuple[str, dict[str, Any]] | None:
-    """The JSON run report the job wrote to the lake for ``run_id``: (key, report), or None.
-
-    The jobs write ``<layer>/_reports/<started>_<job>_<run_id>.json`` (:mod:`jozi_lake.jobs.report`), on
-    Glue exactly as locally; the newest matching key wins.
-    """
-    s3 = aws.client("s3")
-    prefix = lake_layout().reports(registry.job(job).writes)
-    with aws_errors(aws, f"looking for the run report of {run_id}"):
-        keys: list[str] = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=aws.lake.bucket, Prefix=prefix):
-            keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(f"_{run_id}.json")]
-        for key in sorted(keys, reverse=True):
-            body = s3.get_object(Bucket=aws.lake.bucket, Key=key)["Body"].read()
-            try:
-                report = json.loads(body)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(report, dict):
-                return key, report
-    return None
-
-
-def describe_outcome(outcome: JobRunOutcome) -> list[tuple[str, str]]:
-    """Rows for the printed summary of a run."""
-    rows = [
-        ("job", f"{outcome.job} ({outcome.glue_name})"),
-        ("run", outcome.run_id),
-        ("state", outcome.state),
-        ("execution time", format_duration(outcome.execution_seconds)),
-        ("DPU-seconds", f"{outcome.dpu_seconds:,.0f}" if outcome.dpu_seconds is not None else "-"),
-        (
-            "estimated cost",
-            f"${outcome.estimated_cost_usd:,.4f}" if outcome.estimated_cost_usd is not None else "-",
-        ),
-    ]
+def raise_for_outcome(outcome: JobRunOutcome) -> None:
     if outcome.state != SUCCEEDED:
-        rows.append(("logs", outcome.error_log_location))
-    return rows
+        raise LakeError(*outcome_error(outcome))
 
 
 __all__ = [
     "FAILED_STATES",
     "IN_FLIGHT_STATES",
     "JobRunOutcome",
-    "describe_outcome",
     "dpu_seconds",
-    "find_run_report",
     "follow_job_run",
     "job_arguments",
+    "outcome_error",
     "raise_for_outcome",
     "start_job_run",
 ]

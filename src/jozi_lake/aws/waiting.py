@@ -58,16 +58,3 @@ class Poller:
         if self.elapsed > self.timeout_seconds:
             raise LakeError(f"gave up waiting for {self.what} after {self.elapsed:.0f} s", self.hint)
         pause(self.interval_seconds)
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = max(0.0, float(seconds))
-    if seconds < 60:
-        return f"{seconds:.0f}s" if seconds >= 10 else f"{seconds:.1f}s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
