@@ -392,15 +392,15 @@ def status(report: LakeStatus) -> None:
         runs = Table(title="Glue job runs", title_justify="left")
         for column in ("job", "run", "state", "started", "duration", "DPU-s", "error"):
             runs.add_column(column)
-        for run in report.platform_runs:
+        for job_run in report.platform_runs:
             runs.add_row(
-                run.job,
-                run.run_id[:20],
-                run.state,
-                f"{run.started:%Y-%m-%d %H:%M:%S}" if run.started else "-",
-                duration(run.seconds),
-                f"{run.dpu_seconds:,.0f}" if run.dpu_seconds is not None else "-",
-                (run.error or "")[:80],
+                job_run.job,
+                job_run.run_id[:20],
+                job_run.state,
+                f"{job_run.started:%Y-%m-%d %H:%M:%S}" if job_run.started else "-",
+                duration(job_run.seconds),
+                f"{job_run.dpu_seconds:,.0f}" if job_run.dpu_seconds is not None else "-",
+                (job_run.error or "")[:80],
             )
         console.print(runs)
     if report.crawlers:
