@@ -2,7 +2,7 @@
 # Run with `terraform init -backend=false -plugin-dir=/opt/tf-plugins && terraform test`.
 
 mock_provider "aws" {
-  source = "../test-mocks" # shared by both environments: the same resources, the same mocked ARNs
+  source = "../../modules/tests-mocks" # the one shared set of mocked values
 }
 
 # The lake bucket's computed name/ARN (a mock would make them random).

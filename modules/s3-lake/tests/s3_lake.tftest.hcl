@@ -1,5 +1,5 @@
 mock_provider "aws" {
-  source = "./tests"
+  source = "../tests-mocks" # the one shared set of mocked values
 }
 
 variables {

@@ -1,17 +1,17 @@
 # The generated definition, logging, tracing and schedule, checked against a mocked provider (no credentials).
 
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../tests-mocks" # the one shared set of mocked values
 }
 
 variables {
   state_machine_name  = "jozi-pizza-test-pipeline"
   environment         = "test"
-  role_arn            = "arn:aws:iam::111122223333:role/jozi-pizza-test-stepfunctions"
-  scheduler_role_arn  = "arn:aws:iam::111122223333:role/jozi-pizza-test-scheduler"
-  ingest_function_arn = "arn:aws:lambda:af-south-1:111122223333:function:jozi-pizza-test-ingest"
-  alert_topic_arn     = "arn:aws:sns:af-south-1:111122223333:jozi-pizza-test-alerts"
-  kms_key_arn         = "arn:aws:kms:af-south-1:111122223333:key/11111111-2222-3333-4444-555555555555"
+  role_arn            = "arn:aws:iam::123456789012:role/jozi-pizza-test-stepfunctions"
+  scheduler_role_arn  = "arn:aws:iam::123456789012:role/jozi-pizza-test-scheduler"
+  ingest_function_arn = "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-test-ingest"
+  alert_topic_arn     = "arn:aws:sns:af-south-1:123456789012:jozi-pizza-test-alerts"
+  kms_key_arn         = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   crawler_names = {
     bronze = "jozi-pizza-test-bronze"
     silver = "jozi-pizza-test-silver"
