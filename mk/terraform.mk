@@ -35,7 +35,7 @@ endif
 TF_INIT_OFFLINE = if [ ! -f $(1)/.terraform/.offline-init ] || [ -n "$$(find $(1) -maxdepth 1 -name '*.tf' -newer $(1)/.terraform/.offline-init)" ]; then \
 	  $(TF) -chdir=$(1) init -backend=false -input=false -no-color $(TF_INIT_SOURCE) >/dev/null && touch $(1)/.terraform/.offline-init; fi
 
-.PHONY: init plan apply destroy fmt fmt-check validate tf-test security tf-check tf-env-check aws-credentials-check
+.PHONY: init plan apply destroy fmt fmt-check validate tf-test security tf-check tf-env-check aws-credentials-check tf-docs
 
 tf-env-check:
 	@if [ "$(ENV)" != "dev" ] && [ "$(ENV)" != "prod" ]; then \
@@ -70,6 +70,11 @@ destroy: init build-lambda ## Destroy everything in ENV=dev|prod (asks for confi
 fmt: ## terraform fmt over modules/ and environments/
 	$(TF) fmt -recursive modules
 	$(TF) fmt -recursive environments
+
+# Module READMEs: the Inputs/Outputs tables are rendered from variables.tf/outputs.tf (checked by pytest,
+# tests/terraform/test_tf_docs.py).
+tf-docs: $(STAMP) ## Render every module README's Inputs/Outputs tables from its variables.tf and outputs.tf
+	$(BIN)/python scripts/render_tf_docs.py
 
 fmt-check:
 	@$(TF) fmt -check -recursive -diff modules || { echo "error: run 'make fmt'" >&2; exit 1; }
