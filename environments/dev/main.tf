@@ -69,8 +69,7 @@ module "s3_lake" {
 module "iam" {
   source = "../../modules/iam"
 
-  project     = local.project
-  environment = local.environment
+  name_prefix = local.name_prefix
   bucket_arn  = module.s3_lake.bucket_arn
   prefixes    = module.s3_lake.prefixes
   kms_key_arn = module.s3_lake.kms_key_arn
@@ -79,6 +78,7 @@ module "iam" {
   glue_job_names            = values(local.job_names)
   glue_crawler_names        = values(local.crawler_names)
   ingest_function_name      = local.ingest_function_name
+  ingest_log_group_name     = "/aws/lambda/${local.ingest_function_name}"
   ingest_secret_name        = local.token_secret_name
   ingest_dlq_queue_name     = local.ingest_dlq_name
   state_machine_name        = local.state_machine_name
