@@ -3,23 +3,20 @@
 # and bookmarks) used by every job and crawler.
 
 locals {
-  name_prefix = "${var.project}-${var.environment}"
-  lake_root   = "s3://${var.bucket_name}"
-  tags        = merge(var.tags, { "lake:component" = "glue" })
-
-  # Same rule as jozi_lake.config.EnvConfig.database: dashes are not allowed in Glue database names.
-  database_names = { for layer in var.layers : layer => replace("${var.project}_${var.environment}_${layer}", "-", "_") }
+  lake_root = "s3://${var.bucket_name}"
+  tags      = merge(var.tags, { "lake:component" = "glue" })
+  layers    = keys(var.database_names)
 
   scripts_root     = "${local.lake_root}/${var.prefixes["scripts"]}${var.scripts_version}"
   script_locations = { for key, job in var.jobs : key => "${local.scripts_root}/${job.script}" }
   extra_py_files   = "${local.scripts_root}/jozi_lake.zip"
-  temp_dir         = "${local.lake_root}/${var.temp_prefix}"
+  temp_dir         = "${local.lake_root}/${var.prefixes["glue_temp"]}"
 
   # Crawl targets: every layer into its own database; quarantine/ into the silver database with a
   # `quarantine_` table prefix (its table folders have the same names as silver's, so one crawler over both
   # folders would produce clashing table names).
   crawl_targets = merge(
-    { for layer in var.layers : layer => { prefix = var.prefixes[layer], database_layer = layer, table_prefix = "" } },
+    { for layer in local.layers : layer => { prefix = var.prefixes[layer], database_layer = layer, table_prefix = "" } },
     var.crawl_quarantine ? { quarantine = { prefix = var.prefixes["quarantine"], database_layer = "silver", table_prefix = "quarantine_" } } : {},
   )
 
@@ -66,17 +63,17 @@ locals {
 }
 
 resource "aws_glue_catalog_database" "layer" {
-  for_each = local.database_names
+  for_each = var.database_names
 
   name         = each.value
-  description  = "${title(each.key)} layer of the ${local.name_prefix} lake (s3://${var.bucket_name}/${var.prefixes[each.key]})."
+  description  = "${title(each.key)} layer of the lake in s3://${var.bucket_name}/${var.prefixes[each.key]}."
   location_uri = "${local.lake_root}/${var.prefixes[each.key]}"
 
   tags = local.tags
 }
 
 resource "aws_glue_security_configuration" "this" {
-  name = "${local.name_prefix}-lake"
+  name = "${var.name_prefix}-lake"
 
   encryption_configuration {
     cloudwatch_encryption {
@@ -99,8 +96,8 @@ resource "aws_glue_security_configuration" "this" {
 resource "aws_glue_crawler" "this" {
   for_each = local.crawl_targets
 
-  name                   = "${local.name_prefix}-${replace(each.key, "_", "-")}-crawler"
-  description            = "Catalogs s3://${var.bucket_name}/${each.value.prefix} into ${local.database_names[each.value.database_layer]}."
+  name                   = var.crawler_names[each.key]
+  description            = "Catalogs s3://${var.bucket_name}/${each.value.prefix} into ${var.database_names[each.value.database_layer]}."
   role                   = var.crawler_role_arn
   database_name          = aws_glue_catalog_database.layer[each.value.database_layer].name
   table_prefix           = each.value.table_prefix
@@ -132,9 +129,9 @@ resource "aws_glue_crawler" "this" {
 # same run, as they do locally (where the silver crawl covers quarantine/). A conditional trigger starts
 # the quarantine crawler whenever the silver crawler succeeds, so the state machine needs no extra states.
 resource "aws_glue_trigger" "quarantine_after_silver" {
-  count = var.crawl_quarantine && contains(var.layers, "silver") ? 1 : 0
+  count = var.crawl_quarantine ? 1 : 0
 
-  name        = "${local.name_prefix}-quarantine-after-silver"
+  name        = "${var.name_prefix}-quarantine-after-silver"
   description = "Crawl quarantine/ each time the silver crawler succeeds."
   type        = "CONDITIONAL"
 
@@ -155,7 +152,7 @@ resource "aws_glue_trigger" "quarantine_after_silver" {
 resource "aws_glue_job" "this" {
   for_each = var.jobs
 
-  name                   = "${local.name_prefix}-${each.key}"
+  name                   = each.value.name
   description            = each.value.description
   role_arn               = var.job_role_arn
   glue_version           = var.glue_version

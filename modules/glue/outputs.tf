@@ -1,5 +1,5 @@
 output "database_names" {
-  description = "Catalog database name per layer (layer => `{project}_{environment}_{layer}`)."
+  description = "Catalog database name per layer."
   value       = { for layer, database in aws_glue_catalog_database.layer : layer => database.name }
 }
 
@@ -19,7 +19,7 @@ output "crawler_arns" {
 }
 
 output "job_names" {
-  description = "Glue job name per lake.yaml job key (`{project}-{environment}-{job}`)."
+  description = "Glue job name per lake.yaml job key."
   value       = { for key, job in aws_glue_job.this : key => job.name }
 }
 

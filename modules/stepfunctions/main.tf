@@ -10,9 +10,6 @@ locals {
   }
 
   has_summary        = length([for s in local.stages : s if s.kind == "summary"]) > 0
-  log_group_name     = "/aws/vendedlogs/states/${var.state_machine_name}"
-  schedule_name      = coalesce(var.schedule_name, "${var.state_machine_name}-schedule")
-  schedule_dlq_name  = "${local.schedule_name}-dlq"
   create_schedule    = var.create && var.create_schedule
   notice_subject_tag = "[${var.state_machine_name}]"
 
@@ -272,7 +269,7 @@ locals {
   }
 
   definition = {
-    Comment        = "Jozi lake pipeline (${var.environment}): ${join(" -> ", [for s in local.stages : s.name])}."
+    Comment        = "${var.state_machine_name} (${var.environment}): ${join(" -> ", [for s in local.stages : s.name])}."
     StartAt        = local.stages[0].name
     TimeoutSeconds = var.timeout_seconds
     States         = merge(local.ingest_states, local.crawl_states, local.job_states, local.summary_states, local.notice_states)
@@ -283,7 +280,7 @@ resource "aws_cloudwatch_log_group" "state_machine" {
   #checkov:skip=CKV_AWS_338:Retention comes from lake.yaml per environment; dev keeps 14 days on purpose (cost), prod 365.
   count = var.create ? 1 : 0
 
-  name              = local.log_group_name
+  name              = var.log_group_name
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
   tags              = var.tags
@@ -332,7 +329,7 @@ resource "aws_sfn_state_machine" "pipeline" {
 resource "aws_sqs_queue" "schedule_dlq" {
   count = local.create_schedule ? 1 : 0
 
-  name                              = local.schedule_dlq_name
+  name                              = var.schedule_dlq_name
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
   message_retention_seconds         = 1209600
@@ -342,7 +339,7 @@ resource "aws_sqs_queue" "schedule_dlq" {
 resource "aws_scheduler_schedule" "pipeline" {
   count = local.create_schedule ? 1 : 0
 
-  name                         = local.schedule_name
+  name                         = var.schedule_name
   description                  = "Starts ${var.state_machine_name} (${var.schedule_expression} in ${var.schedule_timezone})."
   schedule_expression          = var.schedule_expression
   schedule_expression_timezone = var.schedule_timezone

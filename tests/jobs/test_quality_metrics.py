@@ -70,10 +70,12 @@ def test_the_namespace_is_an_optional_job_argument() -> None:
 
 
 def test_terraform_passes_the_same_namespace_to_the_jobs_and_the_alarms() -> None:
+    # Every environment is modules/lake with its name; the composition reads the namespace once.
+    main_tf = (repo_root() / "modules" / "lake" / "main.tf").read_text()
+    assert "local.lake.quality_metrics.namespace" in main_tf
+    assert '"--quality_namespace" = local.quality_namespace' in main_tf
     for env in ("dev", "prod"):
-        main_tf = (repo_root() / "environments" / env / "main.tf").read_text()
-        assert "local.lake.quality_metrics.namespace" in main_tf
-        assert '"--quality_namespace" = local.quality_namespace' in main_tf
+        assert 'source = "../../modules/lake"' in (repo_root() / "environments" / env / "main.tf").read_text()
     assert (
         yaml.safe_load(Path(repo_root() / "lake.yaml").read_text())["quality_metrics"]["namespace"]
         == NAMESPACE

@@ -3,9 +3,19 @@ mock_provider "aws" {
 }
 
 variables {
-  project     = "jozi-pizza"
+  name_prefix = "jozi-pizza-dev"
   environment = "dev"
-  layers      = ["bronze", "silver", "gold"]
+  database_names = {
+    bronze = "jozi_pizza_dev_bronze"
+    silver = "jozi_pizza_dev_silver"
+    gold   = "jozi_pizza_dev_gold"
+  }
+  crawler_names = {
+    bronze     = "jozi-pizza-dev-bronze-crawler"
+    silver     = "jozi-pizza-dev-silver-crawler"
+    gold       = "jozi-pizza-dev-gold-crawler"
+    quarantine = "jozi-pizza-dev-quarantine-crawler"
+  }
   bucket_name = "jozi-pizza-dev-lake"
   prefixes = {
     bronze         = "bronze/"
@@ -16,10 +26,11 @@ variables {
     scripts        = "scripts/"
     athena_results = "athena-results/"
     spark_ui       = "spark-ui/"
+    glue_temp      = "glue-temp/"
   }
   jobs = {
-    bronze_to_silver = { script = "glue_scripts/bronze_to_silver.py", description = "bronze to silver", timeout_minutes = 60 }
-    silver_to_gold   = { script = "glue_scripts/silver_to_gold.py", description = "silver to gold", timeout_minutes = 45 }
+    bronze_to_silver = { name = "jozi-pizza-dev-bronze_to_silver", script = "glue_scripts/bronze_to_silver.py", description = "bronze to silver", timeout_minutes = 60 }
+    silver_to_gold   = { name = "jozi-pizza-dev-silver_to_gold", script = "glue_scripts/silver_to_gold.py", description = "silver to gold", timeout_minutes = 45 }
   }
   job_role_arn     = "arn:aws:iam::123456789012:role/jozi-pizza-dev-glue-job"
   crawler_role_arn = "arn:aws:iam::123456789012:role/jozi-pizza-dev-glue-crawler"
@@ -28,7 +39,7 @@ variables {
   tags             = { owner = "data-platform" }
 }
 
-run "databases_follow_the_python_naming_rule" {
+run "databases_take_the_given_names" {
   command = apply
 
   assert {
@@ -37,7 +48,7 @@ run "databases_follow_the_python_naming_rule" {
       silver = "jozi_pizza_dev_silver"
       gold   = "jozi_pizza_dev_gold"
     }
-    error_message = "databases must be {project}_{env}_{layer} with dashes as underscores (jozi_lake.config)"
+    error_message = "one database per layer, named as given (modules/lake computes the names)"
   }
 
   assert {
@@ -51,7 +62,7 @@ run "jobs_run_the_published_scripts_with_the_lake_arguments" {
 
   assert {
     condition     = aws_glue_job.this["bronze_to_silver"].name == "jozi-pizza-dev-bronze_to_silver"
-    error_message = "jobs must be named {project}-{env}-{job key}"
+    error_message = "jobs must take the names they are given"
   }
 
   assert {
@@ -165,7 +176,7 @@ run "crawlers_per_layer_plus_quarantine" {
       && aws_glue_crawler.this[layer].database_name == "jozi_pizza_dev_${layer}"
       && aws_glue_crawler.this[layer].name == "jozi-pizza-dev-${layer}-crawler"
     ])
-    error_message = "each layer crawler targets its prefix and writes its database"
+    error_message = "each layer crawler targets its prefix, writes its database and takes its given name"
   }
 
   assert {
@@ -215,6 +226,11 @@ run "full_recrawl_updates_schemas" {
   variables {
     recrawl_behavior = "CRAWL_EVERYTHING"
     crawl_quarantine = false
+    crawler_names = {
+      bronze = "jozi-pizza-dev-bronze-crawler"
+      silver = "jozi-pizza-dev-silver-crawler"
+      gold   = "jozi-pizza-dev-gold-crawler"
+    }
   }
 
   assert {
@@ -233,12 +249,28 @@ run "flex_needs_small_workers" {
   expect_failures = [aws_glue_job.this]
 }
 
+run "rejects_crawlers_that_do_not_match_the_layers" {
+  command = plan
+
+  variables {
+    # No quarantine crawler although crawl_quarantine is true, and a crawler for a layer without a database.
+    crawler_names = {
+      bronze   = "jozi-pizza-dev-bronze-crawler"
+      silver   = "jozi-pizza-dev-silver-crawler"
+      gold     = "jozi-pizza-dev-gold-crawler"
+      platinum = "jozi-pizza-dev-platinum-crawler"
+    }
+  }
+
+  expect_failures = [var.crawler_names]
+}
+
 run "rejects_bad_inputs" {
   command = plan
 
   variables {
-    layers            = ["bronze", "gold"]
-    jobs              = { "Bad-Key" = { script = "x.sh", description = "x", timeout_minutes = 0 } }
+    database_names    = { bronze = "jozi_pizza_dev_bronze", gold = "Jozi-Gold" }
+    jobs              = { "Bad-Key" = { name = "has spaces", script = "x.sh", description = "x", timeout_minutes = 0 } }
     kms_key_arn       = "alias/aws/s3"
     job_role_arn      = "jozi-pizza-dev-glue-job"
     worker_type       = "Standard"
@@ -248,7 +280,7 @@ run "rejects_bad_inputs" {
   }
 
   expect_failures = [
-    var.layers,
+    var.database_names,
     var.jobs,
     var.kms_key_arn,
     var.job_role_arn,

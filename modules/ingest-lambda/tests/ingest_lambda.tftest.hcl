@@ -6,6 +6,8 @@ mock_provider "aws" {
 
 variables {
   function_name     = "jozi-pizza-test-ingest"
+  log_group_name    = "/aws/lambda/jozi-pizza-test-ingest"
+  dlq_name          = "jozi-pizza-test-ingest-dlq"
   role_arn          = "arn:aws:iam::123456789012:role/jozi-pizza-test-ingest-lambda"
   package_path      = "./tests/fixtures/ingest.zip"
   environment       = "test"
@@ -176,4 +178,15 @@ run "rejects_old_runtime" {
   }
 
   expect_failures = [var.runtime]
+}
+
+run "rejects_bad_names" {
+  command = plan
+
+  variables {
+    dlq_name       = "no spaces"
+    log_group_name = "no spaces"
+  }
+
+  expect_failures = [var.dlq_name, var.log_group_name]
 }

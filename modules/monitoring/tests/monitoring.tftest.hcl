@@ -15,6 +15,7 @@ variables {
   lambda_function_name  = "jozi-pizza-test-ingest"
   state_machine_name    = "jozi-pizza-test-pipeline"
   quality_tables        = ["orders", "kitchen_events"]
+  quality_namespace     = "JoziLake/Quality"
   dlq_names             = { ingest = "jozi-pizza-test-ingest-dlq" }
   athena_workgroup_name = "jozi-pizza-test"
 }
@@ -23,8 +24,8 @@ run "topic_is_encrypted_and_scoped" {
   command = apply
 
   assert {
-    condition     = aws_sns_topic.alerts[0].kms_master_key_id == var.kms_key_arn
-    error_message = "the alert topic must be KMS-encrypted"
+    condition     = aws_sns_topic.alerts[0].kms_master_key_id == var.kms_key_arn && aws_sns_topic.alerts[0].name == "jozi-pizza-test-alerts"
+    error_message = "the alert topic must take the name it is given and be KMS-encrypted"
   }
 
   assert {

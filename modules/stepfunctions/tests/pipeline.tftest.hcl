@@ -33,6 +33,9 @@ variables {
   ]
   schedule_expression = "cron(30 0 * * ? *)"
   schedule_timezone   = "Africa/Johannesburg"
+  schedule_name       = "jozi-pizza-test-pipeline-schedule"
+  schedule_dlq_name   = "jozi-pizza-test-pipeline-schedule-dlq"
+  log_group_name      = "/aws/vendedlogs/states/jozi-pizza-test-pipeline"
 }
 
 run "definition_follows_the_stage_list" {
@@ -220,6 +223,11 @@ run "logging_tracing_and_schedule" {
     condition     = aws_sqs_queue.schedule_dlq[0].kms_master_key_id == var.kms_key_arn
     error_message = "the schedule DLQ must be KMS-encrypted"
   }
+
+  assert {
+    condition     = aws_scheduler_schedule.pipeline[0].name == "jozi-pizza-test-pipeline-schedule" && output.schedule_dlq_name == "jozi-pizza-test-pipeline-schedule-dlq"
+    error_message = "the schedule and its DLQ must take the names they are given"
+  }
 }
 
 run "no_summary_stage_still_notifies_success" {
@@ -325,4 +333,17 @@ run "schedule_needs_a_role" {
   }
 
   expect_failures = [aws_scheduler_schedule.pipeline]
+}
+
+run "rejects_bad_names_and_expression" {
+  command = plan
+
+  variables {
+    schedule_name       = "no spaces"
+    schedule_dlq_name   = "no spaces"
+    log_group_name      = "no spaces"
+    schedule_expression = "30 0 * * *"
+  }
+
+  expect_failures = [var.schedule_name, var.schedule_dlq_name, var.log_group_name, var.schedule_expression]
 }
