@@ -10,11 +10,10 @@ BIN := $(VENV)/bin
 LAKE := $(BIN)/lake
 STAMP := $(VENV)/.installed-stamp
 
-# Demo/generator knobs (make demo DAYS=30 ORDERS_PER_DAY=200 SEED=7).
-DAYS ?= 90
-ORDERS_PER_DAY ?= 250
-SEED ?= 42
-START ?= 2026-06-01
+# Demo/generator knobs, passed only when set (make demo DAYS=30 ORDERS_PER_DAY=200 SEED=7 START=2026-06-01);
+# the defaults are the generator's own (lake demo --help shows them).
+DEMO_ARGS = $(if $(DAYS),--days $(DAYS)) $(if $(ORDERS_PER_DAY),--orders-per-day $(ORDERS_PER_DAY)) \
+            $(if $(SEED),--seed $(SEED)) $(if $(START),--start $(START))
 
 export PYTHON
 
@@ -33,7 +32,7 @@ java-check:
 	@scripts/check-java.sh
 
 demo: $(STAMP) java-check ## Generate $(DAYS) days of store data, run the whole local pipeline, print the answers
-	$(LAKE) demo --days $(DAYS) --orders-per-day $(ORDERS_PER_DAY) --seed $(SEED) --start $(START)
+	$(LAKE) demo $(DEMO_ARGS)
 
 test: $(STAMP) java-check lint tf-check ## Run every check: ruff, terraform fmt/validate/test, checkov, pytest
 	@scripts/run-pytest.sh
@@ -49,8 +48,8 @@ fmt-py: $(STAMP) ## Format the Python code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-generate: $(STAMP) ## Generate the store's operational data for the local source API
-	$(LAKE) generate --days $(DAYS) --orders-per-day $(ORDERS_PER_DAY) --seed $(SEED) --start $(START)
+generate: $(STAMP) ## Generate the store's operational data for the local fixture API
+	$(LAKE) generate $(DEMO_ARGS)
 
 serve-source: $(STAMP) ## Serve the generated data on 127.0.0.1 as the store's API (Ctrl-C stops)
 	$(LAKE) serve-source
@@ -83,7 +82,7 @@ clean-lake: ## Delete the local lake (generated source data, bronze/silver/gold,
 	rm -rf lake
 
 clean: clean-lake ## Also remove the virtualenvs and caches
-	rm -rf $(VENV) .venv-tools .pytest_cache .ruff_cache build dist benchmarks/work
+	rm -rf $(VENV) .venv-tools .pytest_cache .ruff_cache .mypy_cache build dist benchmarks/work
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 -include mk/*.mk

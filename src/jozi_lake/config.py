@@ -1,49 +1,38 @@
-"""The lake's shared facts, read from ``lake.yaml`` at the repository root.
+"""The lake's shared facts, read from the project's ``lake.yaml`` (:mod:`jozi_lake.project`).
 
 Terraform reads the same file with ``yamldecode``; this module is the Python side, so a bucket name,
-table list, job list or schedule is written once. Names derived from those facts (bucket, Glue
-databases, local paths) are computed here and nowhere else.
+table list, job list or schedule is written once. Names Python needs for the local lake (bucket folder,
+catalog databases, local paths) are computed here; on AWS the deployed names are Terraform's, read
+from its outputs (:mod:`jozi_lake.aws.outputs`).
 
-Code that runs on AWS Glue or Lambda does not read this file: it receives what it needs as job
-arguments or environment variables, which Terraform fills from the same ``lake.yaml``.
+The file travels with the code: the Glue bundle carries ``lake.yaml`` and the Lambda zip a JSON copy
+(no PyYAML in the Lambda runtime), so jobs and functions read the same facts as the laptop instead of
+receiving copies of them as arguments.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from jozi_lake import project
+from jozi_lake.errors import LakeError
 
-CONFIG_ENV_VAR = "JOZI_LAKE_CONFIG"
 LAKE_HOME_ENV_VAR = "LAKE_HOME"
 LOCAL_ENV = "local"
 
 
-class ConfigError(RuntimeError):
+class ConfigError(LakeError):
     """The configuration is missing or inconsistent; the message says what to fix."""
 
 
 def repo_root() -> Path:
-    """The checkout this package was installed from (editable install) or the current directory."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "lake.yaml").is_file():
-            return parent
-    return Path.cwd()
-
-
-def config_path() -> Path:
-    override = os.environ.get(CONFIG_ENV_VAR)
-    path = Path(override) if override else repo_root() / "lake.yaml"
-    if not path.is_file():
-        raise ConfigError(
-            f"lake configuration not found at {path}; run from the repository or set {CONFIG_ENV_VAR}"
-        )
-    return path
+    """The checkout this package runs from (Terraform environments, build outputs), else the cwd."""
+    return project._checkout() or Path.cwd()
 
 
 @dataclass(frozen=True)
@@ -92,7 +81,7 @@ class EnvConfig:
         override = os.environ.get(LAKE_HOME_ENV_VAR)
         if override:
             return Path(override).resolve()
-        return (repo_root() / self.settings.get("lake_home", "lake")).resolve()
+        return (project.project_dir() / self.settings.get("lake_home", "lake")).resolve()
 
     @property
     def local_s3_root(self) -> Path:
@@ -169,6 +158,11 @@ class LakeConfig:
         return [StageConfig(**s) for s in self.raw["pipeline"]]
 
     @property
+    def quality_metrics_namespace(self) -> str | None:
+        """CloudWatch namespace of the silver job's quality metrics (the alarms watch it)."""
+        return (self.raw.get("quality_metrics") or {}).get("namespace")
+
+    @property
     def schedule(self) -> dict[str, str]:
         return dict(self.raw["schedule"])
 
@@ -179,18 +173,31 @@ class LakeConfig:
         return EnvConfig(name=name, project=self.project, region=self.region, settings=dict(envs[name] or {}))
 
 
-@cache
-def _load(path: str) -> LakeConfig:
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+def parse_config_text(text: str, where: str) -> LakeConfig:
+    """A :class:`LakeConfig` from the text of ``lake.yaml`` (or its JSON copy)."""
+    if where.endswith(".json"):
+        raw = json.loads(text)
+    else:
+        import yaml  # not in the Lambda runtime, which reads the JSON copy
+
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{where} is not valid YAML ({str(err).splitlines()[0]})") from None
     if not isinstance(raw, dict) or "project" not in raw:
-        raise ConfigError(f"{path} is not a lake configuration (no 'project' key)")
+        raise ConfigError(f"{where} is not a lake configuration (no 'project' key)")
     return LakeConfig(raw=raw)
 
 
+@cache
+def _load(where: str) -> LakeConfig:
+    node = project.config_file()
+    return parse_config_text(node.read_text(encoding="utf-8"), where)
+
+
 def load_config() -> LakeConfig:
-    """The parsed ``lake.yaml`` (cached per path)."""
-    return _load(str(config_path()))
+    """The parsed ``lake.yaml`` of the project (cached per location)."""
+    return _load(str(project.config_file()))
 
 
 def env_config(name: str = LOCAL_ENV) -> EnvConfig:

@@ -1,8 +1,9 @@
 """A deployed lake inside moto: the resources Terraform would create, and the outputs that name them.
 
-Tests drive the real ``jozi_lake.aws.commands`` functions against moto's in-process AWS (``mock_aws``);
-the Terraform outputs come from a JSON file through ``LAKE_TF_OUTPUTS_FILE``, exactly as
-``terraform output -json`` would print them.
+Tests drive the real ``lake`` command functions (``--env dev``: the AWS backend, then the terminal
+rendering) against moto's in-process AWS (``mock_aws``), called without their one-line error wrapper
+so a test sees the LakeError a user would read. The Terraform outputs come from a JSON file through
+``LAKE_TF_OUTPUTS_FILE``, exactly as ``terraform output -json`` would print them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jozi_lake.aws.clients import new_boto3_session
+from jozi_lake.cli import catalog, ingest, jobs, pipeline
 from jozi_lake.config import env_config, load_config
 
 REGION = load_config().region
@@ -28,6 +30,22 @@ PASS_DEFINITION = {
         "bronze_to_silver": {"Type": "Pass", "End": True},
     },
 }
+
+
+class _Commands:
+    """The CLI's command functions as the CLI runs them, minus friendly_errors (``__wrapped__``)."""
+
+    crawl = staticmethod(catalog.crawl.__wrapped__)  # type: ignore[attr-defined]
+    tables = staticmethod(catalog.tables.__wrapped__)  # type: ignore[attr-defined]
+    query = staticmethod(catalog.query.__wrapped__)  # type: ignore[attr-defined]
+    create_views = staticmethod(catalog.create_views.__wrapped__)  # type: ignore[attr-defined]
+    ingest = staticmethod(ingest.ingest.__wrapped__)  # type: ignore[attr-defined]
+    run_job = staticmethod(jobs.run_job.__wrapped__)  # type: ignore[attr-defined]
+    run_pipeline = staticmethod(pipeline.run_pipeline.__wrapped__)  # type: ignore[attr-defined]
+    status = staticmethod(pipeline.status.__wrapped__)  # type: ignore[attr-defined]
+
+
+cli = _Commands()
 
 
 @dataclass

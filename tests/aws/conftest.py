@@ -1,4 +1,4 @@
-"""Fixtures for the AWS commands: fake credentials, and moto holding the dev lake's resources."""
+"""Fixtures for the AWS side of the commands: fake credentials, and moto holding the dev lake's resources."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from aws_fakes import FakeDeployment, create_lake_resources, outputs_document
 from moto import mock_aws
 from rich.console import Console
 
-from jozi_lake.aws import commands, outputs
+from jozi_lake.aws import outputs
+from jozi_lake.cli import render
 
 
 @pytest.fixture()
@@ -42,5 +43,7 @@ def deployed(
         outputs_file.write_text(json.dumps(outputs_document(values)))
         monkeypatch.setenv(outputs.OUTPUTS_FILE_ENV_VAR, str(outputs_file))
         buffer = io.StringIO()
-        monkeypatch.setattr(commands, "console", Console(file=buffer, width=250, color_system=None))
+        captured = Console(file=buffer, width=250, color_system=None)
+        monkeypatch.setattr(render, "console", captured)
+        monkeypatch.setattr(render, "err_console", captured)
         yield FakeDeployment(outputs_file=outputs_file, values=values, buffer=buffer)

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aws_fakes import BUCKET, FakeDeployment
+from aws_fakes import BUCKET, FakeDeployment, cli
 from botocore.stub import ANY, Stubber
 from moto.moto_api import state_manager
 
-from jozi_lake.aws import commands, crawlers, waiting
+from jozi_lake.aws import backend as aws_backend
+from jozi_lake.aws import crawlers, waiting
 from jozi_lake.aws.clients import open_session
 from jozi_lake.config import env_config
 from jozi_lake.errors import LakeError
@@ -71,27 +72,27 @@ def test_crawl_reports_tables_and_partitions_the_crawl_added(
     monkeypatch.setattr(waiting, "pause", catalog_changes_while_the_crawler_runs)
     aws = open_session(env_config("dev"))
     states: list[list[str]] = []
-    (result,) = crawlers.crawl_layers(
-        aws, ["bronze"], on_update=lambda rs: states.append([r.state for r in rs])
-    )
+    result = crawlers.crawl_layers(aws, ["bronze"], on_update=lambda rs: states.append([r.state for r in rs]))
 
     assert states[0] == ["RUNNING"] and states[-1] == ["COMPLETED"]
-    assert result.crawler == BRONZE_CRAWLER and result.crawl_id
-    assert result.tables_added == ["menu"]
-    assert result.tables_removed == []
+    (run,) = result.crawlers
+    assert run.crawler == BRONZE_CRAWLER and run.state == "COMPLETED" and run.crawl_id
+    assert [t.table for t in result.tables if t.action == "created"] == ["menu"]
+    assert [t.table for t in result.tables if t.action == "deleted"] == []
     assert result.partitions_added == 2
-    assert result.seconds is not None
+    assert result.outcome("orders").partitions_added == 1 and result.outcome("menu").partitions_added == 1
+    assert run.seconds is not None
 
 
 def test_crawl_command_prints_every_layer(deployed: FakeDeployment) -> None:
-    commands.crawl(env_config("dev"), [])
+    cli.crawl(layer=[], env="dev")
     printed = deployed.printed
     for crawler in ("jozi-pizza-dev-bronze", "jozi-pizza-dev-silver", "jozi-pizza-dev-gold"):
         assert crawler in printed
     assert "jozi-pizza-dev-quarantine" in printed  # crawled with silver, as the local crawler does
     assert printed.count("COMPLETED") == 4
-    with pytest.raises(LakeError, match="unknown layer platinum"):
-        commands.crawl(env_config("dev"), ["platinum"])
+    with pytest.raises(LakeError, match="unknown layer 'platinum'"):
+        cli.crawl(layer=["platinum"], env="dev")
 
 
 def test_busy_crawler_is_retried_until_its_running_crawl_ends(
@@ -104,11 +105,12 @@ def test_busy_crawler_is_retried_until_its_running_crawl_ends(
         (foreign,) = glue.list_crawls(CrawlerName=BRONZE_CRAWLER)["Crawls"]
         pauses: list[float] = []
         monkeypatch.setattr(waiting, "pause", pauses.append)
-        (result,) = crawlers.crawl_layers(open_session(env_config("dev")), ["bronze"])
+        result = crawlers.crawl_layers(open_session(env_config("dev")), ["bronze"])
     finally:
         state_manager.unset_transition(model_name="glue::crawl")
-    assert result.state == "COMPLETED"
-    assert result.crawl_id != foreign["CrawlId"]  # ours, not the one that was running
+    (run,) = result.crawlers
+    assert run.state == "COMPLETED"
+    assert run.crawl_id != foreign["CrawlId"]  # ours, not the one that was running
     assert len(glue.list_crawls(CrawlerName=BRONZE_CRAWLER)["Crawls"]) == 2
     assert pauses  # it waited at least once for the busy crawler
 
@@ -118,7 +120,7 @@ def test_failed_crawl_is_a_clear_error_with_the_crawler_message(
 ) -> None:
     """States moto cannot produce (FAILED with a message), through a stubbed real client."""
     aws = open_session(env_config("dev"))
-    monkeypatch.setattr(commands, "open_session", lambda env: aws)
+    monkeypatch.setattr(aws_backend, "open_session", lambda env: aws)
     glue = aws.client("glue")
     started = datetime.now(UTC)
     failed_crawl = {
@@ -153,7 +155,7 @@ def test_failed_crawl_is_a_clear_error_with_the_crawler_message(
         )
         stub.add_response("get_tables", {"TableList": []}, {"DatabaseName": BRONZE_DB})
         with pytest.raises(LakeError) as caught:
-            commands.crawl(env_config("dev"), ["bronze"])
+            cli.crawl(layer=["bronze"], env="dev")
         stub.assert_no_pending_responses()
     assert caught.value.message == (
         f"crawler {BRONZE_CRAWLER} ended FAILED: "

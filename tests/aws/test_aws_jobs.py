@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from aws_fakes import BUCKET, FakeDeployment, make_repo
+from aws_fakes import BUCKET, FakeDeployment, cli
 from botocore.stub import Stubber
 from moto.moto_api import state_manager
 
-from jozi_lake.aws import commands, glue_jobs, scripts
+from jozi_lake.aws import backend as aws_backend
+from jozi_lake.aws import glue_jobs
 from jozi_lake.aws.clients import open_session
-from jozi_lake.aws.package import build_bundle
 from jozi_lake.config import env_config
 from jozi_lake.errors import LakeError
 from jozi_lake.jobs.report import JobReport, TableReport, write_report
@@ -25,7 +24,7 @@ GLUE_NAME = "jozi-pizza-dev-bronze_to_silver"
 
 @pytest.fixture()
 def fixed_run_id(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setattr(commands, "new_run_id", lambda: RUN_ID)
+    monkeypatch.setattr(aws_backend, "new_run_id", lambda: RUN_ID)
     return RUN_ID
 
 
@@ -33,12 +32,8 @@ def runs_of(deployed: FakeDeployment, glue_name: str) -> list[dict]:
     return deployed.client("glue").get_job_runs(JobName=glue_name)["JobRuns"]
 
 
-def test_run_job_passes_the_lake_arguments_and_the_published_code(
-    deployed: FakeDeployment, fixed_run_id: str, tmp_path: Path
-) -> None:
-    aws = open_session(env_config("dev"))
-    bundle = build_bundle(make_repo(tmp_path))
-    scripts.upload_bundle(aws, bundle, [])
+def test_run_job_passes_exactly_the_lake_arguments(deployed: FakeDeployment, fixed_run_id: str) -> None:
+    """The code is the version Terraform deployed with the job: a run passes no code location."""
     report = JobReport(
         job="bronze_to_silver", run_id=RUN_ID, env="dev", started_at="2026-11-26T12:00:01+00:00"
     )
@@ -47,7 +42,7 @@ def test_run_job_passes_the_lake_arguments_and_the_published_code(
     key = write_report(S3ObjectStore(BUCKET, client=deployed.client("s3")), report)
     assert key.startswith("silver/_reports/") and key.endswith(f"_{RUN_ID}.json")
 
-    commands.run_job(env_config("dev"), "bronze_to_silver", ["orders", "menu"])
+    cli.run_job("bronze_to_silver", tables="orders,menu", env="dev")
 
     (run,) = runs_of(deployed, GLUE_NAME)
     assert run["JobRunState"] == "SUCCEEDED"
@@ -56,7 +51,6 @@ def test_run_job_passes_the_lake_arguments_and_the_published_code(
         "--tables": "orders,menu",
         "--run_id": RUN_ID,
         "--env": "dev",
-        "--extra-py-files": f"s3://{BUCKET}/scripts/{bundle.version}/jozi_lake.zip",
     }
     printed = deployed.printed
     assert "SUCCEEDED" in printed
@@ -67,13 +61,12 @@ def test_run_job_passes_the_lake_arguments_and_the_published_code(
 def test_run_job_all_runs_silver_then_gold_with_one_run_id(
     deployed: FakeDeployment, fixed_run_id: str
 ) -> None:
-    commands.run_job(env_config("dev"), "all", None)
+    cli.run_job("all", env="dev")
     silver = runs_of(deployed, GLUE_NAME)
     gold = runs_of(deployed, "jozi-pizza-dev-silver_to_gold")
     assert [r["Arguments"]["--run_id"] for r in silver + gold] == [RUN_ID, RUN_ID]
     assert silver[0]["Arguments"]["--tables"] == "all"
     assert silver[0]["StartedOn"] <= gold[0]["StartedOn"]
-    assert "no Glue code published for dev yet" in deployed.printed
 
 
 @pytest.fixture()
@@ -98,14 +91,14 @@ def test_a_job_already_running_is_a_clear_error_naming_the_run(
 ) -> None:
     running = deployed.client("glue").start_job_run(JobName=GLUE_NAME)["JobRunId"]
     with pytest.raises(LakeError) as caught:
-        commands.run_job(env_config("dev"), "bronze_to_silver", None)
+        cli.run_job("bronze_to_silver", env="dev")
     assert caught.value.message == f"Glue job {GLUE_NAME} is already running (run {running})"
     assert f"--job-run-ids {running}" in (caught.value.hint or "")
 
 
 def test_unknown_job_lists_the_choices(deployed: FakeDeployment) -> None:
     with pytest.raises(LakeError, match="unknown job 'bronze'") as caught:
-        commands.run_job(env_config("dev"), "bronze", None)
+        cli.run_job("bronze", env="dev")
     assert "bronze_to_silver, silver_to_gold, all" in (caught.value.hint or "")
 
 
@@ -167,46 +160,3 @@ def test_flex_run_reports_dpu_seconds_from_glue_and_its_cost() -> None:
     # Runs under a minute are billed as one minute.
     short = {"ExecutionTime": 30, "WorkerType": "G.1X", "NumberOfWorkers": 2}
     assert glue_jobs.estimated_cost(short, glue_jobs.dpu_seconds(short)) == pytest.approx(120 / 3600 * 0.44)
-
-
-def test_repoint_keeps_the_whole_definition_and_drops_derived_capacity(deployed: FakeDeployment) -> None:
-    """UpdateJob replaces the definition: everything but script and package must be sent back unchanged."""
-    aws = open_session(env_config("dev"))
-    glue = aws.client("glue")
-    job = {
-        "Name": GLUE_NAME,
-        "Role": "arn:aws:iam::123456789012:role/r",
-        "Command": {"Name": "glueetl", "ScriptLocation": "s3://b/scripts/current/x.py", "PythonVersion": "3"},
-        "DefaultArguments": {"--lake_root": "s3://b", "--enable-metrics": "true"},
-        "WorkerType": "G.1X",
-        "NumberOfWorkers": 2,
-        "MaxCapacity": 2.0,
-        "AllocatedCapacity": 2,
-        "Timeout": 60,
-        "GlueVersion": "5.0",
-        "ExecutionClass": "FLEX",
-        "SecurityConfiguration": "sec",
-        "CreatedOn": datetime(2026, 1, 1, tzinfo=UTC),
-    }
-    update = {
-        "Role": job["Role"],
-        "Command": {**job["Command"], "ScriptLocation": "s3://b/scripts/v1/glue_scripts/x.py"},
-        "DefaultArguments": {
-            **job["DefaultArguments"],
-            "--extra-py-files": "s3://b/scripts/v1/jozi_lake.zip",
-        },
-        "WorkerType": "G.1X",
-        "NumberOfWorkers": 2,
-        "Timeout": 60,
-        "GlueVersion": "5.0",
-        "ExecutionClass": "FLEX",
-        "SecurityConfiguration": "sec",
-    }
-    with Stubber(glue) as stub:
-        stub.add_response("get_job", {"Job": job}, {"JobName": GLUE_NAME})
-        stub.add_response("update_job", {"JobName": GLUE_NAME}, {"JobName": GLUE_NAME, "JobUpdate": update})
-        outcome = scripts.repoint_job(
-            aws, GLUE_NAME, "s3://b/scripts/v1/glue_scripts/x.py", "s3://b/scripts/v1/jozi_lake.zip"
-        )
-        stub.assert_no_pending_responses()
-    assert outcome is None

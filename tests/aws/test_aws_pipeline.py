@@ -6,10 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aws_fakes import FakeDeployment
+from aws_fakes import FakeDeployment, cli
 
-from jozi_lake.aws import commands, pipeline
-from jozi_lake.config import env_config
+from jozi_lake.aws import pipeline
 from jozi_lake.errors import LakeError
 
 FAILING_DEFINITION = {
@@ -26,12 +25,12 @@ FAILING_DEFINITION = {
 
 
 def test_pipeline_is_followed_state_by_state_until_it_succeeds(deployed: FakeDeployment) -> None:
-    commands.run_pipeline(env_config("dev"))
+    cli.run_pipeline(env="dev")
     printed = deployed.printed
     assert "started pipeline execution arn:aws:states:" in printed
-    assert printed.index("> ingest") < printed.index("ok ingest") < printed.index("> bronze_to_silver")
-    assert "ok bronze_to_silver" in printed
-    assert "pipeline execution SUCCEEDED" in printed
+    # One line per lake.yaml stage as it ends, in order (the state machine's states mapped to stages).
+    assert printed.index("✓ ingest") < printed.index("✓ bronze_to_silver")
+    assert "Pipeline succeeded" in printed
     sfn = deployed.client("stepfunctions")
     (execution,) = sfn.list_executions(stateMachineArn=deployed.values["state_machine_arn"])["executions"]
     started_with = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
@@ -44,7 +43,7 @@ def test_failed_pipeline_raises_naming_the_failed_state(deployed: FakeDeployment
         stateMachineArn=deployed.values["state_machine_arn"], definition=json.dumps(FAILING_DEFINITION)
     )
     with pytest.raises(LakeError) as caught:
-        commands.run_pipeline(env_config("dev"))
+        cli.run_pipeline(env="dev")
     assert caught.value.message == (
         "pipeline execution FAILED at state crawl_bronze (Glue.EntityNotFoundException: crawler not found)"
     )
@@ -52,7 +51,7 @@ def test_failed_pipeline_raises_naming_the_failed_state(deployed: FakeDeployment
 
 
 def test_no_wait_returns_after_the_start(deployed: FakeDeployment) -> None:
-    commands.run_pipeline(env_config("dev"), wait=False)
+    cli.run_pipeline(env="dev", wait=False)
     assert "started pipeline execution arn:aws:states:" in deployed.printed
     assert "SUCCEEDED" not in deployed.printed
 

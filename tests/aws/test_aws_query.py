@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from aws_fakes import REGION, WORKGROUP, FakeDeployment
+from aws_fakes import REGION, WORKGROUP, FakeDeployment, cli
 from botocore.stub import ANY, Stubber
 
-from jozi_lake.aws import athena, commands
+from jozi_lake.aws import athena
 from jozi_lake.aws.clients import open_session
 from jozi_lake.config import env_config, repo_root
 from jozi_lake.errors import LakeError
@@ -37,7 +37,7 @@ def seed_athena_results(rows: list[list[str]]) -> None:
 
 def test_named_query_runs_in_the_workgroup_and_prints_rows_and_cost(deployed: FakeDeployment) -> None:
     seed_athena_results([["lateness_bucket", "orders"], ["on_time", "812"], ["late_20_plus", "97"]])
-    commands.query(env_config("dev"), named="complaints_vs_lateness")
+    cli.query("complaints_vs_lateness", env="dev")
 
     athena_client = deployed.client("athena")
     (execution_id,) = athena_client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
@@ -52,7 +52,7 @@ def test_named_query_runs_in_the_workgroup_and_prints_rows_and_cost(deployed: Fa
     assert "late_20_plus" in printed and "812" in printed
     assert printed.count("lateness_bucket") == 1  # the header row is not printed as data
     # moto scans 0 bytes; Athena bills the 10 MB minimum: 10 MiB / 1 TiB x $5.
-    assert "2 row(s) | scanned 0.00 MB | billed 10 MB at $5/TB = $0.000048" in printed
+    assert "2 row(s) in" in printed and "scanned 0 B · billed 10 MB = $0.000048" in printed
 
 
 def test_named_query_missing_locally_comes_from_athena(deployed: FakeDeployment) -> None:
@@ -64,26 +64,26 @@ def test_named_query_missing_locally_comes_from_athena(deployed: FakeDeployment)
     )
     assert athena.named_query_sql(open_session(env_config("dev")), "orders_today") == "SELECT 42 AS answer"
     with pytest.raises(LakeError, match="no named query 'nope'") as caught:
-        commands.query(env_config("dev"), named="nope")
+        cli.query("nope", env="dev")
     assert "late_share_by_hour_weekday" in (caught.value.hint or "")
 
 
 def test_layer_qualified_names_become_the_environments_databases(deployed: FakeDeployment) -> None:
     seed_athena_results([["lateness_bucket", "orders"], ["on_time", "5"]])
-    commands.query(env_config("dev"), sql="SELECT channel, count(*) AS n FROM silver.orders GROUP BY channel")
+    cli.query(sql="SELECT channel, count(*) AS n FROM silver.orders GROUP BY channel", env="dev")
     athena_client = deployed.client("athena")
     (execution_id,) = athena_client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
     query = athena_client.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]["Query"]
     assert "jozi_pizza_dev_silver.orders" in query
     with pytest.raises(LakeError, match="could not parse the query"):
-        commands.query(env_config("dev"), sql="SELEC nothing FROM")
+        cli.query(sql="SELEC nothing FROM", env="dev")
 
 
 def test_sql_or_name_but_not_both(deployed: FakeDeployment) -> None:
-    with pytest.raises(LakeError, match="either SQL"):
-        commands.query(env_config("dev"), sql="select 1", named="zone_lateness")
-    with pytest.raises(LakeError, match="either SQL"):
-        commands.query(env_config("dev"))
+    with pytest.raises(LakeError, match="exactly one of"):
+        cli.query("zone_lateness", sql="select 1", env="dev")
+    with pytest.raises(LakeError, match="exactly one of"):
+        cli.query(env="dev")
 
 
 def _results_page(rows: list[list[str]], token: str | None) -> dict:
@@ -141,9 +141,8 @@ def test_results_are_paged_to_the_end_and_the_scan_is_priced(deployed: FakeDeplo
         )
         result = athena.run_query(aws, "SELECT ...")
         stub.assert_no_pending_responses()
-    assert result.pages == 3
-    assert result.columns == ["lateness_bucket", "orders"]
-    assert result.rows == [["on_time", "1"], ["late_0_10", "2"], ["late_10_20", "3"], ["late_20_plus", "4"]]
+    assert result.columns == ["lateness_bucket", "orders"]  # three pages read (no response left over)
+    assert result.rows == [("on_time", 1), ("late_0_10", 2), ("late_10_20", 3), ("late_20_plus", 4)]
     assert athena.billed_bytes(result.bytes_scanned) == 3073 * 1024**2
     assert athena.query_cost_usd(result.bytes_scanned, 5.0) == pytest.approx(3073 / 1024**2 * 5.0)
 
@@ -180,9 +179,9 @@ def test_billing_rules() -> None:
 
 
 def test_create_views_runs_every_view_ddl_in_the_gold_database(deployed: FakeDeployment) -> None:
-    views = commands.views_in_dependency_order()
+    views = athena.views_in_dependency_order()
     assert {name for name, _ in views} == {p.stem for p in (repo_root() / "sql" / "views").glob("*.sql")}
-    commands.create_views(env_config("dev"))
+    cli.create_views(env="dev")
     client = deployed.client("athena")
     ids = client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
     executions = [client.get_query_execution(QueryExecutionId=i)["QueryExecution"] for i in ids]
@@ -199,4 +198,4 @@ def test_views_are_created_after_the_views_they_read(tmp_path: Path, monkeypatch
     (views / "a_late.sql").write_text("CREATE OR REPLACE VIEW a_late AS SELECT * FROM z_base WHERE is_late")
     (views / "z_base.sql").write_text("CREATE OR REPLACE VIEW z_base AS SELECT * FROM fact_deliveries")
     monkeypatch.setattr("jozi_lake.query.named.sql_dir", lambda: tmp_path)
-    assert [name for name, _ in commands.views_in_dependency_order()] == ["z_base", "a_late"]
+    assert [name for name, _ in athena.views_in_dependency_order()] == ["z_base", "a_late"]

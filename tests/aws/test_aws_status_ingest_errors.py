@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from aws_fakes import BUCKET, REGION, FakeDeployment, create_lake_resources, outputs_document
+from aws_fakes import BUCKET, REGION, FakeDeployment, cli, create_lake_resources, outputs_document
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from jozi_lake.aws import commands
+from jozi_lake.aws import backend as aws_backend
+from jozi_lake.aws.backend import AwsBackend
 from jozi_lake.aws.clients import open_session, translate
 from jozi_lake.config import env_config
 from jozi_lake.errors import LakeError
@@ -22,9 +23,11 @@ from jozi_lake.jobs.report import JobReport, TableReport, write_report
 from jozi_lake.storage import S3ObjectStore
 
 SUMMARY = {
+    "status": "SUCCEEDED",
     "run_id": "r-1",
+    "new_rows": 264,
     "has_new_data": True,
-    "sources": {"orders": {"records": 250, "pages": 1}, "menu": {"records": 14, "pages": 1}},
+    "sources": {"orders": {"status": "SUCCEEDED", "rows": 250, "pages": 1}, "menu": {"rows": 14, "pages": 1}},
 }
 
 
@@ -34,7 +37,7 @@ def test_ingest_invokes_the_function_and_prints_its_summary(deployed: FakeDeploy
         json={"results": [json.dumps(SUMMARY)], "region": REGION},
     )
     assert seeded.status_code == 201
-    commands.ingest(env_config("dev"))
+    cli.ingest(env="dev")
     printed = deployed.printed
     assert "has_new_data" in printed and "True" in printed
     assert "orders" in printed and "250" in printed and "menu" in printed
@@ -44,7 +47,7 @@ def test_ingest_function_error_is_one_line_with_the_log_group(
     deployed: FakeDeployment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     aws = open_session(env_config("dev"))
-    monkeypatch.setattr(commands, "open_session", lambda env: aws)
+    monkeypatch.setattr(aws_backend, "open_session", lambda env: aws)
     client = aws.client("lambda", read_timeout=960, max_attempts=1)
     body = json.dumps(
         {"errorType": "SourceApiError", "errorMessage": "401 from /v1/orders\nTraceback ..."}
@@ -65,7 +68,7 @@ def test_ingest_function_error_is_one_line_with_the_log_group(
             },
         )
         with pytest.raises(LakeError) as caught:
-            commands.ingest(env_config("dev"))
+            cli.ingest(env="dev")
     assert (
         caught.value.message
         == "ingest function jozi-pizza-dev-ingest failed: SourceApiError: 401 from /v1/orders"
@@ -85,22 +88,22 @@ def test_tables_lists_every_layer(deployed: FakeDeployment) -> None:
             "PartitionKeys": [{"Name": "order_date", "Type": "date"}],
         },
     )
-    commands.tables(env_config("dev"))
+    cli.tables(env="dev")
     printed = deployed.printed
     assert "jozi_pizza_dev_gold" in printed and "fact_deliveries" in printed and "order_date" in printed
     assert f"s3://{BUCKET}/gold/fact_deliveries/" in printed
 
 
 def test_status_shows_executions_job_runs_and_crawls(deployed: FakeDeployment) -> None:
-    commands.run_job(env_config("dev"), "bronze_to_silver", None)
-    commands.crawl(env_config("dev"), ["gold"])
-    commands.run_pipeline(env_config("dev"))
+    cli.run_job("bronze_to_silver", env="dev")
+    cli.crawl(layer=["gold"], env="dev")
+    cli.run_pipeline(env="dev")
     deployed.buffer.truncate(0)
     deployed.buffer.seek(0)
-    commands.status(env_config("dev"))
+    cli.status(env="dev")
     printed = deployed.printed
-    assert "Glue code version: none published" in printed
-    assert "Pipeline executions" in printed and "SUCCEEDED" in printed
+    assert "Glue code version: unknown" in printed  # the fake outputs name no deployed code version
+    assert "Recent pipeline runs" in printed and "SUCCEEDED" in printed
     assert "Glue job runs" in printed and "bronze_to_silver" in printed
     assert "jozi-pizza-dev-gold" in printed and "COMPLETED" in printed
     assert "never" in printed  # the bronze and silver crawlers have not run
@@ -112,7 +115,7 @@ def test_status_shows_the_latest_job_reports(deployed: FakeDeployment) -> None:
     report.tables.append(TableReport(table="fact_deliveries", rows_read=900, rows_written=880))
     report.finish("succeeded")
     write_report(S3ObjectStore(BUCKET, client=deployed.client("s3")), report)
-    commands.status(env_config("dev"))
+    cli.status(env="dev")
     printed = deployed.printed
     assert "Latest job reports" in printed and "fact_deliveries" in printed and "880" in printed
 
@@ -127,7 +130,7 @@ def test_missing_credentials(aws_credentials: None, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(LakeError) as caught:
-        commands.status(env_config("dev"))
+        cli.status(env="dev")
     assert caught.value.message.startswith("no AWS credentials found while")
     assert "aws sso login" in (caught.value.hint or "")
 
@@ -137,7 +140,7 @@ def test_wrong_region_says_where_the_lake_is(
 ) -> None:
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     with pytest.raises(LakeError) as caught:
-        commands.run_job(env_config("dev"), "bronze_to_silver", None)
+        cli.run_job("bronze_to_silver", env="dev")
     assert "deployed in af-south-1 but the AWS region is eu-west-1" in (caught.value.hint or "")
 
 
@@ -161,12 +164,12 @@ def test_client_errors_map_to_one_line_errors(
     deployed: FakeDeployment, monkeypatch: pytest.MonkeyPatch, code: str, message_start: str, hint_part: str
 ) -> None:
     aws = open_session(env_config("dev"))
-    monkeypatch.setattr(commands, "open_session", lambda env: aws)
+    monkeypatch.setattr(aws_backend, "open_session", lambda env: aws)
     s3 = aws.client("s3")
     with Stubber(s3) as stub:
-        stub.add_client_error("get_object", code, "nope", http_status_code=400)
+        stub.add_client_error("list_objects_v2", code, "nope", http_status_code=400)
         with pytest.raises(LakeError) as caught:
-            commands.status(env_config("dev"))
+            cli.status(env="dev")
     assert caught.value.message.startswith(message_start)
     assert "\n" not in caught.value.message
     assert hint_part in (caught.value.hint or "")
@@ -187,7 +190,7 @@ def test_unreachable_endpoint_and_unknown_errors() -> None:
 
 def test_local_env_is_refused() -> None:
     with pytest.raises(LakeError, match="--env local has no AWS resources"):
-        commands.status(env_config("local"))
+        AwsBackend(env_config("local"))
 
 
 def test_unknown_profile_is_a_clear_error(
@@ -209,6 +212,6 @@ def test_unknown_profile_is_a_clear_error(
     monkeypatch.setenv("LAKE_TF_OUTPUTS_FILE", str(path))
     monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
     with pytest.raises(LakeError) as caught:
-        commands.status(env_config("dev"))
+        cli.status(env="dev")
     assert caught.value.message.startswith("cannot set up the AWS session")
     assert "AWS_PROFILE" in (caught.value.hint or "")

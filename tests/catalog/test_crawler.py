@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from jozi_lake.catalog import LocalCatalog, crawl
-from jozi_lake.catalog.report import print_catalog, print_crawl_result
+from jozi_lake.cli import render
 from jozi_lake.config import env_config
 from jozi_lake.errors import LakeError
+from jozi_lake.local.backend import LocalBackend
+from jozi_lake.local.catalog import LocalCatalog
+from jozi_lake.local.crawler import crawl
 
 ParquetWriter = Callable[[Path, str, str], Path]
 JsonWriter = Callable[[Path, str, list[dict[str, Any]]], Path]
@@ -257,12 +259,18 @@ def test_unknown_table_suggests_close_names(lake_home: Path, parquet_file: Parqu
     assert failure.value.hint == "did you mean fact_deliveries?"
 
 
-def test_crawl_result_and_catalog_print_as_tables(lake_home: Path, parquet_file: ParquetWriter) -> None:
+def test_crawl_result_and_catalog_print_as_tables(
+    lake_home: Path, parquet_file: ParquetWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
     parquet_file(lake_home, "silver/orders/event_date=2026-06-01/p.parquet", "SELECT 1::BIGINT AS qty")
     parquet_file(lake_home, "silver/orders/event_date=2026-06-02/p.parquet", "SELECT 'x' AS qty")
     console = Console(record=True, width=200)
-    print_crawl_result(crawl(env_config("local"), ["silver"]), console)
-    assert print_catalog(LocalCatalog.for_env(env_config("local")), console) == 1
+    monkeypatch.setattr(render, "console", console)
+    backend = LocalBackend(env_config("local"))
+    render.crawl_result(backend.crawl(["silver"]))
+    found = backend.tables()
+    render.tables(found)
+    assert len(found) == 1
     text = console.export_text()
     assert "orders" in text and "created" in text and "schema conflicts" in text and "bigint" in text
 
@@ -272,7 +280,7 @@ def test_recrawl_rereads_a_rewritten_file_but_not_unchanged_ones(
 ) -> None:
     import os
 
-    from jozi_lake.catalog import crawler
+    from jozi_lake.local import crawler
 
     env = env_config("local")
     rewritten = parquet_file(lake_home, "gold/t/order_date=2026-06-01/p.parquet", "SELECT 1::BIGINT AS n")

@@ -15,11 +15,13 @@ from typing import Any
 
 import pytest
 
+from jozi_lake.backend import SKIPPED, SUCCEEDED, PipelineOptions, QuietEvents
 from jozi_lake.config import env_config
-from jozi_lake.generator import GeneratorParams, generate
+from jozi_lake.demo.generator import GeneratorParams, generate
 from jozi_lake.jobs.report import JobReport, latest_reports
-from jozi_lake.pipeline import SKIPPED, SUCCEEDED, LocalPipeline, recent_runs
-from jozi_lake.query import run_query
+from jozi_lake.local.backend import LocalBackend
+from jozi_lake.local.engine import run_query
+from jozi_lake.local.pipeline import recent_runs
 from jozi_lake.storage import store_for_env
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -40,7 +42,8 @@ def lake(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
         GeneratorParams(start=START, days=DAYS, orders_per_day=ORDERS_PER_DAY, seed=SEED),
         env.local_source_dir,
     )
-    first = LocalPipeline(env, spark=spark).run()
+    backend = LocalBackend(env, spark=spark)
+    first = backend.run_pipeline(PipelineOptions(), QuietEvents())
     answers = {
         name: run_query(env, named=name).as_dicts()
         for name in (
@@ -52,7 +55,7 @@ def lake(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
         )
     }
     gold_before = _gold_snapshot(env)
-    second = LocalPipeline(env, spark=spark).run()
+    second = backend.run_pipeline(PipelineOptions(), QuietEvents())
     yield {
         "env": env,
         "manifest": manifest,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jozi_lake.generator import GeneratorParams, Messiness, generate
+from jozi_lake.demo.generator import GeneratorParams, Messiness, generate
 
 START = dt.date(2026, 6, 1)  # a Monday
 

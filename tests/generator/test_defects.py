@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from jozi_lake.generator import DEFECT_KINDS, SOURCES, GeneratorParams, Messiness, generate
+from jozi_lake.demo.generator import DEFECT_KINDS, SOURCES, GeneratorParams, Messiness, generate
 
 STORE_TS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 KEYS = {

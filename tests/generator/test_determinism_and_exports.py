@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from jozi_lake.demo.generator import SOURCES, GeneratorParams, Messiness, generate, write_exports
 from jozi_lake.errors import LakeError
-from jozi_lake.generator import SOURCES, GeneratorParams, Messiness, generate, write_exports
 
 SMALL = GeneratorParams(start=dt.date(2026, 3, 2), days=5, orders_per_day=60, seed=99)
 
@@ -96,7 +96,7 @@ def test_bytes_do_not_depend_on_the_number_of_worker_processes(tmp_path: Path) -
 
 
 def test_day_ranges_cover_every_day_once_with_balanced_orders() -> None:
-    from jozi_lake.generator.emit import _day_ranges, day_plans
+    from jozi_lake.demo.generator.emit import _day_ranges, day_plans
 
     plans = day_plans(GeneratorParams(days=30, orders_per_day=100, seed=3))
     assert [p.first_order_number for p in plans[:2]] == [1, 1 + plans[0].orders]

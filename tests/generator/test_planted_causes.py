@@ -1,4 +1,4 @@
-"""The generator's planted causes of delay (see jozi_lake.generator.simulate) are statistically visible.
+"""The generator's planted causes of delay (see jozi_lake.demo.generator.simulate) are statistically visible.
 
 Stages follow docs/data-model.md (gold): wait_before_prep, prep, oven, wait_for_driver, drive. The
 "excess" of a stage in a slice is its mean in late orders minus its mean in on-time orders, the

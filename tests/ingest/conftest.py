@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from ingest_support import TOKEN, FakeSleep
 
-from jozi_lake.generator import GeneratorParams, generate
-from jozi_lake.source_api import SourceApiServer, endpoints_from_config
+from jozi_lake.demo.generator import GeneratorParams, generate
+from jozi_lake.demo.source_api import SourceApiServer, endpoints_from_config
 from jozi_lake.storage import LocalObjectStore
 
 START = dt.date(2026, 6, 1)

@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from jozi_lake.demo.source_api import SourceApiServer
 from jozi_lake.ingest import ApiIngestConfig, RetryPolicy
-from jozi_lake.source_api import SourceApiServer
 from jozi_lake.storage import LocalObjectStore
 
 TOKEN = "test-token"
@@ -47,7 +47,7 @@ def bronze_lines(store: LocalObjectStore, source: str) -> Counter[bytes]:
 
 def served_lines(source_dir: Path, source: str, as_of: str | None = None) -> Counter[bytes]:
     """What the API serves for a source up to ``as_of`` (the store's raw lines)."""
-    from jozi_lake.source_api.server import SourceData
+    from jozi_lake.demo.source_api.server import SourceData
 
     data = SourceData.from_file(source_dir / f"{source}.jsonl")
     lo, hi = data.window(None, as_of)

@@ -15,8 +15,8 @@ import pytest
 from ingest_support import TOKEN, api_config, served_lines
 from moto import mock_aws
 
+from jozi_lake.demo.source_api import SourceApiServer
 from jozi_lake.ingest import ingest_api, ingest_drops
-from jozi_lake.source_api import SourceApiServer
 from jozi_lake.storage import S3ObjectStore
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ingest_support import bronze_lines, served_lines
 
-from jozi_lake.generator import SOURCES, write_exports
+from jozi_lake.demo.generator import SOURCES, write_exports
 from jozi_lake.ingest import drop_format, ingest_drops, land_generated_dataset
 from jozi_lake.storage import LocalObjectStore, StorageError
 

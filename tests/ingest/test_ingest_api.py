@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from ingest_support import FakeSleep, api_config, bronze_lines, served_lines
 
+from jozi_lake.demo.source_api import Fault, SourceApiServer
 from jozi_lake.ingest import ingest_api
-from jozi_lake.source_api import Fault, SourceApiServer
 from jozi_lake.storage import LocalObjectStore, StorageError
 
 PAGE_KEY = re.compile(

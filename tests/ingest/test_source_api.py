@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from ingest_support import TOKEN, served_lines
 
+from jozi_lake.demo.source_api import Fault, SourceApiServer, endpoints_from_config
 from jozi_lake.errors import LakeError
-from jozi_lake.source_api import Fault, SourceApiServer, endpoints_from_config
 
 
 def get(api: SourceApiServer, path: str, token: str | None = TOKEN) -> tuple[int, dict[str, str], bytes]:

@@ -29,7 +29,11 @@ def test_generate_ingest_and_drop(lake_home: Path) -> None:
     state = json.loads((bucket / "bronze" / "_state" / "ingest" / "orders.json").read_text())
     assert state["watermark"] > "2026-06-02"
 
-    result = runner.invoke(app, ["drop", "--export", "csv", "--source", "menu"])
+    # The demo world exports its generated data as files under landing/, which `drop` then lands.
+    export = ["generate", "--days", "3", "--orders-per-day", "30", "--seed", "4", "--export", "csv"]
+    result = runner.invoke(app, export)
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["drop", "--source", "menu"])
     assert result.exit_code == 0, result.output
     assert list((bucket / "bronze" / "menu").rglob("*.csv.gz"))
 

@@ -17,15 +17,22 @@ def test_unknown_job_is_a_one_line_error(lake_home: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_non_local_env_dispatches_to_the_aws_commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    from jozi_lake.aws import commands as aws_commands
+def test_non_local_env_runs_through_the_aws_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command picks the backend from --env once; for dev that is the AWS backend."""
+    from jozi_lake.aws.backend import AwsBackend
+    from jozi_lake.jobs.report import RunReport
 
     calls = []
-    monkeypatch.setattr(
-        aws_commands, "run_job", lambda env, job, tables: calls.append((env.name, job, tables))
-    )
+
+    def run_jobs(
+        self: AwsBackend, jobs: list[str], tables: list[str] | None, progress: object = None
+    ) -> RunReport:
+        calls.append((self.env.name, jobs, tables))
+        return RunReport(run_id="r", env=self.env.name)
+
+    monkeypatch.setattr(AwsBackend, "run_jobs", run_jobs)
     result = CliRunner().invoke(
         app, ["run-job", "all", "--tables", "orders, fact_deliveries", "--env", "dev"]
     )
     assert result.exit_code == 0, result.output
-    assert calls == [("dev", "all", ["orders", "fact_deliveries"])]
+    assert calls == [("dev", ["bronze_to_silver", "silver_to_gold"], ["orders", "fact_deliveries"])]

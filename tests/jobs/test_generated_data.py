@@ -1,6 +1,6 @@
 """The whole local job chain on a small generated period (fixed seed): every bronze row is accounted
 for, and gold's stage attribution points at the delay causes the generator plants (documented in
-jozi_lake.generator.simulate): drivers at the Friday/Saturday dinner peak, ovens during load-shedding.
+jozi_lake.demo.generator.simulate): drivers at the Friday/Saturday dinner peak, ovens during load-shedding.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import pytest
 from pyspark.sql import functions as F
 
 from jozi_lake.config import env_config
-from jozi_lake.generator import SOURCES, GeneratorParams, generate
+from jozi_lake.demo.generator import SOURCES, GeneratorParams, generate
 from jozi_lake.ingest.drops import land_generated_dataset
 from jozi_lake.jobs.lake_io import spark_uri
-from jozi_lake.jobs.runner import run_jobs
+from jozi_lake.local.runner import run_jobs
 from jozi_lake.storage import store_for_env
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]

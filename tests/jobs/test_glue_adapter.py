@@ -10,9 +10,9 @@ import pytest
 
 from jozi_lake.config import load_config
 from jozi_lake.errors import LakeError
-from jozi_lake.jobs import glue_adapter
+from jozi_lake.jobs import glue_adapter, registry
+from jozi_lake.jobs.registry import resolve_jobs, tables_for_job
 from jozi_lake.jobs.report import latest_reports
-from jozi_lake.jobs.runner import resolve_jobs, tables_for_job
 from jozi_lake.storage import LocalObjectStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,10 +23,6 @@ def _argv(**values: str) -> list[str]:
     for name, value in values.items():
         argv += [f"--{name}", value]
     return argv
-
-
-def test_job_arguments_are_lake_yamls() -> None:
-    assert list(glue_adapter.JOB_ARGUMENTS) == load_config().job_arguments
 
 
 def test_arguments_parse_with_glues_own_parser() -> None:
@@ -81,9 +77,11 @@ def test_glue_scripts_are_thin() -> None:
         assert len(source.splitlines()) < 20
 
 
-def test_contract_yaml_is_package_data() -> None:
-    pyproject = (REPO / "pyproject.toml").read_text()
-    assert '"contracts/silver/*.yaml", "contracts/gold/*.yaml"' in pyproject
+def test_the_registry_runs_exactly_the_jobs_of_lake_yaml() -> None:
+    assert set(registry.RUN_FUNCTIONS) == set(load_config().jobs)
+    for spec in registry.jobs().values():
+        assert callable(spec.run_function())
+        assert spec.tables(), f"{spec.name} writes {spec.writes}, which has no contracts"
 
 
 def test_job_and_table_selection() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -11,7 +13,8 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from jozi_lake.config import load_config, repo_root
-from jozi_lake.jobs.glue_adapter import parse_job_args, publish_after_run
+from jozi_lake.jobs import glue_adapter
+from jozi_lake.jobs.glue_adapter import Runtime, publish_after_run
 from jozi_lake.jobs.metrics import QUARANTINE_RATE, QUARANTINED_ROWS, quality_metric_data
 from jozi_lake.jobs.report import JobReport, TableReport
 
@@ -63,10 +66,29 @@ def test_a_cloudwatch_failure_warns_but_does_not_fail_the_run(capsys: pytest.Cap
     assert "warning: could not publish quality metrics" in capsys.readouterr().err
 
 
-def test_the_namespace_is_an_optional_job_argument() -> None:
-    base = ["script.py", "--lake_root", "s3://b", "--tables", "all", "--run_id", "r", "--env", "dev"]
-    assert parse_job_args(base).quality_namespace is None
-    assert parse_job_args([*base, "--quality_namespace", NAMESPACE]).quality_namespace == NAMESPACE
+@pytest.mark.spark
+def test_the_job_publishes_to_the_namespace_of_the_lake_yaml_it_ships_with(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --quality_namespace argument: the namespace is read from the project's lake.yaml."""
+    project = tmp_path / "project"
+    shutil.copytree(repo_root() / "contracts", project / "contracts")
+    text = (
+        (repo_root() / "lake.yaml").read_text().replace(f"namespace: {NAMESPACE}", "namespace: Other/Quality")
+    )
+    (project / "lake.yaml").write_text(text)
+    monkeypatch.setenv("LAKE_PROJECT_DIR", str(project))
+
+    class GlueJobStandIn:  # Glue's Job needs the Glue JVM; only its commit() is used here
+        def commit(self) -> None: ...
+
+    monkeypatch.setattr(glue_adapter, "start_runtime", lambda args, name: Runtime(spark, GlueJobStandIn()))
+    sent: list[str] = []
+    monkeypatch.setattr(glue_adapter, "publish_after_run", lambda report, namespace: sent.append(namespace))
+    lake_root = (tmp_path / "jozi-pizza-dev-lake").as_uri()
+    argv = ["b2s.py", "--lake_root", lake_root, "--tables", "all", "--run_id", "r-1", "--env", "dev"]
+    glue_adapter.run_entry("bronze_to_silver", argv)
+    assert sent == ["Other/Quality"]
 
 
 def test_terraform_passes_the_same_namespace_to_the_jobs_and_the_alarms() -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jozi_lake.catalog import crawl
 from jozi_lake.config import EnvConfig, env_config
+from jozi_lake.local.crawler import crawl
 
 BUCKET_DIR = Path("s3") / "jozi-pizza-local-lake"
 

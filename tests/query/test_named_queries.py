@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from jozi_lake.config import EnvConfig
-from jozi_lake.query import list_named_queries, list_views, run_query
+from jozi_lake.local.engine import run_query
+from jozi_lake.query import list_named_queries, list_views
 from jozi_lake.query.guard import ensure_read_only
 from jozi_lake.query.translate import parse_athena
 

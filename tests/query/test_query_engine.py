@@ -12,10 +12,12 @@ from typing import Any
 import duckdb
 import pytest
 
-from jozi_lake.catalog import LocalCatalog, crawl
 from jozi_lake.config import EnvConfig, env_config
 from jozi_lake.errors import LakeError
-from jozi_lake.query import engine, run_query
+from jozi_lake.local import engine
+from jozi_lake.local.catalog import LocalCatalog
+from jozi_lake.local.crawler import crawl
+from jozi_lake.local.engine import run_query
 
 BUCKET = Path("s3") / "jozi-pizza-local-lake"
 

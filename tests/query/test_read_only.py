@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from jozi_lake.catalog import crawl
 from jozi_lake.config import EnvConfig, env_config
 from jozi_lake.errors import LakeError
-from jozi_lake.query import run_query
+from jozi_lake.local.crawler import crawl
+from jozi_lake.local.engine import run_query
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ import duckdb
 import pytest
 import sqlglot
 
-from jozi_lake.catalog import crawl
 from jozi_lake.config import EnvConfig, env_config
 from jozi_lake.errors import LakeError
-from jozi_lake.query import run_query
+from jozi_lake.local.crawler import crawl
+from jozi_lake.local.engine import run_query
 from jozi_lake.query.translate import java_to_re2_replacement
 
 SAMPLES_SQL = """

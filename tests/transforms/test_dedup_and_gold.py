@@ -11,6 +11,8 @@ from pyspark.sql import functions as F
 from jozi_lake.contracts import silver_contract, spark_ddl
 from jozi_lake.transforms import dedup, gold
 
+ZONE = "Africa/Johannesburg"  # the zone the fixture times are written in
+
 pytestmark = pytest.mark.spark
 
 
@@ -118,7 +120,7 @@ def test_fact_stages_add_up_and_aggregates_keep_exact_sums(spark: Any) -> None:
         "order_id string, stars int, rated_at timestamp, updated_at timestamp, rating_id string",
     )
     shedding = spark.createDataFrame([(at(20), at(22))], "starts_at timestamp, ends_at timestamp")
-    fact = gold.build_fact_deliveries(orders, items, kitchen, dispatch, complaints, ratings, shedding)
+    fact = gold.build_fact_deliveries(orders, items, kitchen, dispatch, complaints, ratings, shedding, ZONE)
     by_id = {r["order_id"]: r for r in fact.collect()}
     assert set(by_id) == {"O1", "O2", "O3"}  # cancelled orders are not deliveries
     o1 = by_id["O1"]

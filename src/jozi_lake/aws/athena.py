@@ -11,14 +11,16 @@ query, at the workgroup's price per TB (Terraform output; $5 by default). Units 
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from jozi_lake.aws.clients import AwsSession, aws_errors
 from jozi_lake.aws.waiting import Poller
-from jozi_lake.config import repo_root
+from jozi_lake.backend import QueryResult
 from jozi_lake.errors import LakeError
 
 MB = 1024**2
@@ -26,20 +28,6 @@ TB = 1024**4
 MIN_BILLED_BYTES = 10 * MB
 DONE_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 PAGE_SIZE = 1000
-
-
-@dataclass
-class QueryResult:
-    execution_id: str
-    sql: str
-    columns: list[str] = field(default_factory=list)
-    column_types: list[str] = field(default_factory=list)
-    rows: list[list[str | None]] = field(default_factory=list)
-    bytes_scanned: int = 0
-    engine_millis: int | None = None
-    statement_type: str | None = None
-    output_location: str | None = None
-    pages: int = 0
 
 
 def billed_bytes(bytes_scanned: int, statement_type: str | None = None) -> int:
@@ -54,7 +42,9 @@ def query_cost_usd(bytes_scanned: int, price_per_tb_usd: float, statement_type: 
 
 
 def queries_dir() -> Path:
-    return repo_root() / "sql" / "queries"
+    from jozi_lake.query.named import sql_dir
+
+    return sql_dir() / "queries"
 
 
 def local_named_queries() -> list[str]:
@@ -85,12 +75,69 @@ def named_query_sql(aws: AwsSession, name: str) -> str:
     )
 
 
-def run_query(aws: AwsSession, sql: str, database: str | None = None, on_state: Any = None) -> QueryResult:
+def execution_parameter(value: Any) -> str:
+    """A ``?`` placeholder's value as Athena's ExecutionParameters take it: SQL literal text.
+
+    Athena substitutes the text as written, so strings are quoted (and their quotes doubled) and dates
+    typed, which makes ``--param`` values mean what they mean in the local engine's bound literals.
+    """
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    if isinstance(value, dt.date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise LakeError(f"cannot pass a {type(value).__name__} as a query parameter")
+
+
+_INTEGER_TYPES = frozenset({"tinyint", "smallint", "integer", "int", "bigint"})
+_FLOAT_TYPES = frozenset({"double", "real", "float"})
+
+
+def typed_value(text: str | None, athena_type: str) -> Any:
+    """An Athena result cell (always text) as the Python value its column type says."""
+    if text is None:
+        return None
+    kind = athena_type.lower().split("(")[0].strip()
+    try:
+        if kind in _INTEGER_TYPES:
+            return int(text)
+        if kind in _FLOAT_TYPES:
+            return float(text)
+        if kind == "decimal":
+            return decimal.Decimal(text)
+        if kind == "boolean":
+            return text.lower() == "true"
+        if kind == "date":
+            return dt.date.fromisoformat(text)
+        if kind.startswith("timestamp"):
+            return dt.datetime.fromisoformat(text.replace(" UTC", ""))
+    except ValueError:
+        return text  # an unexpected spelling stays readable instead of failing the whole result
+    return text
+
+
+def run_query(
+    aws: AwsSession,
+    sql: str,
+    database: str | None = None,
+    on_state: Any = None,
+    params: Sequence[Any] | None = None,
+    name: str | None = None,
+) -> QueryResult:
     """Run ``sql`` in the workgroup and return every result row (pages followed to the end)."""
     athena = aws.client("athena")
     request: dict[str, Any] = {"QueryString": sql, "WorkGroup": aws.lake.workgroup}
     if database:
         request["QueryExecutionContext"] = {"Catalog": "AwsDataCatalog", "Database": database}
+    if params:
+        request["ExecutionParameters"] = [execution_parameter(value) for value in params]
     with aws_errors(aws, f"starting the query in Athena workgroup {aws.lake.workgroup}"):
         execution_id = str(athena.start_query_execution(**request)["QueryExecutionId"])
     poller = Poller(
@@ -110,13 +157,19 @@ def run_query(aws: AwsSession, sql: str, database: str | None = None, on_state: 
             break
         poller.wait()
     statistics = execution.get("Statistics", {})
+    statement_type = execution.get("StatementType")
+    scanned = int(statistics.get("DataScannedInBytes") or 0)
     result = QueryResult(
-        execution_id=execution_id,
+        columns=[],
+        rows=[],
         sql=sql,
-        bytes_scanned=int(statistics.get("DataScannedInBytes") or 0),
-        engine_millis=statistics.get("EngineExecutionTimeInMillis"),
-        statement_type=execution.get("StatementType"),
+        name=name,
+        execution_id=execution_id,
+        bytes_scanned=scanned,
+        elapsed_s=float(statistics.get("EngineExecutionTimeInMillis") or 0) / 1000,
         output_location=execution.get("ResultConfiguration", {}).get("OutputLocation"),
+        billed_bytes=billed_bytes(scanned, statement_type),
+        cost_usd=query_cost_usd(scanned, aws.lake.price_per_tb_usd, statement_type),
     )
     if state != "SUCCEEDED":
         reason = status.get("AthenaError", {}).get("ErrorMessage") or status.get("StateChangeReason") or state
@@ -126,20 +179,22 @@ def run_query(aws: AwsSession, sql: str, database: str | None = None, on_state: 
             if state == "FAILED"
             else "it was cancelled in Athena; run it again",
         )
-    _read_results(aws, result)
+    _read_results(aws, result, statement_type)
     return result
 
 
-def _read_results(aws: AwsSession, result: QueryResult) -> None:
+def _read_results(aws: AwsSession, result: QueryResult, statement_type: str | None) -> None:
     athena = aws.client("athena")
     token: str | None = None
+    pages = 0
+    text_rows: list[list[str | None]] = []
     with aws_errors(aws, f"reading the results of Athena query {result.execution_id}"):
         while True:
             kwargs: dict[str, Any] = {"QueryExecutionId": result.execution_id, "MaxResults": PAGE_SIZE}
             if token:
                 kwargs["NextToken"] = token
             page = athena.get_query_results(**kwargs)
-            result.pages += 1
+            pages += 1
             if not result.columns:
                 info = page.get("ResultSet", {}).get("ResultSetMetadata", {}).get("ColumnInfo", [])
                 result.columns = [str(c.get("Label") or c.get("Name")) for c in info]
@@ -148,16 +203,40 @@ def _read_results(aws: AwsSession, result: QueryResult) -> None:
                 [cell.get("VarCharValue") for cell in row.get("Data", [])]
                 for row in page["ResultSet"]["Rows"]
             ]
-            if (
-                result.pages == 1
-                and rows
-                and result.statement_type in (None, "DML")
-                and rows[0] == result.columns
-            ):
+            if pages == 1 and rows and statement_type in (None, "DML") and rows[0] == result.columns:
                 rows = rows[1:]  # a SELECT's first row repeats the column names
-            result.rows.extend(rows)
+            text_rows.extend(rows)
             token = page.get("NextToken")
             if not token:
                 break
-    if not result.columns and result.rows:
-        result.columns = [f"_col{i}" for i in range(len(result.rows[0]))]
+    if not result.columns and text_rows:
+        result.columns = [f"_col{i}" for i in range(len(text_rows[0]))]
+    types = result.column_types or [""] * len(result.columns)
+    result.rows = [
+        tuple(typed_value(cell, types[i] if i < len(types) else "") for i, cell in enumerate(row))
+        for row in text_rows
+    ]
+
+
+def views_in_dependency_order() -> list[tuple[str, str]]:
+    """``(name, SELECT in Athena SQL)`` of every ``sql/views`` file, a view after the views it reads."""
+    from jozi_lake.query.named import list_views
+    from jozi_lake.query.translate import READ_DIALECT
+
+    views = {v.name: v.query.sql(dialect=READ_DIALECT) for v in list_views()}
+    ordered: list[str] = []
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if name in ordered:
+            return
+        if name in trail:
+            raise LakeError(f"views read each other in a cycle: {' -> '.join((*trail, name))}")
+        body = views[name].lower()
+        for other in views:
+            if other != name and other.lower() in body:
+                visit(other, (*trail, name))
+        ordered.append(name)
+
+    for name in sorted(views):
+        visit(name, ())
+    return [(name, views[name]) for name in ordered]

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from jozi_lake.aws.clients import AwsSession, aws_errors, error_code
 from jozi_lake.aws.waiting import Poller
+from jozi_lake.backend import CrawlerRun, CrawlResult, TableOutcome
 from jozi_lake.errors import LakeError
 
 CRAWL_DONE_STATES = frozenset({"COMPLETED", "FAILED", "STOPPED", "CANCELLED", "ERROR"})
@@ -36,7 +37,9 @@ class TableSnapshot:
 
 
 @dataclass
-class CrawlResult:
+class CrawlerProgress:
+    """One crawler's crawl while it is followed (turned into the shared result at the end)."""
+
     layer: str
     crawler: str
     database: str
@@ -44,11 +47,6 @@ class CrawlResult:
     crawl_id: str | None = None
     seconds: float | None = None
     error: str | None = None
-    tables_added: list[str] = field(default_factory=list)
-    tables_updated: list[str] = field(default_factory=list)
-    tables_removed: list[str] = field(default_factory=list)
-    partitions_added: int = 0
-    partitions_removed: int = 0
     _known_crawls: set[str] = field(default_factory=set, repr=False)
     _before: TableSnapshot | None = field(default=None, repr=False)
     _started_at: float = field(default=0.0, repr=False)
@@ -84,7 +82,7 @@ def _list_crawls(glue: Any, crawler: str) -> list[dict[str, Any]]:
     return list(glue.list_crawls(CrawlerName=crawler, MaxResults=20).get("Crawls", []))
 
 
-def start(aws: AwsSession, result: CrawlResult) -> None:
+def start(aws: AwsSession, result: CrawlerProgress) -> None:
     """StartCrawler, retrying CrawlerRunningException (AWS's advice) until the running crawl ends."""
     glue = aws.client("glue")
     result._before = snapshot(aws, result.database)
@@ -119,7 +117,7 @@ def start(aws: AwsSession, result: CrawlResult) -> None:
     result._started_wall = datetime.now(UTC)
 
 
-def poll(aws: AwsSession, result: CrawlResult) -> None:
+def poll(aws: AwsSession, result: CrawlerProgress) -> None:
     """Advance ``result`` by one observation of ListCrawls + GetCrawler."""
     glue = aws.client("glue")
     with aws_errors(aws, f"following crawler {result.crawler}"):
@@ -161,28 +159,47 @@ def _is_ours(last_start: Any, started: datetime | None) -> bool:
     return last_start >= started - timedelta(minutes=1)
 
 
-def measure_changes(aws: AwsSession, result: CrawlResult) -> None:
-    before = result._before.tables if result._before else {}
-    after = snapshot(aws, result.database).tables
-    result.tables_added = sorted(set(after) - set(before))
-    result.tables_removed = sorted(set(before) - set(after))
-    result.tables_updated = sorted(
-        name for name in set(after) & set(before) if after[name][:2] != before[name][:2]
-    )
-    result.partitions_added = sum(max(0, after[n][2] - before.get(n, ("", 0, 0))[2]) for n in after)
-    result.partitions_removed = sum(max(0, before[n][2] - after.get(n, ("", 0, 0))[2]) for n in before)
+def table_changes(database: str, before: TableSnapshot | None, after: TableSnapshot) -> list[TableOutcome]:
+    """Per table of ``database``: created, updated, unchanged or deleted, with its partition changes."""
+    old = before.tables if before else {}
+    new = after.tables
+    outcomes: list[TableOutcome] = []
+    for name in sorted(set(old) | set(new)):
+        if name not in new:
+            _, columns, partitions = old[name]
+            outcomes.append(TableOutcome(database, name, "deleted", columns, 0, 0, partitions))
+            continue
+        _, columns, partitions = new[name]
+        previous = old.get(name)
+        if previous is None:
+            action, before_partitions = "created", 0
+        else:
+            action = "updated" if new[name][:2] != previous[:2] else "unchanged"
+            before_partitions = previous[2]
+        outcomes.append(
+            TableOutcome(
+                database,
+                name,
+                action,
+                columns,
+                partitions,
+                max(0, partitions - before_partitions),
+                max(0, before_partitions - partitions),
+            )
+        )
+    return outcomes
 
 
-def crawl_layers(aws: AwsSession, layers: list[str], on_update: Any = None) -> list[CrawlResult]:
+def crawl_layers(aws: AwsSession, layers: list[str], on_update: Any = None) -> CrawlResult:
     """Start the crawlers of ``layers`` together and wait for all; ``on_update(results)`` after each round."""
     results = [
-        CrawlResult(layer=layer, crawler=aws.lake.crawler_name(layer), database=aws.lake.database(layer))
+        CrawlerProgress(layer=layer, crawler=aws.lake.crawler_name(layer), database=aws.lake.database(layer))
         for layer in layers
     ]
     if "silver" in layers and QUARANTINE in aws.lake.crawlers:
         # Rejected rows are crawled with silver, as locally: quarantine_<table> tables in the silver database.
         results.append(
-            CrawlResult(
+            CrawlerProgress(
                 layer=QUARANTINE, crawler=aws.lake.crawlers[QUARANTINE], database=aws.lake.database("silver")
             )
         )
@@ -202,9 +219,15 @@ def crawl_layers(aws: AwsSession, layers: list[str], on_update: Any = None) -> l
         if all(r.state in CRAWL_DONE_STATES for r in results):
             break
         poller.wait()
+    crawl = CrawlResult(layers=list(layers))
     for result in results:
-        measure_changes(aws, result)
-    return results
+        crawl.tables += table_changes(result.database, result._before, snapshot(aws, result.database))
+        crawl.crawlers.append(
+            CrawlerRun(
+                result.layer, result.crawler, result.state, result.seconds, result.error, result.crawl_id
+            )
+        )
+    return crawl
 
 
-__all__ = ["CrawlResult", "crawl_layers", "snapshot"]
+__all__ = ["crawl_layers", "snapshot", "table_changes"]

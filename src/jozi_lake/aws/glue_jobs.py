@@ -1,9 +1,10 @@
 """Starting a Glue job run and following it to its end.
 
 The run gets the lake.yaml job arguments (``--lake_root``, ``--tables``, ``--run_id``, ``--env``) like a
-local run, plus ``--extra-py-files`` of the published code version. States are followed with
-``GetJobRun``: STARTING/RUNNING/STOPPING/WAITING are in flight; SUCCEEDED ends well; FAILED, TIMEOUT,
-STOPPED, ERROR and EXPIRED end with a LakeError naming the run's CloudWatch log location.
+local run; the code is the version Terraform deployed with the job, the same the nightly run uses.
+States are followed with ``GetJobRun``: STARTING/RUNNING/STOPPING/WAITING are in flight; SUCCEEDED ends
+well; FAILED, TIMEOUT, STOPPED, ERROR and EXPIRED end with a LakeError naming the run's CloudWatch log
+location.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from jozi_lake.aws.clients import AwsSession, aws_errors, error_code
 from jozi_lake.aws.waiting import Poller, format_duration
 from jozi_lake.config import load_config
 from jozi_lake.errors import LakeError
-from jozi_lake.jobs.report import REPORT_PREFIXES
+from jozi_lake.jobs import registry
+from jozi_lake.layout import lake_layout
 
 IN_FLIGHT_STATES = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING"})
 FAILED_STATES = frozenset({"FAILED", "TIMEOUT", "STOPPED", "ERROR", "EXPIRED"})
@@ -56,9 +58,7 @@ class JobRunOutcome:
         return f"CloudWatch log group {self.log_group}/error, stream {self.run_id}"
 
 
-def job_arguments(
-    aws: AwsSession, run_id: str, tables: list[str] | None, extra_py_files: str | None
-) -> dict[str, str]:
+def job_arguments(aws: AwsSession, run_id: str, tables: list[str] | None) -> dict[str, str]:
     """``--name value`` arguments for a run; names come from lake.yaml ``job_arguments``."""
     values = {
         "lake_root": aws.lake.lake_root,
@@ -73,10 +73,7 @@ def job_arguments(
             f"lake.yaml job_arguments has {', '.join(unknown)}, which the AWS runner cannot fill",
             "add it to jozi_lake.aws.glue_jobs.job_arguments",
         )
-    arguments = {f"--{name}": values[name] for name in names}
-    if extra_py_files:
-        arguments["--extra-py-files"] = extra_py_files
-    return arguments
+    return {f"--{name}": values[name] for name in names}
 
 
 def _running_run_id(glue: Any, glue_name: str) -> str | None:
@@ -193,9 +190,7 @@ def find_run_report(aws: AwsSession, job: str, run_id: str) -> tuple[str, dict[s
     Glue exactly as locally; the newest matching key wins.
     """
     s3 = aws.client("s3")
-    prefix = REPORT_PREFIXES.get(job)
-    if prefix is None:
-        return None
+    prefix = lake_layout().reports(registry.job(job).writes)
     with aws_errors(aws, f"looking for the run report of {run_id}"):
         keys: list[str] = []
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=aws.lake.bucket, Prefix=prefix):

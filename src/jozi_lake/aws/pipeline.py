@@ -14,6 +14,8 @@ from typing import Any
 
 from jozi_lake.aws.clients import AwsSession, aws_errors
 from jozi_lake.aws.waiting import Poller
+from jozi_lake.backend import FAILED, SKIPPED, PipelineEvents, StageResult
+from jozi_lake.config import StageConfig
 from jozi_lake.errors import LakeError
 
 RUNNING = "RUNNING"
@@ -143,3 +145,57 @@ def raise_for_progress(aws: AwsSession, progress: ExecutionProgress) -> None:
         f"see the execution in the Step Functions console ({progress.execution_arn}); after fixing, "
         f"'aws stepfunctions redrive-execution --execution-arn {progress.execution_arn}' resumes it",
     )
+
+
+class StageFollower:
+    """Turns the state machine's states into lake.yaml's stages as the execution is followed.
+
+    Terraform generates a stage's states from its name (``crawl_silver``, ``crawl_silver_wait``,
+    ``crawl_silver_poll`` ...), so a state belongs to the stage whose name it starts with (the longest
+    such name). A stage has started when its first state is entered and has finished when a state of
+    another stage (or a notice) is entered; stages never entered were skipped by the execution.
+    """
+
+    def __init__(self, stages: list[StageConfig], events: PipelineEvents) -> None:
+        self.stages = stages
+        self.events = events
+        self.steps: dict[str, list[StateStep]] = {s.name: [] for s in stages}
+        self.current: str | None = None
+
+    def stage_of(self, state: str) -> str | None:
+        owners = [s.name for s in self.stages if state == s.name or state.startswith(f"{s.name}_")]
+        return max(owners, key=len) if owners else None
+
+    def on_step(self, kind: str, step: StateStep) -> None:
+        stage = self.stage_of(step.name)
+        if kind == "entered" and stage != self.current:
+            self._close_current()
+            if stage is not None:
+                self.current = stage
+                self.events.stage_started(stage)
+        if stage is not None and kind == "entered":
+            self.steps[stage].append(step)
+
+    def _result(self, name: str, failed_state: str | None = None) -> StageResult:
+        stage = next(s for s in self.stages if s.name == name)
+        steps = self.steps[name]
+        if not steps:
+            return StageResult(name, stage.kind, SKIPPED, summary="not run by this execution")
+        ends = [s.exited for s in steps if s.exited]
+        seconds = (max(ends) - steps[0].entered).total_seconds() if ends else 0.0
+        failed = next((s for s in steps if s.failed), None)
+        if failed is None and failed_state is not None and self.stage_of(failed_state) == name:
+            failed = steps[-1]
+        if failed is not None:
+            return StageResult(name, stage.kind, FAILED, round(seconds, 3), summary=failed.error or "failed")
+        return StageResult(name, stage.kind, "SUCCEEDED", round(seconds, 3))
+
+    def _close_current(self, failed_state: str | None = None) -> None:
+        if self.current is not None:
+            self.events.stage_finished(self._result(self.current, failed_state))
+            self.current = None
+
+    def finish(self, progress: ExecutionProgress) -> list[StageResult]:
+        """Close the last stage and return every stage's result, in lake.yaml order."""
+        self._close_current(progress.failed_state)
+        return [self._result(s.name, progress.failed_state) for s in self.stages]

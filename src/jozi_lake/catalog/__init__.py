@@ -1,20 +1,11 @@
-"""The data catalog: Glue-shaped table definitions, the local crawler that writes them, and the
-:class:`Catalog` interface the query engine reads them through (local JSON here; Glue on AWS)."""
+"""The catalog model both sides share: Glue-shaped table definitions, Hive types, the Catalog interface.
+
+The local crawler and the local catalog that store these definitions are the local backend's
+(:mod:`jozi_lake.local`); on AWS the Glue Data Catalog holds them.
+"""
 
 from __future__ import annotations
 
-from jozi_lake.catalog.crawler import CrawlResult, SchemaConflict, TableOutcome, crawl
-from jozi_lake.catalog.local import LocalCatalog
 from jozi_lake.catalog.model import Catalog, Column, Partition, TableDefinition
 
-__all__ = [
-    "Catalog",
-    "Column",
-    "CrawlResult",
-    "LocalCatalog",
-    "Partition",
-    "SchemaConflict",
-    "TableDefinition",
-    "TableOutcome",
-    "crawl",
-]
+__all__ = ["Catalog", "Column", "Partition", "TableDefinition"]

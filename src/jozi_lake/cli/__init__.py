@@ -1,24 +1,26 @@
 """The ``lake`` command: one verb per pipeline action, the same verbs for ``--env local|dev|prod``.
 
 Each area registers its commands from its own module, so the command list reads as the table of
-contents of the package.
+contents of the package. Every command picks its backend once (:func:`jozi_lake.backend.backend_for`)
+and renders results through :mod:`jozi_lake.cli.render`.
 """
 
 from __future__ import annotations
 
 import typer
 
-from jozi_lake.cli import aws, catalog, jobs, pipeline, source
+from jozi_lake.cli import catalog, ingest, jobs, pipeline
+from jozi_lake.demo import cli as demo
 
 app = typer.Typer(
     name="lake",
-    help="Jozi Pizza Co. medallion lake: generate, ingest, transform, crawl and query, locally or on AWS.",
+    help="A medallion lake: ingest, transform, crawl and query, locally or on AWS, with the same verbs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 
-for area in (source, jobs, catalog, pipeline, aws):
+for area in (demo, ingest, jobs, catalog, pipeline):
     area.register(app)
 
 

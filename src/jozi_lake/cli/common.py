@@ -1,61 +1,77 @@
-"""Shared CLI pieces: the ``--env`` option, the Rich console and the one-line error handler."""
+"""Shared CLI pieces: the options several commands take, the backend choice, the one-line error handler."""
 
 from __future__ import annotations
 
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
-from jozi_lake.config import ConfigError, EnvConfig, env_config
+from jozi_lake.backend import LakeBackend, backend_for
+from jozi_lake.cli import render
+from jozi_lake.config import EnvConfig, env_config
 from jozi_lake.errors import LakeError
-
-# Off a terminal (CI logs, pipes) Rich would wrap at 80 columns and clip table cells; give it room.
-console = Console() if sys.stdout.isatty() else Console(width=160)
-err_console = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=160)
+from jozi_lake.jobs.report import JobRunFailed
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EnvOption = typer.Option(
-    "local",
-    "--env",
-    "-e",
-    envvar="LAKE_ENV",
-    help="Environment from lake.yaml: local (default, no AWS needed), dev or prod.",
-)
+EnvName = Annotated[
+    str,
+    typer.Option(
+        "--env",
+        "-e",
+        envvar="LAKE_ENV",
+        help="Environment from lake.yaml: local (default, no AWS needed), dev or prod.",
+    ),
+]
+Tables = Annotated[
+    str | None,
+    typer.Option("--tables", "-t", help="Comma-separated silver and/or gold tables (default: all)."),
+]
+Sources = Annotated[list[str] | None, typer.Option("--source", "-s", help="Only these sources (repeatable).")]
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Local fixture API only: the store's clock for this run (e.g. 2026-06-30)."),
+]
+
+
+def split_names(text: str | None) -> list[str] | None:
+    """``"a, b"`` → ``["a", "b"]``; empty → None (meaning all)."""
+    names = [t.strip() for t in (text or "").split(",") if t.strip()]
+    return names or None
 
 
 def resolve_env(name: str) -> EnvConfig:
-    try:
-        return env_config(name)
-    except ConfigError as err:
-        raise LakeError(str(err)) from None
+    return env_config(name)
 
 
-def fail(message: str, hint: str | None = None, code: int = 1) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
-    if hint:
-        err_console.print(f"[bold]fix:[/] {hint}", highlight=False)
-    raise typer.Exit(code)
+def lake(env_name: str) -> LakeBackend:
+    """The backend of the named environment: the one place a command's side is chosen."""
+    return backend_for(resolve_env(env_name))
 
 
 def friendly_errors(fn: F) -> F:
-    """Turn :class:`LakeError` (and other expected failures) into one clear line and exit code 1."""
+    """Turn :class:`LakeError` into ``error:``/``fix:`` lines and exit code 1 instead of a traceback.
+
+    A failed job run first shows that run's report (the job wrote it before failing), never an older one.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except JobRunFailed as err:
+            if err.report.jobs or err.report.platform_runs:
+                render.run_report(err.report)
+            render.error(err.message, err.hint)
+            raise typer.Exit(1) from None
         except LakeError as err:
-            fail(err.message, err.hint)
-        except ConfigError as err:
-            fail(str(err))
+            render.error(err.message, err.hint)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
-            err_console.print("interrupted")
+            render.err_console.print("interrupted")
             sys.exit(130)
-        return None
 
     return wrapper  # type: ignore[return-value]

@@ -2,61 +2,31 @@
 
 from __future__ import annotations
 
-import json
+from typing import Annotated
 
 import typer
-from rich.status import Status
 
-from jozi_lake.cli.common import EnvOption, console, friendly_errors, resolve_env
-from jozi_lake.errors import LakeError
-
-JOB_CHOICES = "bronze_to_silver | silver_to_gold | all"
+from jozi_lake.cli import render
+from jozi_lake.cli.common import EnvName, Tables, friendly_errors, lake, split_names
+from jozi_lake.jobs import registry
 
 
-def _split(tables: str | None) -> list[str] | None:
-    names = [t.strip() for t in (tables or "").split(",") if t.strip()]
-    return names or None
+@friendly_errors
+def run_job(
+    job: Annotated[
+        str, typer.Argument(help="A job of lake.yaml's jobs, or 'all' (every job, in pipeline order).")
+    ],
+    tables: Tables = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    env: EnvName = "local",
+) -> None:
+    """Run one job or all of them with one run id, and print this run's per-table report."""
+    jobs = registry.resolve_jobs([job])
+    backend = lake(env)
+    with render.progress("starting") as status:
+        report = backend.run_jobs(jobs, split_names(tables), progress=status.update)
+    render.run_report(report, as_json=as_json)
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``run-job`` to the ``lake`` app."""
-
-    @app.command("run-job")
-    @friendly_errors
-    def run_job(
-        job: str = typer.Argument(..., help=f"Which job: {JOB_CHOICES}."),
-        tables: str = typer.Option(
-            None, "--tables", "-t", help="Comma-separated silver and/or gold tables (default: all)."
-        ),
-        run_id: str = typer.Option(None, "--run-id", help="Run id to record (default: generated)."),
-        as_json: bool = typer.Option(False, "--json", help="Print the run report as JSON."),
-        env: str = EnvOption,
-    ) -> None:
-        """Run bronze_to_silver, silver_to_gold or both, and print the per-table report."""
-        env_cfg = resolve_env(env)
-        table_list = _split(tables)
-        if not env_cfg.is_local:
-            from jozi_lake.aws import commands as aws_commands
-
-            aws_commands.run_job(env_cfg, job, table_list)
-            return
-        from jozi_lake.jobs.report import JobReport, report_table
-        from jozi_lake.jobs.runner import resolve_jobs, run_jobs
-        from jozi_lake.storage import store_for_env
-
-        jobs = resolve_jobs([job])
-        with Status("starting", console=console) as status:
-            try:
-                report = run_jobs(env_cfg, jobs, table_list, run_id=run_id, progress=status.update)
-            except LakeError:
-                from jozi_lake.jobs.report import latest_reports
-
-                latest = latest_reports(store_for_env(env_cfg), 1)
-                if latest:
-                    status.stop()
-                    console.print(report_table([JobReport.from_dict(latest[0])], title="failed run"))
-                raise
-        if as_json:
-            console.print_json(json.dumps(report.to_dict()))
-        else:
-            console.print(report.to_rich_table())
+    app.command("run-job")(run_job)

@@ -1,16 +1,17 @@
 """Table contracts as data: the one description of every silver and gold table.
 
-The YAML files next to this module (``silver/<table>.yaml``, ``gold/<table>.yaml``) say which columns a
-table has, their Spark SQL types, how each silver column is parsed from the raw source field (and under
-which older or newer source names), the key, the event-time column and the quality rules. The silver
-job, the quality report, the catalog's column types and ``docs/contracts.md`` are all derived from
-them, so a column is named in exactly one place.
+The project's YAML files (``contracts/silver/<table>.yaml``, ``contracts/gold/<table>.yaml``, see
+:mod:`jozi_lake.project`) say which columns a table has, their Spark SQL types, how each silver column
+is parsed from the raw source field (and under which older or newer source names), the key, the
+event-time column and the quality rules. The silver job, the quality report, the catalog's column types
+and ``docs/contracts.md`` are all derived from them, so a column is named in exactly one place.
 
 Loading validates a contract completely (unknown types, rules that do not parse or name unknown
 columns, key columns that do not exist) and raises :class:`ContractError` with the file and the fix,
 because a broken contract found by a Glue job at 02:30 costs far more than one found at import.
 
-The YAML files are package data, so the zip shipped to Glue as ``--extra-py-files`` carries them.
+The contracts are project files, not package code: the Glue bundle carries a copy of them beside its
+``lake.yaml``, so a job on Glue reads the same contracts as a local run.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import sqlglot
 import yaml
 from sqlglot import exp
 
+from jozi_lake import project
 from jozi_lake.errors import LakeError
 
 SILVER = "silver"
@@ -385,14 +386,20 @@ def _read_yaml(text: str, where: str) -> Any:
         raise ContractError(f"{where}: not valid YAML ({str(err).splitlines()[0]})") from None
 
 
-@cache
 def load_contracts() -> Contracts:
-    """Every contract shipped with the package, validated (cached: contracts do not change in a run)."""
-    root = resources.files(__name__)
+    """Every contract of the project, validated (cached per project: contracts do not change in a run)."""
+    return _load_contracts(str(project.project_root()))
+
+
+@cache
+def _load_contracts(_root: str) -> Contracts:
+    root = project.project_file("contracts")
     silver: dict[str, SilverContract] = {}
     gold: dict[str, GoldContract] = {}
     for layer, target, parser in ((SILVER, silver, parse_silver_contract), (GOLD, gold, parse_gold_contract)):
-        folder = root / layer
+        folder = root.joinpath(layer)
+        if not folder.is_dir():
+            continue
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if not entry.name.endswith(".yaml"):
                 continue
@@ -431,3 +438,28 @@ def gold_contract(table: str) -> GoldContract:
 def spark_ddl(columns: tuple[ColumnSpec, ...]) -> str:
     """A Spark DDL schema string (``a string, b int``) for the given columns."""
     return ", ".join(f"`{c.name}` {c.type}" for c in columns)
+
+
+def layer_tables(layer: str) -> list[str]:
+    """The tables of a layer's contracts (``silver`` or ``gold``), in contract (file name) order."""
+    if layer == SILVER:
+        return list(load_contracts().silver)
+    if layer == GOLD:
+        return list(load_contracts().gold)
+    raise ContractError(f"no contracts for layer {layer!r}", f"contracts exist for {SILVER} and {GOLD}")
+
+
+def resolve_tables(layer: str, tables: list[str] | None) -> list[str]:
+    """The tables of ``layer`` to work on, in contract order: all when ``tables`` is empty.
+
+    The one resolver behind every ``--tables`` option: an unknown name is an error naming the choices.
+    """
+    known = layer_tables(layer)
+    if not tables:
+        return known
+    unknown = [t for t in tables if t not in known]
+    if unknown:
+        raise ContractError(
+            f"unknown {layer} table(s): {', '.join(unknown)}", f"choose from {', '.join(known)}"
+        )
+    return [t for t in known if t in tables]

@@ -32,8 +32,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jozi_lake.errors import LakeError
-from jozi_lake.ingest import layout
+from jozi_lake.ids import check_run_id, new_run_id
+from jozi_lake.ingest import bookkeeping as books
 from jozi_lake.ingest.http_client import HttpFetcher, RetryPolicy
+from jozi_lake.layout import Layout, lake_layout
 
 PAGINATION_STYLES = ("cursor", "page")
 # Consecutive empty pages that still claim a next page before we call it a pagination loop.
@@ -90,14 +92,16 @@ def ingest_api(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     on_page: ProgressCallback | None = None,
+    layout: Layout | None = None,
 ) -> dict[str, Any]:
     """Run one ingestion; returns the summary the orchestrator branches on.
 
     ``{"status": "SUCCEEDED"|"FAILED", "run_id", "new_rows", "has_new_data", "manifest_key",
     "sources": {name: {"status", "rows", "pages", "updated_since", "watermark", "error"?}}}``
     """
-    started = now or layout.utc_now()
-    run_id = layout.check_run_id(run_id) if run_id else layout.new_run_id(started)
+    layout = layout or lake_layout()
+    started = now or books.utc_now()
+    run_id = check_run_id(run_id) if run_id else new_run_id(started)
     names = sources or list(config.endpoints)
     unknown = [n for n in names if n not in config.endpoints]
     if unknown:
@@ -115,26 +119,26 @@ def ingest_api(
         "run_id": run_id,
         "kind": "api",
         "status": "RUNNING",
-        "started_at": layout.iso(started),
+        "started_at": books.iso(started),
         "finished_at": None,
         "base_url": config.base_url,
         "pagination": config.pagination,
         "page_size": config.page_size,
         "sources": {},
     }
-    mkey = layout.manifest_key(run_id)
-    store.put_bytes(mkey, layout.to_json_bytes(manifest), "application/json")
+    mkey = layout.ingest_manifest(run_id)
+    store.put_bytes(mkey, books.to_json_bytes(manifest), "application/json")
     for name in names:
-        source_started = layout.iso(layout.utc_now())
+        source_started = books.iso(books.utc_now())
         try:
-            result = _ingest_source(store, config, fetcher, name, run_id, started, on_page)
+            result = _ingest_source(store, layout, config, fetcher, name, run_id, started, on_page)
         except Exception as err:
             # E.g. an unreadable state object: this source fails, the manifest still says why.
             result = {"status": "FAILED", "rows": 0, "pages": 0, "error": f"{type(err).__name__}: {err}"}
-        result.update(started_at=source_started, finished_at=layout.iso(layout.utc_now()))
+        result.update(started_at=source_started, finished_at=books.iso(books.utc_now()))
         manifest["sources"][name] = result
-        store.put_bytes(mkey, layout.to_json_bytes(manifest), "application/json")
-    layout.finish_manifest(store, mkey, manifest, now)
+        store.put_bytes(mkey, books.to_json_bytes(manifest), "application/json")
+    books.finish_manifest(store, mkey, manifest, now)
     return summarise(manifest, mkey)
 
 
@@ -158,6 +162,7 @@ def summarise(manifest: dict[str, Any], mkey: str) -> dict[str, Any]:
 
 def _ingest_source(
     store: Any,
+    layout: Layout,
     config: ApiIngestConfig,
     fetcher: HttpFetcher,
     source: str,
@@ -165,13 +170,13 @@ def _ingest_source(
     started: dt.datetime,
     on_page: ProgressCallback | None,
 ) -> dict[str, Any]:
-    state_key = layout.api_state_key(source)
-    state = layout.read_json(store, state_key) or {"source": source, "watermark": None, "in_progress": None}
+    state_key = layout.ingest_state(source)
+    state = books.read_json(store, state_key) or {"source": source, "watermark": None, "in_progress": None}
     window = state.get("in_progress")
     if window is None:
         window = {
             "run_id": run_id,
-            "ingest_date": layout.ingest_date(started),
+            "ingest_date": books.ingest_date(started),
             "updated_since": state.get("watermark"),
             "next_cursor": None,
             "next_page": 1,
@@ -192,7 +197,7 @@ def _ingest_source(
     if resumed_from:
         result["resumed_run_id"] = resumed_from
     try:
-        _pull_window(store, config, fetcher, source, state, state_key, window, keys, on_page)
+        _pull_window(store, layout, config, fetcher, source, state, state_key, window, keys, on_page)
     except Exception as err:
         # _SourceFailed and SourceApiError carry a message and hint; anything else (e.g. the
         # bucket refusing a write) must still end in a FAILED manifest, not a half-written run.
@@ -210,7 +215,7 @@ def _ingest_source(
         last_run_id=run_id,
         last_window={k: window[k] for k in ("run_id", "ingest_date", "updated_since", "pages", "rows")},
     )
-    store.put_bytes(state_key, layout.to_json_bytes(state), "application/json")
+    store.put_bytes(state_key, books.to_json_bytes(state), "application/json")
     result.update(
         status="SUCCEEDED", rows=int(window["rows"]) - rows_before, pages=len(keys), watermark=watermark
     )
@@ -219,6 +224,7 @@ def _ingest_source(
 
 def _pull_window(
     store: Any,
+    layout: Layout,
     config: ApiIngestConfig,
     fetcher: HttpFetcher,
     source: str,
@@ -266,7 +272,7 @@ def _pull_window(
             )
         if page.records:
             page_no = int(window["pages"]) + 1
-            key = layout.bronze_page_key(source, window["ingest_date"], window["run_id"], page_no)
+            key = layout.bronze_page(source, window["ingest_date"], window["run_id"], page_no)
             store.put_bytes(key, gzip.compress(page.body, BRONZE_GZIP_LEVEL, mtime=0), "application/gzip")
             keys.append(key)
             window["pages"] = page_no
@@ -280,7 +286,7 @@ def _pull_window(
         if not has_next:
             return
         state["in_progress"] = window
-        store.put_bytes(state_key, layout.to_json_bytes(state), "application/json")
+        store.put_bytes(state_key, books.to_json_bytes(state), "application/json")
     raise _SourceFailed(
         f"more than {config.max_pages_per_source} pages for one source: pagination loop",
         "raise max_pages_per_source if the store really has that much new data",

@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from jozi_lake.errors import LakeError
-from jozi_lake.ingest import layout
+from jozi_lake.ids import check_run_id, new_run_id
+from jozi_lake.ingest import bookkeeping as books
 from jozi_lake.ingest.api import summarise
+from jozi_lake.layout import Layout, lake_layout
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
@@ -57,24 +59,26 @@ def ingest_drops(
     *,
     run_id: str | None = None,
     now: dt.datetime | None = None,
+    layout: Layout | None = None,
 ) -> dict[str, Any]:
     """Copy every new drop under ``landing/<source>/`` into bronze; returns the run summary."""
-    started = now or layout.utc_now()
-    run_id = layout.check_run_id(run_id) if run_id else layout.new_run_id(started)
-    day = layout.ingest_date(started)
+    layout = layout or lake_layout()
+    started = now or books.utc_now()
+    run_id = check_run_id(run_id) if run_id else new_run_id(started)
+    day = books.ingest_date(started)
     manifest: dict[str, Any] = {
         "run_id": run_id,
         "kind": "file_drop",
         "status": "RUNNING",
-        "started_at": layout.iso(started),
+        "started_at": books.iso(started),
         "finished_at": None,
         "sources": {},
     }
-    mkey = layout.manifest_key(run_id)
-    store.put_bytes(mkey, layout.to_json_bytes(manifest), "application/json")
+    mkey = layout.ingest_manifest(run_id)
+    store.put_bytes(mkey, books.to_json_bytes(manifest), "application/json")
     for source in sources:
         try:
-            manifest["sources"][source] = _ingest_source_drops(store, source, run_id, day)
+            manifest["sources"][source] = _ingest_source_drops(store, layout, source, run_id, day)
         except Exception as err:
             # A storage failure mid-copy: the claim in the drop state lets the rerun finish the job.
             manifest["sources"][source] = {
@@ -82,16 +86,16 @@ def ingest_drops(
                 "rows": 0,
                 "error": f"{type(err).__name__}: {err}",
             }
-        store.put_bytes(mkey, layout.to_json_bytes(manifest), "application/json")
-    layout.finish_manifest(store, mkey, manifest, now)
+        store.put_bytes(mkey, books.to_json_bytes(manifest), "application/json")
+    books.finish_manifest(store, mkey, manifest, now)
     return summarise(manifest, mkey)
 
 
-def _ingest_source_drops(store: Any, source: str, run_id: str, day: str) -> dict[str, Any]:
-    state_key = layout.drop_state_key(source)
-    state = layout.read_json(store, state_key) or {"source": source, "drops": {}}
+def _ingest_source_drops(store: Any, layout: Layout, source: str, run_id: str, day: str) -> dict[str, Any]:
+    state_key = layout.drop_state(source)
+    state = books.read_json(store, state_key) or {"source": source, "drops": {}}
     drops: dict[str, Any] = state["drops"]
-    prefix = layout.landing_prefix(source)
+    prefix = layout.landing(source)
     result: dict[str, Any] = {"status": "SUCCEEDED", "rows": 0, "files": 0, "skipped": 0, "keys": []}
     errors: list[str] = []
     for key in store.list_keys(prefix):
@@ -118,14 +122,14 @@ def _ingest_source_drops(store: Any, source: str, run_id: str, day: str) -> dict
         if not raw.strip():
             errors.append(f"{name}: empty file")
             continue
-        target = entry["key"] if entry else layout.bronze_drop_key(source, day, run_id, stem, fmt)
+        target = entry["key"] if entry else layout.bronze_drop(source, day, run_id, stem, fmt)
         drops[entry_id] = {"status": "claimed", "key": target, "run_id": run_id, "sha256": digest}
-        store.put_bytes(state_key, layout.to_json_bytes(state), "application/json")
+        store.put_bytes(state_key, books.to_json_bytes(state), "application/json")
         body = data if gzipped else gzip.compress(raw, 6, mtime=0)
         store.put_bytes(target, body, "application/gzip")
         rows = _count_rows(raw, fmt)
         drops[entry_id].update(status="done", rows=rows, format=fmt)
-        store.put_bytes(state_key, layout.to_json_bytes(state), "application/json")
+        store.put_bytes(state_key, books.to_json_bytes(state), "application/json")
         result["rows"] += rows
         result["files"] += 1
         result["keys"].append(target)
@@ -144,6 +148,7 @@ def land_generated_dataset(
     run_id: str | None = None,
     now: dt.datetime | None = None,
     chunk_lines: int = 200_000,
+    layout: Layout | None = None,
 ) -> dict[str, Any]:
     """Put a generated dataset into bronze without HTTP: split, drop into landing, ingest the drops.
 
@@ -153,6 +158,7 @@ def land_generated_dataset(
     """
     if chunk_lines < 1:
         raise LakeError("chunk_lines must be positive")
+    layout = layout or lake_layout()
     src = Path(source_dir)
     for source in sources:
         path = src / f"{source}.jsonl"
@@ -164,16 +170,16 @@ def land_generated_dataset(
                 lines.append(line)
                 if len(lines) >= chunk_lines:
                     part += 1
-                    _put_landing(store, source, part, lines)
+                    _put_landing(store, layout, source, part, lines)
                     lines = []
             if lines or part == 0:
                 part += 1
-                _put_landing(store, source, part, lines)
-    return ingest_drops(store, sources, run_id=run_id, now=now)
+                _put_landing(store, layout, source, part, lines)
+    return ingest_drops(store, sources, run_id=run_id, now=now, layout=layout)
 
 
-def _put_landing(store: Any, source: str, part: int, lines: list[bytes]) -> None:
+def _put_landing(store: Any, layout: Layout, source: str, part: int, lines: list[bytes]) -> None:
     if not lines:
         return  # an empty source (e.g. no load-shedding at all) has nothing to drop
-    key = f"{layout.landing_prefix(source)}{source}-part-{part:05d}.jsonl.gz"
+    key = f"{layout.landing(source)}{source}-part-{part:05d}.jsonl.gz"
     store.put_bytes(key, gzip.compress(b"".join(lines), LANDING_GZIP_LEVEL, mtime=0), "application/gzip")

@@ -14,7 +14,6 @@ The Lambda cannot read lake.yaml (no pyyaml in the runtime), so Terraform passes
 ``SOURCE_PAGE_SIZE``           default 500
 ``SOURCE_AUTH_HEADER``         default ``Authorization`` (sent as ``Bearer <token>``); any other
                                header name carries the bare token
-``LAKE_BRONZE_PREFIX``         must be ``bronze/`` (the layout is fixed; checked, not configurable)
 ``SOURCE_TIMEOUT_SECONDS``     optional, per request, default 30
 ``INGEST_MAX_ATTEMPTS``        optional, per page, default 5
 =============================  ====================================================================
@@ -28,7 +27,6 @@ from collections.abc import Callable, Mapping
 from jozi_lake.errors import LakeError
 from jozi_lake.ingest.api import ApiIngestConfig
 from jozi_lake.ingest.http_client import RetryPolicy
-from jozi_lake.ingest.layout import BRONZE
 
 REQUIRED = ("LAKE_BUCKET", "SOURCE_BASE_URL", "SOURCE_ENDPOINTS", "SOURCE_TOKEN_SECRET_ARN")
 
@@ -72,11 +70,6 @@ def config_from_environment(
     if missing:
         raise LakeError(
             f"missing environment variable(s): {', '.join(missing)}", "set them in the Lambda config"
-        )
-    prefix = environ.get("LAKE_BRONZE_PREFIX") or BRONZE
-    if prefix != BRONZE:
-        raise LakeError(
-            f"LAKE_BRONZE_PREFIX is {prefix!r}; ingestion writes under {BRONZE!r}", "keep bronze/"
         )
     try:
         page_size = int(environ.get("SOURCE_PAGE_SIZE") or "500")

@@ -18,7 +18,7 @@ from jozi_lake.storage import store_for_env
 
 def local_api_config(base_url: str) -> ApiIngestConfig:
     """The API settings of lake.yaml (pagination, page size, auth header) for ``base_url``."""
-    from jozi_lake.source_api import token_from_env
+    from jozi_lake.demo.source_api import token_from_env
 
     cfg = load_config()
     api = cfg.source_api
@@ -60,7 +60,7 @@ def ingest_local(
             store, local_api_config(source_url), sources=sources, run_id=run_id, on_page=on_page
         )
         return with_drops(store, summary, sources or load_config().source_names)
-    from jozi_lake.source_api import SourceApiServer
+    from jozi_lake.demo.source_api import SourceApiServer
 
     endpoints = {s.name: s.endpoint for s in load_config().sources}
     with SourceApiServer(env.local_source_dir, endpoints, as_of=as_of) as api:

@@ -18,7 +18,6 @@ rows already published and count as duplicates, so silver comes out the same.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
@@ -27,13 +26,16 @@ from pyspark import StorageLevel, inheritable_thread_target
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jozi_lake.contracts import BATCH_COLUMN, SilverContract, silver_contract, silver_contracts
+from jozi_lake.config import load_config
+from jozi_lake.contracts import BATCH_COLUMN, SILVER, SilverContract, resolve_tables, silver_contract
 from jozi_lake.errors import LakeError
+from jozi_lake.ids import new_run_id
 from jozi_lake.jobs import lake_io
 from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
 from jozi_lake.jobs.report import JobReport, TableReport, now_iso, write_report
+from jozi_lake.layout import is_data_key, lake_layout
 from jozi_lake.storage import ObjectStore
-from jozi_lake.transforms import dedup, normalize
+from jozi_lake.transforms import dedup
 from jozi_lake.transforms.quality import FAIL_RULES, QUARANTINE_REASONS, WARN_RULES, evaluate_rules
 from jozi_lake.transforms.records import (
     CORRUPT_RECORD,
@@ -48,8 +50,6 @@ from jozi_lake.transforms.typed import conform, type_columns
 JOB_NAME = "bronze_to_silver"
 JSON_SUFFIXES = (".json.gz", ".json", ".jsonl", ".jsonl.gz")
 CSV_SUFFIXES = (".csv.gz", ".csv")
-STAGING_PREFIX = "silver/_staging/"
-CHANGES_PREFIX = "silver/_state/changes/"
 
 QUARANTINE_COLUMNS = (
     "raw_record",
@@ -82,39 +82,15 @@ class PreparedTable:
     direct_content: DataFrame | None = None
 
 
-def silver_prefix(table: str) -> str:
-    return f"silver/{table}/"
-
-
-def quarantine_prefix(table: str) -> str:
-    return f"quarantine/{table}/"
-
-
-def state_key(table: str) -> str:
-    return f"silver/_state/{table}/processed.json"
-
-
-def resolve_tables(tables: list[str] | None) -> list[str]:
-    """The silver tables to process: all contracts when ``tables`` is empty; unknown names are an error."""
-    known = list(silver_contracts())
-    if not tables:
-        return known
-    unknown = [t for t in tables if t not in known]
-    if unknown:
-        raise LakeError(f"unknown silver table(s): {', '.join(unknown)}", f"choose from {', '.join(known)}")
-    return [t for t in known if t in tables]
-
-
 def new_bronze_files(store: ObjectStore, table: str) -> list[str]:
     """Bronze files of ``table`` not processed yet (JSON lines, or CSV from file drops)."""
-    prefix = f"bronze/{table}/"
-    processed = set(lake_io.read_json(store, state_key(table), {"files": {}})["files"])
+    layout = lake_layout()
+    prefix = layout.bronze_table(table)
+    processed = set(lake_io.read_json(store, layout.processed_batches(table), {"files": {}})["files"])
     return [
         key
         for key in store.list_keys(prefix)
-        if lake_io.visible(key, prefix)
-        and key.endswith(JSON_SUFFIXES + CSV_SUFFIXES)
-        and key not in processed
+        if is_data_key(key, prefix) and key.endswith(JSON_SUFFIXES + CSV_SUFFIXES) and key not in processed
     ]
 
 
@@ -161,7 +137,7 @@ def prepare_table(
 ) -> PreparedTable:
     """Phase 1 for one table: parse, validate, merge, count; stage partitions that must be rebuilt."""
     table = contract.table
-    staging = f"{STAGING_PREFIX}{run_id}/{table}/"
+    staging = f"{lake_layout().staging(SILVER, run_id)}{table}/"
     new_files = new_bronze_files(store, table)
     report = TableReport(table=table)
     prepared = PreparedTable(contract=contract, report=report, new_files=new_files, staging_prefix=staging)
@@ -173,7 +149,7 @@ def prepare_table(
         type_columns(parse_lines(read_bronze_lines(spark, store, new_files), contract), contract, timezone),
         contract,
     )
-    target = silver_prefix(table)
+    target = lake_layout().silver_table(table)
     try:
         existing: DataFrame | None = lake_io.read_table(spark, store, target, contract.columns)
     except KeyError:
@@ -254,6 +230,14 @@ def prepare_table(
     report.rows_new = report.rows_written - report.rows_replacing
     report.rows_quarantined = int(figures["rows_quarantined"])
     report.duplicates_removed = int(figures["duplicates_removed"])
+    if not report.conserved:
+        # Every bronze row must end in silver, quarantine or the duplicate count: never publish a table
+        # whose figures say a row went missing (a bug in this job, not bad input).
+        raise LakeError(
+            f"row conservation broken for {table}: {report.rows_read} read != {report.rows_written} written"
+            f" + {report.rows_quarantined} quarantined + {report.duplicates_removed} duplicates",
+            "nothing was published; report this with the run report (a bug in the silver job)",
+        )
     report.rule_failures = {name: int(figures[f"rule__{name}"]) for name, _ in rule_names}
     report.batches = sorted(figures["batches"])
     prepared.touched_dates = {d for d in figures["dates"] if d}
@@ -275,7 +259,7 @@ def prepare_table(
         ).select(F.col(part).cast("date").alias(part))
         content = dedup.rebuild_partitions(existing, merge.winners, dates, contract)
         lake_io.write_partitions(
-            conform(content, contract.columns), lake_io.spark_uri(store, staging + "silver/"), part
+            conform(content, contract.columns), lake_io.spark_uri(store, staging + "rows/"), part
         )
     if report.rows_quarantined:
         prepared.quarantine_rows = merge.bystanders.select(
@@ -295,33 +279,36 @@ def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTab
     table = contract.table
     part = contract.partition_column
     staging = prepared.staging_prefix
+    layout = lake_layout()
     if prepared.touched_dates:
         lake_io.write_json(
             store,
-            f"{CHANGES_PREFIX}{table}/{run_id}.json",
+            layout.change_log(table, run_id),
             {"table": table, "run_id": run_id, "event_dates": sorted(prepared.touched_dates)},
         )
         if prepared.direct_content is not None:
             lake_io.write_partitions(
-                prepared.direct_content, lake_io.spark_uri(store, silver_prefix(table)), part
+                prepared.direct_content, lake_io.spark_uri(store, layout.silver_table(table)), part
             )
         else:
-            staged_silver = lake_io.read_table(spark, store, staging + "silver/", contract.columns)
+            staged_silver = lake_io.read_table(spark, store, staging + "rows/", contract.columns)
             lake_io.write_partitions(
-                conform(staged_silver, contract.columns), lake_io.spark_uri(store, silver_prefix(table)), part
+                conform(staged_silver, contract.columns),
+                lake_io.spark_uri(store, layout.silver_table(table)),
+                part,
             )
-            emptied = prepared.touched_dates - lake_io.partition_values(store, staging + "silver/", part)
-            lake_io.delete_partitions(store, silver_prefix(table), part, emptied)
+            emptied = prepared.touched_dates - lake_io.partition_values(store, staging + "rows/", part)
+            lake_io.delete_partitions(store, layout.silver_table(table), part, emptied)
     if prepared.quarantine_rows is not None:
         lake_io.write_partitions(
             prepared.quarantine_rows.select(*QUARANTINE_COLUMNS),
-            lake_io.spark_uri(store, quarantine_prefix(table)),
+            lake_io.spark_uri(store, layout.quarantine_table(table)),
             BATCH_COLUMN,
         )
-    state = lake_io.read_json(store, state_key(table), {"table": table, "files": {}})
+    state = lake_io.read_json(store, layout.processed_batches(table), {"table": table, "files": {}})
     for key in prepared.new_files:
         state["files"][key] = run_id
-    lake_io.write_json(store, state_key(table), state)
+    lake_io.write_json(store, layout.processed_batches(table), state)
 
 
 def run_bronze_to_silver(
@@ -330,7 +317,7 @@ def run_bronze_to_silver(
     tables: list[str] | None = None,
     run_id: str | None = None,
     env: str = "local",
-    timezone: str = normalize.SOURCE_TIMEZONE,
+    timezone: str | None = None,
     progress: ProgressCallback | None = None,
     parallel_tables: int = DEFAULT_PARALLEL_TABLES,
 ) -> JobReport:
@@ -340,15 +327,17 @@ def run_bronze_to_silver(
     no table is published.
     """
     run_id = run_id or new_run_id()
+    zone = timezone or load_config().source_timezone
     report = JobReport(job=JOB_NAME, run_id=run_id, env=env, started_at=now_iso())
-    names = resolve_tables(tables)
-    lake_io.delete_prefix(store, STAGING_PREFIX)  # leftovers of a killed run; one run at a time
+    names = resolve_tables(SILVER, tables)
+    staging_root = lake_layout().staging(SILVER)
+    lake_io.delete_prefix(store, staging_root)  # leftovers of a killed run; one run at a time
     prepared_by_table: dict[str, PreparedTable] = {}
 
     @inheritable_thread_target  # driver threads carry the caller's Spark job properties
     def prepare(table: str) -> PreparedTable:
         _notify(progress, f"silver: preparing {table}")
-        prepared = prepare_table(spark, store, silver_contract(table), run_id, timezone)
+        prepared = prepare_table(spark, store, silver_contract(table), run_id, zone)
         prepared_by_table[table] = prepared  # registered at once, so a failure elsewhere still unpersists it
         return prepared
 
@@ -373,14 +362,14 @@ def run_bronze_to_silver(
             publish_table(spark, store, prepared, run_id)
 
         map_tables(publish, [p for p in prepared_tables if p.new_files], parallel_tables)
-        lake_io.delete_prefix(store, STAGING_PREFIX)
+        lake_io.delete_prefix(store, staging_root)
         report.finish("succeeded")
     except BaseException as err:
         if not report.tables:  # a table failed to prepare: report the ones that did
             report.tables = [prepared_by_table[t].report for t in names if t in prepared_by_table]
         report.finish("failed", str(err).splitlines()[0] if str(err) else type(err).__name__)
         write_report(store, report)
-        lake_io.delete_prefix(store, STAGING_PREFIX)
+        lake_io.delete_prefix(store, staging_root)
         raise
     finally:
         for prepared in prepared_by_table.values():
@@ -388,11 +377,6 @@ def run_bronze_to_silver(
                 prepared.cached.unpersist()
     write_report(store, report)
     return report
-
-
-def new_run_id() -> str:
-    """A sortable, unique run id: UTC time plus a short random suffix."""
-    return now_iso().replace(":", "").replace("-", "")[:15] + "-" + uuid.uuid4().hex[:6]
 
 
 def _notify(progress: ProgressCallback | None, message: str) -> None:

@@ -1,10 +1,11 @@
 """The one place that knows whether a job runs on AWS Glue or on local Spark.
 
 Glue entry scripts call :func:`run_entry`. Arguments are lake.yaml's ``job_arguments``
-(``--lake_root --tables --run_id --env``), parsed on both sides by Glue's own ``getResolvedOptions``
-(the ``AWSGlueDataplanePython`` package locally), so a name that works locally works on Glue.
+(``--lake_root --tables --run_id --env``; the bundle carries lake.yaml, so the names are read, not
+copied), parsed on both sides by Glue's own ``getResolvedOptions`` (the ``AWSGlueDataplanePython``
+package locally), so a name that works locally works on Glue.
 
-Which runtime: ``--env local`` builds the local Spark session of :mod:`jozi_lake.spark`; any other
+Which runtime: ``--env local`` builds the local Spark session of :mod:`jozi_lake.jobs.spark`; any other
 env builds ``GlueContext``/``Job`` (which only exist inside Glue: on plain pyspark they fail with
 "'JavaPackage' object is not callable") and turns that failure into a one-line error. Transforms never
 see the difference: they take DataFrames.
@@ -13,13 +14,12 @@ see the difference: they take DataFrames.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from jozi_lake.config import load_config
 from jozi_lake.errors import LakeError
 
-JOB_ARGUMENTS = ("lake_root", "tables", "run_id", "env")  # lake.yaml job_arguments; a test checks they match
 LOCAL_ENV = "local"
 ALL_TABLES = frozenset({"", "all", "*"})
 AUTO_RUN_ID = frozenset({"", "auto"})
@@ -32,7 +32,6 @@ class JobArgs:
     run_id: str | None
     env: str
     job_name: str | None = None
-    quality_namespace: str | None = None  # optional: set by Terraform on AWS, absent locally
 
 
 @dataclass
@@ -55,18 +54,14 @@ def parse_job_args(argv: list[str]) -> JobArgs:
     """Read the job arguments from ``argv`` (``sys.argv`` shape: script name first)."""
     from awsglue.utils import GlueArgumentError, getResolvedOptions
 
+    names = load_config().job_arguments
     try:
-        resolved = getResolvedOptions(argv, list(JOB_ARGUMENTS))
+        resolved = getResolvedOptions(argv, names)
     except GlueArgumentError as err:
         raise LakeError(
-            f"job arguments: {err}", "pass " + " ".join(f"--{a} <value>" for a in JOB_ARGUMENTS)
+            f"job arguments: {err}", "pass " + " ".join(f"--{a} <value>" for a in names)
         ) from None
     job_name = getResolvedOptions(argv, ["JOB_NAME"])["JOB_NAME"] if "--JOB_NAME" in argv else None
-    quality_namespace = (
-        getResolvedOptions(argv, ["quality_namespace"])["quality_namespace"]
-        if "--quality_namespace" in argv
-        else None
-    )
     tables = None
     if resolved["tables"].strip().lower() not in ALL_TABLES:
         tables = [t.strip() for t in resolved["tables"].split(",") if t.strip()]
@@ -77,14 +72,13 @@ def parse_job_args(argv: list[str]) -> JobArgs:
         run_id=run_id,
         env=resolved["env"],
         job_name=job_name,
-        quality_namespace=quality_namespace or None,
     )
 
 
 def start_runtime(args: JobArgs, job_name: str) -> Runtime:
     """Local Spark for ``--env local``, Glue's context and Job otherwise."""
     if args.env == LOCAL_ENV:
-        from jozi_lake.spark import local_spark_session
+        from jozi_lake.jobs.spark import local_spark_session
 
         return Runtime(spark=local_spark_session(f"jozi-lake-{job_name}"))
     try:
@@ -98,7 +92,7 @@ def start_runtime(args: JobArgs, job_name: str) -> Runtime:
             f"env {args.env!r} runs on AWS Glue, but no Glue runtime is here ({err})",
             "run it with --env local on a laptop, or start the Glue job on AWS",
         ) from None
-    from jozi_lake.spark import apply_result_conf
+    from jozi_lake.jobs.spark import apply_result_conf
 
     spark = glue_context.spark_session
     apply_result_conf(spark)
@@ -109,28 +103,22 @@ def start_runtime(args: JobArgs, job_name: str) -> Runtime:
 
 def run_entry(job_name: str, argv: list[str] | None = None) -> Any:
     """What a Glue entry script does: parse, start the runtime, run the job, commit; returns its report."""
-    from jozi_lake.jobs.bronze_to_silver import run_bronze_to_silver
-    from jozi_lake.jobs.runner import tables_for_job
-    from jozi_lake.jobs.silver_to_gold import run_silver_to_gold
+    from jozi_lake.jobs import registry
     from jozi_lake.storage import store_for_uri
 
-    functions: dict[str, Callable[..., Any]] = {
-        "bronze_to_silver": run_bronze_to_silver,
-        "silver_to_gold": run_silver_to_gold,
-    }
-    if job_name not in functions:
-        raise LakeError(f"unknown job {job_name!r}", f"choose one of {', '.join(functions)}")
+    spec = registry.job(job_name)
     args = parse_job_args(list(sys.argv if argv is None else argv))
     runtime = start_runtime(args, job_name)
-    report = functions[job_name](
+    report = spec.run_function()(
         runtime.spark,
         store_for_uri(args.lake_root),
-        tables=tables_for_job(job_name, args.tables),
+        tables=registry.tables_for_job(job_name, args.tables),
         run_id=args.run_id,
         env=args.env,
     )
-    if runtime.on_glue and job_name == "bronze_to_silver" and args.quality_namespace:
-        publish_after_run(report, args.quality_namespace)
+    namespace = load_config().quality_metrics_namespace
+    if runtime.on_glue and namespace:
+        publish_after_run(report, namespace)  # tables that read no rows publish nothing
     runtime.commit()
     return report
 

@@ -14,6 +14,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 from jozi_lake.contracts import ColumnSpec, spark_ddl
+from jozi_lake.layout import is_data_key
 from jozi_lake.storage import ObjectStore
 
 DATA_SUFFIXES = (".parquet",)
@@ -35,14 +36,8 @@ def write_json(store: ObjectStore, key: str, value: Any) -> None:
     store.put_bytes(key, json.dumps(value, indent=2, sort_keys=True).encode("utf-8"), "application/json")
 
 
-def visible(key: str, prefix: str) -> bool:
-    """True for data files Spark/Athena see: no path part below ``prefix`` starts with ``_`` or ``.``."""
-    rest = key[len(prefix) :]
-    return not any(part.startswith(("_", ".")) for part in rest.split("/"))
-
-
 def has_data(store: ObjectStore, prefix: str) -> bool:
-    return any(visible(k, prefix) and k.endswith(DATA_SUFFIXES) for k in store.list_keys(prefix))
+    return any(is_data_key(k, prefix) and k.endswith(DATA_SUFFIXES) for k in store.list_keys(prefix))
 
 
 def partition_values(store: ObjectStore, prefix: str, column: str) -> set[str]:
@@ -50,7 +45,7 @@ def partition_values(store: ObjectStore, prefix: str, column: str) -> set[str]:
     pattern = re.compile(rf"(?:^|/){re.escape(column)}=([^/]+)/")
     values = set()
     for key in store.list_keys(prefix):
-        if visible(key, prefix) and key.endswith(DATA_SUFFIXES):
+        if is_data_key(key, prefix) and key.endswith(DATA_SUFFIXES):
             match = pattern.search(key[len(prefix) :])
             if match:
                 values.add(match.group(1))

@@ -2,7 +2,8 @@
 
 A report is plain data (``to_dict`` gives JSON-ready dicts) written to the lake next to the data it
 describes: ``silver/_reports/`` for bronze_to_silver, ``gold/_reports/`` for silver_to_gold. File names
-start with the UTC start time, so the newest sort last on S3 and locally alike. ``lake status`` and
+start with the UTC start time, so the newest sort last on S3 and locally alike (keys from
+:mod:`jozi_lake.layout`, the layer from the job registry). ``lake status`` and
 the pipeline's quality summary read them back with :func:`latest_reports`; on AWS the Glue job writes
 the same files, so both see the same thing.
 """
@@ -14,12 +15,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from jozi_lake.errors import LakeError
+from jozi_lake.jobs import registry
+from jozi_lake.layout import lake_layout
 from jozi_lake.storage import ObjectStore
 
-if TYPE_CHECKING:  # rich is for terminals; the Glue job only writes reports, so it never imports it
-    from rich.table import Table
-
-REPORT_PREFIXES: dict[str, str] = {"bronze_to_silver": "silver/_reports/", "silver_to_gold": "gold/_reports/"}
+if TYPE_CHECKING:
+    from jozi_lake.backend import PlatformRun
 
 
 @dataclass
@@ -83,6 +85,8 @@ class RunReport:
     env: str
     jobs: list[JobReport] = field(default_factory=list)
     duration_seconds: float = 0.0
+    # AWS: each Glue job run as Glue saw it (capacity, cost, logs); empty locally.
+    platform_runs: list[PlatformRun] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
@@ -94,56 +98,17 @@ class RunReport:
             "env": self.env,
             "duration_seconds": self.duration_seconds,
             "jobs": [j.to_dict() for j in self.jobs],
+            "platform_runs": [asdict(p) for p in self.platform_runs],
         }
-
-    def to_rich_table(self) -> Table:
-        return report_table(self.jobs, title=f"run {self.run_id} ({self.env}, {self.duration_seconds:.1f}s)")
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def report_table(jobs: list[JobReport], title: str = "job runs") -> Table:
-    """A Rich table with one row per job and table: rows in/out/quarantined/duplicates, rule failures."""
-    from rich.table import Table
-
-    table = Table(title=title)
-    for name, justify in (
-        ("job", "left"),
-        ("table", "left"),
-        ("status", "left"),
-        ("read", "right"),
-        ("written", "right"),
-        ("quarantined", "right"),
-        ("duplicates", "right"),
-        ("rule failures", "left"),
-        ("seconds", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for job in jobs:
-        if not job.tables:
-            table.add_row(job.job, "-", job.status, "", "", "", "", job.error, f"{job.duration_seconds:.1f}")
-        for t in job.tables:
-            failures = ", ".join(f"{rule}={n}" for rule, n in sorted(t.rule_failures.items()) if n)
-            table.add_row(
-                job.job,
-                t.table,
-                t.status if t.status != "ok" else job.status,
-                # Gold rebuilds whole partitions from silver: only "written" means something there.
-                str(t.rows_read) if job.job != "silver_to_gold" else "",
-                str(t.rows_written),
-                str(t.rows_quarantined) if job.job != "silver_to_gold" else "",
-                str(t.duplicates_removed) if job.job != "silver_to_gold" else "",
-                failures or t.message,
-                f"{job.duration_seconds:.1f}",
-            )
-    return table
-
-
 def report_key(job: JobReport) -> str:
     stamp = job.started_at.replace(":", "").replace("+0000", "Z")
-    return f"{REPORT_PREFIXES[job.job]}{stamp}_{job.job}_{job.run_id}.json"
+    return lake_layout().report(registry.job(job.job).writes, stamp, job.job, job.run_id)
 
 
 def write_report(store: ObjectStore, job: JobReport) -> str:
@@ -152,13 +117,40 @@ def write_report(store: ObjectStore, job: JobReport) -> str:
     return key
 
 
+def report_prefixes() -> list[str]:
+    """Where every job's run reports are (the ``_reports/`` folder of the layer it writes)."""
+    layout = lake_layout()
+    return [layout.reports(spec.writes) for spec in registry.jobs().values()]
+
+
 def latest_reports(store: ObjectStore, n: int = 10) -> list[dict[str, Any]]:
     """The ``n`` newest job reports of either job, newest first, as the JSON dicts stored in the lake."""
     entries: list[tuple[str, str]] = []
-    for prefix in REPORT_PREFIXES.values():
+    for prefix in report_prefixes():
         for key in store.list_keys(prefix):
             name = key.rsplit("/", 1)[-1]
             if name.endswith(".json") and not name.startswith((".", "_")):
                 entries.append((name, key))
     entries.sort(reverse=True)
     return [json.loads(store.get_bytes(key)) for _name, key in entries[:n]]
+
+
+def find_report(store: ObjectStore, job: str, run_id: str) -> JobReport | None:
+    """The report ``job`` wrote for ``run_id`` (newest if it ran twice under that id), or None."""
+    prefix = lake_layout().reports(registry.job(job).writes)
+    suffix = f"_{job}_{run_id}.json"
+    keys = sorted((k for k in store.list_keys(prefix) if k.endswith(suffix)), reverse=True)
+    for key in keys:
+        try:
+            return JobReport.from_dict(json.loads(store.get_bytes(key)))
+        except (ValueError, TypeError):
+            continue  # a report written by another version of the jobs
+    return None
+
+
+class JobRunFailed(LakeError):
+    """A job of a run failed; ``report`` holds this run's job reports, the failed one last."""
+
+    def __init__(self, message: str, hint: str | None, report: RunReport) -> None:
+        super().__init__(message, hint)
+        self.report = report

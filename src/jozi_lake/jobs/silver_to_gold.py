@@ -23,7 +23,6 @@ Date mapping:
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import reduce
@@ -32,19 +31,27 @@ from pyspark import StorageLevel, inheritable_thread_target
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jozi_lake.contracts import GoldContract, gold_contract, gold_contracts, silver_contract, spark_ddl
-from jozi_lake.errors import LakeError
+from jozi_lake.config import load_config
+from jozi_lake.contracts import (
+    GOLD,
+    GoldContract,
+    gold_contract,
+    gold_contracts,
+    resolve_tables,
+    silver_contract,
+    spark_ddl,
+)
+from jozi_lake.ids import new_run_id
 from jozi_lake.jobs import lake_io
-from jozi_lake.jobs.bronze_to_silver import CHANGES_PREFIX, ProgressCallback, silver_prefix
+from jozi_lake.jobs.bronze_to_silver import ProgressCallback
 from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
 from jozi_lake.jobs.report import JobReport, TableReport, now_iso, write_report
+from jozi_lake.layout import lake_layout
 from jozi_lake.storage import ObjectStore
 from jozi_lake.transforms import gold
-from jozi_lake.transforms.normalize import SOURCE_TIMEZONE
 from jozi_lake.transforms.typed import conform
 
 JOB_NAME = "silver_to_gold"
-STAGING_PREFIX = "gold/_staging/"
 ORDER_LINKED = ("order_items", "kitchen_events", "dispatch_events", "complaints", "ratings")
 SAME_OR_NEXT_DAY = ("kitchen_events", "dispatch_events", "load_shedding")
 DIMENSIONS = ("menu", "drivers")
@@ -58,23 +65,9 @@ class PendingChanges:
     dates_by_table: dict[str, set[str]] = field(default_factory=dict)
 
 
-def gold_prefix(table: str) -> str:
-    return f"gold/{table}/"
-
-
-def resolve_gold_tables(tables: list[str] | None) -> list[str]:
-    known = list(gold_contracts())
-    if not tables:
-        return known
-    unknown = [t for t in tables if t not in known]
-    if unknown:
-        raise LakeError(f"unknown gold table(s): {', '.join(unknown)}", f"choose from {', '.join(known)}")
-    return [t for t in known if t in tables]
-
-
 def pending_changes(store: ObjectStore) -> PendingChanges:
     pending = PendingChanges()
-    for key in store.list_keys(CHANGES_PREFIX):
+    for key in store.list_keys(lake_layout().change_log()):
         if not key.endswith(".json"):
             continue
         change = lake_io.read_json(store, key, {})
@@ -94,7 +87,7 @@ def silver_frame(
     frame with the same schema when the table has no data yet."""
     contract = silver_contract(table)
     try:
-        frame = lake_io.read_table(spark, store, silver_prefix(table), contract.columns)
+        frame = lake_io.read_table(spark, store, lake_layout().silver_table(table), contract.columns)
     except KeyError:
         return spark.createDataFrame([], spark_ddl(contract.columns))
     if dates is not None:
@@ -108,7 +101,7 @@ def affected_order_dates(spark: SparkSession, store: ObjectStore, pending: Pendi
     """Order dates whose gold rows may change because of the pending silver changes."""
     changed = pending.dates_by_table
     if any(changed.get(t) for t in DIMENSIONS):
-        return lake_io.partition_values(store, silver_prefix("orders"), "event_date")
+        return lake_io.partition_values(store, lake_layout().silver_table("orders"), "event_date")
     dates: set[str] = set(changed.get("orders", set()))
     for table in SAME_OR_NEXT_DAY:
         for day in changed.get(table, set()):
@@ -181,9 +174,9 @@ def build_gold_frames(
     }
     older = repeat_dates - fact_dates
     repeat_fact = staged_fact
-    if older and lake_io.has_data(store, gold_prefix(FACT)):
+    if older and lake_io.has_data(store, lake_layout().gold_table(FACT)):
         # Only dates this run does not recompute are read from the published fact.
-        published = lake_io.read_table(spark, store, gold_prefix(FACT), fact_contract.columns)
+        published = lake_io.read_table(spark, store, lake_layout().gold_table(FACT), fact_contract.columns)
         repeat_fact = staged_fact.unionByName(published.where(_date_filter("order_date", older)))
     horizon = {_shift(d, k) for d in repeat_dates for k in range(0, gold.REPEAT_WINDOW_DAYS + 2)}
     frames = {
@@ -222,14 +215,16 @@ def publish_table(
         report.rows_written = int(figures["rows"])
         if report.rows_written:
             lake_io.write_partitions(
-                conform(kept, contract.columns), lake_io.spark_uri(store, gold_prefix(contract.table)), part
+                conform(kept, contract.columns),
+                lake_io.spark_uri(store, lake_layout().gold_table(contract.table)),
+                part,
             )
     finally:
         if kept is not frame:
             kept.unpersist()
-    existing = lake_io.partition_values(store, gold_prefix(contract.table), part)
+    existing = lake_io.partition_values(store, lake_layout().gold_table(contract.table), part)
     emptied = (dates - produced) & existing
-    lake_io.delete_partitions(store, gold_prefix(contract.table), part, emptied)
+    lake_io.delete_partitions(store, lake_layout().gold_table(contract.table), part, emptied)
     report.partitions_changed = sorted(produced | emptied)
 
 
@@ -239,7 +234,7 @@ def run_silver_to_gold(
     tables: list[str] | None = None,
     run_id: str | None = None,
     env: str = "local",
-    timezone: str = SOURCE_TIMEZONE,
+    timezone: str | None = None,
     progress: ProgressCallback | None = None,
     parallel_tables: int = DEFAULT_PARALLEL_TABLES,
 ) -> JobReport:
@@ -248,11 +243,13 @@ def run_silver_to_gold(
     ``tables`` limits which gold tables are published (all by default). A partial run does not
     consume the pending changes, so the next full run still brings every table up to date.
     """
-    run_id = run_id or uuid.uuid4().hex[:12]
+    run_id = run_id or new_run_id()
+    zone = timezone or load_config().source_timezone
     report = JobReport(job=JOB_NAME, run_id=run_id, env=env, started_at=now_iso())
-    names = resolve_gold_tables(tables)
-    lake_io.delete_prefix(store, STAGING_PREFIX)
-    staging = f"{STAGING_PREFIX}{run_id}/"
+    names = resolve_tables(GOLD, tables)
+    staging_root = lake_layout().staging(GOLD)
+    lake_io.delete_prefix(store, staging_root)
+    staging = lake_layout().staging(GOLD, run_id)
     try:
         pending = pending_changes(store)
         _notify(progress, "gold: finding affected order dates")
@@ -261,7 +258,7 @@ def run_silver_to_gold(
             report.tables = [TableReport(table=t, status="no_new_data") for t in names]
         else:
             _notify(progress, f"gold: computing {len(fact_dates)} order date(s)")
-            frames, repeat_dates = build_gold_frames(spark, store, fact_dates, staging, timezone)
+            frames, repeat_dates = build_gold_frames(spark, store, fact_dates, staging, zone)
             report.tables = [TableReport(table=table) for table in names]
 
             @inheritable_thread_target  # driver threads carry the caller's Spark job properties
@@ -277,7 +274,7 @@ def run_silver_to_gold(
         if len(names) == len(gold_contracts()):
             for key in pending.keys:
                 store.delete(key)
-        lake_io.delete_prefix(store, STAGING_PREFIX)
+        lake_io.delete_prefix(store, staging_root)
         report.finish("succeeded")
     except BaseException as err:
         report.finish("failed", str(err).splitlines()[0] if str(err) else type(err).__name__)

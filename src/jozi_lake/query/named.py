@@ -13,25 +13,22 @@ AS ...``; views live in the gold database next to the tables.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlglot import exp
 
-from jozi_lake.config import repo_root
 from jozi_lake.errors import LakeError
+from jozi_lake.project import project_dir
 from jozi_lake.query.translate import parse_athena
 
-SQL_DIR_ENV_VAR = "LAKE_SQL_DIR"
 _HEADER = re.compile(r"^--\s*(title|description)\s*:\s*(.+?)\s*$", re.IGNORECASE)
 
 
 def sql_dir() -> Path:
-    """``<repo>/sql`` (override with ``LAKE_SQL_DIR``, e.g. for an analyst's own folder)."""
-    override = os.environ.get(SQL_DIR_ENV_VAR)
-    return Path(override) if override else repo_root() / "sql"
+    """The project's ``sql/`` folder (:mod:`jozi_lake.project`; ``LAKE_PROJECT_DIR`` points elsewhere)."""
+    return project_dir() / "sql"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from jozi_lake.transforms.normalize import SOURCE_TIMEZONE, local_date
+from jozi_lake.transforms.normalize import local_date
 
 # (stage, from milestone, to milestone): the documented stage definitions, in time order.
 STAGES: tuple[tuple[str, str, str], ...] = (
@@ -62,7 +62,7 @@ def build_fact_deliveries(
     complaints: DataFrame,
     ratings: DataFrame,
     load_shedding: DataFrame,
-    timezone: str = SOURCE_TIMEZONE,
+    timezone: str,
 ) -> DataFrame:
     """One row per delivered order in ``orders`` (silver columns); the other frames may hold more
     orders than needed, they are only joined to these."""

@@ -12,10 +12,6 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-# lake.yaml's source_timezone. Glue jobs do not read lake.yaml (they get only the job arguments), so the
-# value lives here as well; tests/transforms/test_normalize.py checks both agree.
-SOURCE_TIMEZONE = "Africa/Johannesburg"
-
 # Local wall-clock formats the store's systems have been seen to emit (the offset, if any, is split off
 # first). Order matters only for speed: the first format that fits wins, and they cannot both fit.
 TIMESTAMP_FORMATS: tuple[str, ...] = (
@@ -63,7 +59,7 @@ def parse_date(raw: Column) -> Column:
     return F.coalesce(*[F.to_date(_try_to_timestamp(text, fmt)) for fmt in DATE_FORMATS])
 
 
-def local_date(utc: Column, timezone: str = SOURCE_TIMEZONE) -> Column:
+def local_date(utc: Column, timezone: str) -> Column:
     """The calendar date in ``timezone`` of a UTC timestamp (the partition date of silver and gold)."""
     return F.to_date(F.from_utc_timestamp(utc, timezone))
 

@@ -21,7 +21,7 @@ RECORD_ERROR = "record_error"
 _CORRUPT_FIELD = "__corrupt_record"
 
 # bronze/<source>/ingest_date=YYYY-MM-DD/<run-id>-<page>.<json|csv>[.gz]: batch = ingest date + run id.
-# Run ids look like 20261126T120453Z-1536d8 (jozi_lake.ingest.layout); file drops append "-<stem>".
+# Run ids look like 20261126T120453Z-1536d8 (jozi_lake.ids); file drops append "-<stem>".
 _BATCH_PATTERN = (
     r"ingest_date=([0-9]{4}-[0-9]{2}-[0-9]{2})/"
     r"([0-9]{8}T[0-9]{6}Z-[0-9a-f]+|[^/-]+)-[^/]*\.(?:jsonl|json|csv)(?:\.gz)?$"

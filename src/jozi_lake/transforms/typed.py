@@ -29,9 +29,7 @@ def column_stages(col: ColumnSpec, timezone: str) -> normalize.Stages:
     return normalize.single_stage(col.name, value.cast(col.type))
 
 
-def type_columns(
-    records: DataFrame, contract: SilverContract, timezone: str = normalize.SOURCE_TIMEZONE
-) -> DataFrame:
+def type_columns(records: DataFrame, contract: SilverContract, timezone: str) -> DataFrame:
     """Add the typed contract columns and the partition date; the raw ``__raw_*`` columns stay for the
     parse rules and every other input column is kept as it is."""
     frame = normalize.add_staged(records, [column_stages(col, timezone) for col in contract.source_columns])

@@ -1,0 +1,193 @@
+"""The local pipeline: the stage list from ``lake.yaml``, walked in order.
+
+On AWS the Step Functions state machine walks the same list (Terraform builds its states from it);
+here :class:`LocalPipeline` does, in one process and one Spark session (the local backend's verbs),
+with the same branch the state machine has: when ingestion brings nothing new, the remaining stages
+are skipped.
+
+Each run is recorded as JSON under ``<lake_home>/pipeline-runs/`` (the local stand-in for the state
+machine's execution history), which ``lake status`` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jozi_lake.backend import (
+    FAILED,
+    SKIPPED,
+    SUCCEEDED,
+    IngestOptions,
+    PipelineEvents,
+    PipelineOptions,
+    PipelineRun,
+    StageResult,
+)
+from jozi_lake.config import EnvConfig, StageConfig, load_config
+from jozi_lake.errors import LakeError
+from jozi_lake.ids import new_run_id
+from jozi_lake.jobs.report import JobReport, JobRunFailed
+from jozi_lake.jobs.summary import summarise_run, summary_line
+
+if TYPE_CHECKING:
+    from jozi_lake.local.backend import LocalBackend
+
+
+def runs_dir(env: EnvConfig) -> Path:
+    return env.lake_home / "pipeline-runs"
+
+
+def save_run(env: EnvConfig, run: PipelineRun) -> Path:
+    """Write the run record atomically (a reader never sees half a file)."""
+    folder = runs_dir(env)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{run.run_id}.json"
+    tmp = folder / f".{run.run_id}.json.tmp"
+    tmp.write_text(json.dumps(run.to_dict(), indent=2, default=str), encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+def recent_runs(env: EnvConfig, limit: int = 10) -> list[PipelineRun]:
+    folder = runs_dir(env)
+    if not folder.is_dir():
+        return []
+    files = sorted(folder.glob("*.json"), reverse=True)[:limit]
+    return [PipelineRun.from_dict(json.loads(f.read_text(encoding="utf-8"))) for f in files]
+
+
+StageHandler = Callable[[StageConfig], StageResult]
+
+
+class LocalPipeline:
+    """Runs ``lake.yaml``'s pipeline stages against the local lake, through the local backend.
+
+    ``events`` lets the CLI show progress without this module knowing about terminals. ``force`` runs
+    every stage even when ingestion found nothing new (the state machine's "no new data" branch is
+    otherwise honoured).
+    """
+
+    def __init__(self, backend: LocalBackend, options: PipelineOptions, events: PipelineEvents) -> None:
+        self.backend = backend
+        self.env = backend.env
+        self.options = options
+        self.events = events
+        self.run_id = new_run_id()
+        self.config = load_config()
+        self.job_reports: list[JobReport] = []
+
+    def run(self) -> PipelineRun:
+        run = PipelineRun(run_id=self.run_id, env=self.env.name, started_at=datetime.now(UTC).isoformat())
+        save_run(self.env, run)
+        skip_reason: str | None = None
+        try:
+            for stage in self.config.pipeline:
+                if skip_reason:
+                    result = StageResult(stage.name, stage.kind, SKIPPED, summary=skip_reason)
+                    run.stages.append(result)
+                    self.events.stage_finished(result)
+                    continue
+                self.events.stage_started(stage.name)
+                started = time.perf_counter()
+                result = self._handler(stage)(stage)
+                result.duration_s = round(time.perf_counter() - started, 3)
+                run.stages.append(result)
+                self.events.stage_finished(result)
+                if (
+                    stage.kind == "ingest"
+                    and not result.detail.get("has_new_data", True)
+                    and not self.options.force
+                ):
+                    skip_reason = "no new data"
+            run.status = SUCCEEDED
+        except LakeError as err:
+            run.status = FAILED
+            run.error = str(err)
+            raise
+        except Exception as err:  # recorded for `lake status`, then re-raised for the caller
+            run.status = FAILED
+            run.error = f"{type(err).__name__}: {err}"
+            raise
+        finally:
+            run.finished_at = datetime.now(UTC).isoformat()
+            run.job_reports = list(self.job_reports)
+            save_run(self.env, run)
+        return run
+
+    def _handler(self, stage: StageConfig) -> StageHandler:
+        handlers: dict[str, StageHandler] = {
+            "ingest": self._ingest,
+            "crawl": self._crawl,
+            "job": self._job,
+            "summary": self._summary,
+        }
+        if stage.kind not in handlers:
+            raise LakeError(f"pipeline stage {stage.name!r} has unknown kind {stage.kind!r} in lake.yaml")
+        return handlers[stage.kind]
+
+    # The stage kinds. Each adapts one backend verb to a StageResult.
+    def _ingest(self, stage: StageConfig) -> StageResult:
+        """Pull the sources (API pages and file drops): both land in bronze, both count as new data."""
+        summary = self.backend.ingest_for_run(self.run_id, IngestOptions(as_of=self.options.as_of))
+        if summary.get("status") != "SUCCEEDED":
+            raise LakeError(
+                f"ingestion failed: {summary.get('error', 'see the run manifests')}",
+                "rerun 'lake run-pipeline': the watermark resumes the window",
+            )
+        api_rows, drop_rows = summary["api_rows"], summary["drop_rows"]
+        parts = [f"{api_rows:,} new rows from the API"] if api_rows else []
+        if drop_rows:
+            parts.append(f"{drop_rows:,} from file drops")
+        return StageResult(
+            stage.name,
+            stage.kind,
+            SUCCEEDED,
+            summary=", ".join(parts) or "nothing new",
+            detail={"has_new_data": summary["has_new_data"], "new_rows": summary["new_rows"]},
+        )
+
+    def _crawl(self, stage: StageConfig) -> StageResult:
+        result = self.backend.crawl([stage.layer] if stage.layer else [])
+        summary = f"{len(result.tables)} tables, {result.partitions_added:,} partitions added"
+        if result.conflicts:
+            summary += f", {len(result.conflicts)} schema conflict(s) reported"
+        return StageResult(
+            stage.name,
+            stage.kind,
+            SUCCEEDED,
+            summary=summary,
+            detail={
+                "conflicts": [f"{c.table}.{c.column}: {c.existing} vs {c.incoming}" for c in result.conflicts]
+            },
+        )
+
+    def _job(self, stage: StageConfig) -> StageResult:
+        assert stage.job is not None
+        try:
+            report = self.backend.run_jobs_for_run(self.run_id, [stage.job], None)
+        except JobRunFailed as err:
+            self.job_reports.extend(err.report.jobs)
+            raise
+        self.job_reports.extend(report.jobs)
+        tables = [t for job in report.jobs for t in job.tables]
+        written = sum(t.rows_written for t in tables)
+        quarantined = sum(t.rows_quarantined for t in tables)
+        summary = f"{written:,} rows written"
+        if quarantined:
+            summary += f", {quarantined:,} quarantined"
+        return StageResult(stage.name, stage.kind, SUCCEEDED, summary=summary, detail={"tables": len(tables)})
+
+    def _summary(self, stage: StageConfig) -> StageResult:
+        """The run's quality summary, read from the reports its jobs wrote (as the AWS summary step does)."""
+        summary = summarise_run(self.backend.store, self.run_id)
+        if summary["unbalanced"]:
+            raise LakeError(
+                summary_line(summary),
+                "the run reports under the layers' _reports/ folders have the numbers",
+            )
+        return StageResult(stage.name, stage.kind, SUCCEEDED, summary=summary_line(summary), detail=summary)

@@ -1,0 +1,1 @@
+"""Build tooling (never shipped): the code bundles for Glue and Lambda."""
