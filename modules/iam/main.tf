@@ -3,8 +3,8 @@
 # ARNs of resources created elsewhere (Lambda, state machine, topic, queues, secret, log group) are built
 # from their names so the roles can exist before those resources (no dependency cycles).
 #
-# Every role has the same shape (`local.roles`): a trusted service with optional trust conditions and a
-# list of policy statements. One aws_iam_role, one trust document, one policy document and one inline
+# Every role has the same shape (`local.roles`): its inline policy's name, a description, a trusted service
+# with optional trust conditions and a list of policy statements. One aws_iam_role, one trust document, one policy document and one inline
 # policy per entry; statements several roles share (the lake key, Glue's logs, bucket location) are
 # written once below and concatenated into each role's list.
 
@@ -106,6 +106,7 @@ locals {
   # limited to this account's deployers. Step Functions and Scheduler document them and are bound.
   roles = {
     ingest_lambda = {
+      policy_name      = "ingest"
       description      = "Runs the ingestion Lambda: store API -> bronze/."
       service          = "lambda.amazonaws.com"
       trust_sid        = "LambdaAssumesRole"
@@ -140,6 +141,7 @@ locals {
     }
 
     glue_job = {
+      policy_name      = "glue-job"
       description      = "Runs the Glue jobs: bronze/ -> silver/ + quarantine/ -> gold/."
       service          = "glue.amazonaws.com"
       trust_sid        = "GlueAssumesRole"
@@ -173,6 +175,7 @@ locals {
     }
 
     glue_crawler = {
+      policy_name      = "glue-crawler"
       description      = "Runs the Glue crawlers that catalog bronze/, silver/, quarantine/ and gold/."
       service          = "glue.amazonaws.com"
       trust_sid        = "GlueAssumesRole"
@@ -199,6 +202,7 @@ locals {
     }
 
     state_machine = {
+      policy_name = "state-machine"
       description = "Runs the pipeline state machine: ingest -> crawl -> jobs -> summary -> alerts."
       service     = "states.amazonaws.com"
       trust_sid   = "StatesAssumesRoleForThePipelineOnly"
@@ -238,6 +242,7 @@ locals {
     }
 
     scheduler = {
+      policy_name = "scheduler"
       description = "Lets EventBridge Scheduler start the pipeline state machine."
       service     = "scheduler.amazonaws.com"
       trust_sid   = "SchedulerAssumesRoleForThisAccount"
@@ -319,7 +324,7 @@ resource "aws_iam_role" "this" {
 resource "aws_iam_role_policy" "this" {
   for_each = local.roles
 
-  name   = replace(each.key, "_", "-")
+  name   = each.value.policy_name
   role   = aws_iam_role.this[each.key].id
   policy = data.aws_iam_policy_document.policy[each.key].json
 }

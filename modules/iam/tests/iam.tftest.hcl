@@ -51,7 +51,7 @@ run "one_role_shape_for_every_component" {
       role.assume_role_policy == data.aws_iam_policy_document.trust[key].json
       && aws_iam_role_policy.this[key].policy == data.aws_iam_policy_document.policy[key].json
       && aws_iam_role_policy.this[key].role == role.id
-    ])
+    ]) && [for policy in values(aws_iam_role_policy.this) : policy.name] == ["glue-crawler", "glue-job", "ingest", "scheduler", "state-machine"]
     error_message = "each role must trust its trust document and carry its policy document"
   }
 
