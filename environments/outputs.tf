@@ -97,14 +97,14 @@ output "dashboard_name" {
   value       = module.lake.dashboard_name
 }
 
-output "scripts_version" {
-  description = "Version folder the Glue jobs load code from (scripts/<version>/)."
-  value       = module.lake.scripts_version
+output "glue_code_version" {
+  description = "Version of the Glue code the jobs run: the content hash of build/glue/ in its keys (scripts/<version>/)."
+  value       = module.lake.glue_code_version
 }
 
-output "scripts_uri" {
-  description = "Where this version's Glue code lives."
-  value       = module.lake.scripts_uri
+output "glue_code_uri" {
+  description = "Where the deployed Glue code lives: s3://<bucket>/scripts/<glue_code_version>/."
+  value       = module.lake.glue_code_uri
 }
 
 output "quality_metric" {

@@ -19,10 +19,10 @@ variable "ingest_package_path" {
   default     = "../../build/lambda/ingest.zip"
 }
 
-variable "scripts_version" {
-  description = "Version folder of the published Glue code (s3://<bucket>/scripts/<version>/)."
+variable "glue_code_dir" {
+  description = "The built Glue code folder (`make build-glue`; tests point this at the glue module's fixture folder)."
   type        = string
-  default     = "current"
+  default     = "../../build/glue"
 }
 
 variable "extra_tags" {

@@ -54,9 +54,10 @@ aws-credentials-check: $(STAMP)
 init: tf-env-check aws-credentials-check ## terraform init in environments/$(ENV) (ENV=dev|prod, with the remote state backend)
 	$(TF) -chdir=$(TF_ENV_DIR) init -input=false $(TF_INIT_SOURCE)
 
-# The environments upload build/lambda/ingest.zip (`build-lambda`, mk/ingest.mk); rebuilding is cheap and
-# deterministic (same sources, same bytes), so Terraform only redeploys the function when its code changed.
-plan: init build-lambda ## terraform plan for ENV=dev|prod (needs AWS credentials; builds the Lambda zip)
+# The environments deploy build/lambda/ingest.zip and upload build/glue/ (`make build`, mk/build.mk);
+# rebuilding is cheap and deterministic (same sources, same bytes), so Terraform changes the function and
+# the Glue code (a new content-hash key, the jobs moved to it) only when the code really changed.
+plan: init build ## terraform plan for ENV=dev|prod (needs AWS credentials; builds the Lambda zip and the Glue bundle)
 	$(TF) -chdir=$(TF_ENV_DIR) plan -input=false -out=plan.tfplan
 
 apply: init ## Apply the saved plan of ENV=dev|prod (run `make plan` first)
@@ -64,7 +65,8 @@ apply: init ## Apply the saved plan of ENV=dev|prod (run `make plan` first)
 	$(TF) -chdir=$(TF_ENV_DIR) apply -input=false plan.tfplan
 	@rm -f $(TF_ENV_DIR)/plan.tfplan
 
-destroy: init build-lambda ## Destroy everything in ENV=dev|prod (asks for confirmation)
+# Destroy evaluates the same configuration, which reads the built files (their hashes name the code keys).
+destroy: init build ## Destroy everything in ENV=dev|prod (asks for confirmation)
 	$(TF) -chdir=$(TF_ENV_DIR) destroy
 
 fmt: ## terraform fmt over modules/ and environments/

@@ -12,6 +12,6 @@ module "lake" {
   source_base_url     = var.source_base_url
   alert_emails        = var.alert_emails
   ingest_package_path = var.ingest_package_path
-  scripts_version     = var.scripts_version
-  extra_tags          = var.extra_tags
+  glue_code_dir       = var.glue_code_dir
+  tags                = var.extra_tags
 }

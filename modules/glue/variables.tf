@@ -66,7 +66,7 @@ variable "prefixes" {
 }
 
 variable "jobs" {
-  description = "Glue jobs from lake.yaml `jobs`: job key => { name (computed once by the composition), script (path in the code, e.g. glue_scripts/x.py), description, timeout_minutes }."
+  description = "Glue jobs from lake.yaml `jobs`: job key => { name (computed once by the composition), script (its path inside code_dir, e.g. glue_scripts/x.py), description, timeout_minutes }."
   type = map(object({
     name            = string
     script          = string
@@ -115,14 +115,13 @@ variable "kms_key_arn" {
   }
 }
 
-variable "scripts_version" {
-  description = "Version folder of the published code: scripts at s3://<bucket>/scripts/<version>/glue_scripts/<job>.py and s3://<bucket>/scripts/<version>/jozi_lake.zip (the CLI's upload command publishes versions)."
+variable "code_dir" {
+  description = "The built Glue code folder (`make build-glue`: build/glue/ with jozi_lake.zip and glue_scripts/<job>.py). Its files are uploaded to s3://<bucket>/<scripts prefix><content hash>/ and the jobs point at them."
   type        = string
-  default     = "current"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", var.scripts_version))
-    error_message = "scripts_version must be 1-64 letters, digits, dots, dashes or underscores."
+    condition     = fileexists("${var.code_dir}/jozi_lake.zip") && length(fileset(var.code_dir, "glue_scripts/*.py")) > 0
+    error_message = "code_dir must hold jozi_lake.zip and glue_scripts/*.py: run `make build-glue` first."
   }
 }
 

@@ -53,7 +53,7 @@ locals {
   pipeline_timeout_seconds = (sum([for job in values(local.lake.jobs) : job.timeout_minutes]) + 60) * 60
   longest_job_minutes      = max([for job in values(local.lake.jobs) : job.timeout_minutes]...)
 
-  tags = merge(var.extra_tags, {
+  tags = merge(var.tags, {
     Project     = local.project
     Environment = var.environment
     ManagedBy   = "terraform"
@@ -72,10 +72,10 @@ module "s3_lake" {
   # vended-log delivery decrypts the encrypted state machine's execution data when it writes the logs.
   kms_key_service_principals = ["events.amazonaws.com", "cloudwatch.amazonaws.com", "delivery.logs.amazonaws.com"]
 
-  bronze_expiry_days     = local.settings.bronze_expiry_days
-  force_destroy          = local.settings.force_destroy
-  attach_bucket_policies = var.attach_bucket_policies
-  tags                   = local.tags
+  bronze_expiry_days        = local.settings.bronze_expiry_days
+  force_destroy             = local.settings.force_destroy
+  attach_lake_bucket_policy = var.attach_lake_bucket_policy
+  tags                      = local.tags
 }
 
 module "iam" {
@@ -114,10 +114,10 @@ module "glue" {
   crawler_role_arn = module.iam.glue_crawler_role_arn
   kms_key_arn      = module.s3_lake.kms_key_arn
 
-  # The silver job publishes QuarantineRate per table to this namespace (the monitoring alarms' input).
-  additional_default_arguments = { "--quality_namespace" = local.quality_namespace }
+  # The built code (jozi_lake.zip + glue_scripts/): uploaded under its content hash, the jobs pointed at it.
+  # The jobs read the quality namespace from the lake.yaml inside the zip, so it is no job argument.
+  code_dir = var.glue_code_dir
 
-  scripts_version   = var.scripts_version
   worker_type       = local.settings.glue_worker_type
   number_of_workers = local.settings.glue_number_of_workers
   execution_class   = local.settings.glue_execution_class

@@ -12,7 +12,7 @@ output "region" {
 }
 
 output "tags" {
-  description = "Tags of every resource (Project, Environment, ManagedBy and extra_tags): the environments' provider default_tags."
+  description = "Tags of every resource (Project, Environment, ManagedBy and `tags`): the environments' provider default_tags."
   value       = local.tags
 }
 
@@ -131,14 +131,14 @@ output "dashboard_name" {
   value       = module.monitoring.dashboard_name
 }
 
-output "scripts_version" {
-  description = "Version folder the Glue jobs load code from (scripts/<version>/)."
-  value       = var.scripts_version
+output "glue_code_version" {
+  description = "Version of the Glue code the jobs run: the content hash of build/glue/ in its keys (scripts/<version>/)."
+  value       = module.glue.code_version
 }
 
-output "scripts_uri" {
-  description = "Where this version's Glue code lives."
-  value       = "${module.s3_lake.prefix_uris["scripts"]}${var.scripts_version}/"
+output "glue_code_uri" {
+  description = "Where the deployed Glue code lives: s3://<bucket>/scripts/<glue_code_version>/."
+  value       = module.glue.code_uri
 }
 
 output "quality_metric" {

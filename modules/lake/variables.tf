@@ -39,10 +39,9 @@ variable "ingest_package_path" {
   type        = string
 }
 
-variable "scripts_version" {
-  description = "Version folder of the published Glue code (s3://<bucket>/scripts/<version>/)."
+variable "glue_code_dir" {
+  description = "The built Glue code folder from `make build-glue` (build/glue/: jozi_lake.zip and glue_scripts/<job>.py), which Terraform uploads; tests pass modules/glue/tests/fixtures/code."
   type        = string
-  default     = "current"
 }
 
 variable "source_base_url" {
@@ -83,8 +82,8 @@ variable "athena_price_per_tb_usd" {
   default     = 5
 }
 
-variable "extra_tags" {
-  description = "Tags added to every resource besides Project, Environment and ManagedBy (e.g. CostCentre)."
+variable "tags" {
+  description = "Tags added to every resource besides Project, Environment and ManagedBy, which this module sets (e.g. CostCentre)."
   type        = map(string)
   default     = {}
 }
@@ -95,8 +94,8 @@ variable "create_state_machine" {
   default     = true
 }
 
-variable "attach_bucket_policies" {
-  description = "Attach the lake's TLS-only / KMS-only bucket policies. False only on emulators that apply Deny statements without their conditions (moto; docs/aws-emulator.md)."
+variable "attach_lake_bucket_policy" {
+  description = "Attach the lake bucket's TLS-only / KMS-only policy. False only on emulators that apply Deny statements without their conditions, which would deny Terraform's own code upload (moto; docs/aws-emulator.md)."
   type        = bool
   default     = true
 }

@@ -254,7 +254,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
 }
 
 resource "aws_s3_bucket_policy" "lake" {
-  count = var.attach_bucket_policies ? 1 : 0
+  count = var.attach_lake_bucket_policy ? 1 : 0
 
   bucket = aws_s3_bucket.lake.id
   policy = jsonencode(local.lake_bucket_policy)
@@ -403,9 +403,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
   depends_on = [aws_s3_bucket_versioning.logs]
 }
 
+# Always attached: besides its guards it carries the grant S3 server access logging needs to deliver.
 resource "aws_s3_bucket_policy" "logs" {
-  count = var.attach_bucket_policies ? 1 : 0
-
   bucket = aws_s3_bucket.logs.id
   policy = jsonencode(local.log_bucket_policy)
 

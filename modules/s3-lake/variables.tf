@@ -177,8 +177,8 @@ variable "log_expiry_days" {
   }
 }
 
-variable "attach_bucket_policies" {
-  description = "Attach the TLS-only / KMS-only bucket policies (and the log-delivery grant). Keep true on AWS; false exists only for emulators such as moto that apply Deny statements without their conditions (docs/aws-emulator.md)."
+variable "attach_lake_bucket_policy" {
+  description = "Attach the lake bucket's TLS-only / KMS-only policy. Keep true on AWS; false exists only for emulators such as moto that apply Deny statements without their conditions, which would deny every object request (docs/aws-emulator.md). The log bucket's policy, which carries the log-delivery grant access logging needs, is always attached."
   type        = bool
   default     = true
 }

@@ -7,6 +7,7 @@ mock_provider "aws" {
 variables {
   # The committed fixture stands in for build/lambda/ingest.zip, so tests need no build step.
   ingest_package_path = "../../modules/ingest-lambda/tests/fixtures/ingest.zip"
+  glue_code_dir       = "../../modules/glue/tests/fixtures/code"
 }
 
 run "dev_is_the_lake_with_its_lake_yaml_block" {
