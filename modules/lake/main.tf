@@ -197,7 +197,7 @@ module "stepfunctions" {
   environment         = var.environment
   role_arn            = module.iam.state_machine_role_arn
   pipeline            = local.pipeline
-  ingest_function_arn = module.ingest_lambda.function_arn
+  lambda_function_arn = module.ingest_lambda.function_arn
   crawler_names       = { for layer in local.lake.layers : layer => module.glue.crawler_names[layer] }
   job_names           = module.glue.job_names
   alert_topic_arn     = module.monitoring.topic_arn

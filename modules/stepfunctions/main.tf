@@ -50,18 +50,19 @@ locals {
     JitterStrategy  = "FULL"
   }]
 
-  # ingest: invoke the Lambda with the execution name as run id. ResultPath "$" replaces the (tiny)
-  # trigger input with {"ingest": <handler result>}, so later stages find the result at $.ingest; that is
-  # why the ingest stage must come first. The handler returns status (SUCCEEDED | FAILED) and a boolean
-  # has_new_data (lambda/ingest_handler.py).
+  # ingest: invoke the lake Lambda (action "ingest") with the execution name as run id. ResultPath "$"
+  # replaces the (tiny) trigger input with {"ingest": <handler result>}, so later stages find the result at
+  # $.ingest; that is why the ingest stage must come first. The handler returns status (SUCCEEDED | FAILED)
+  # and a boolean has_new_data (docs/terraform-interfaces.md).
   ingest_states = merge([for s in local.stages : {
     (s.name) = {
       Type     = "Task"
       Comment  = "Pull new records from the store's API into bronze."
       Resource = "arn:aws:states:::lambda:invoke"
       Parameters = {
-        FunctionName = var.ingest_function_arn
+        FunctionName = var.lambda_function_arn
         Payload = {
+          "action"   = "ingest"
           "run_id.$" = "$$.Execution.Name"
           "env"      = var.environment
           "trigger"  = "step-functions"
@@ -193,25 +194,23 @@ locals {
     }
   } if s.kind == "job"]...)
 
-  # summary: collect the run's outcome from the stages before it into $.summary, which the success notice
-  # publishes. Only earlier stages are referenced, so every path exists when this state runs.
-  summary_states = merge([for i, s in local.stages : {
+  # summary: the lake Lambda summarises this run from the job reports it finds in the lake (action
+  # "summarise", the same summarise_run the local runner calls) and returns the run's quality summary. The
+  # task names the function itself as its Resource, so its result is the handler's return value, which
+  # ResultPath puts at $.summary for the success notice.
+  summary_states = merge([for s in local.stages : {
     (s.name) = {
-      Type    = "Pass"
-      Comment = "Collect the run's outcome for the success notice."
-      Parameters = merge(
-        {
-          "run_id.$"        = "$$.Execution.Name"
-          "started_at.$"    = "$$.Execution.StartTime"
-          "state_machine.$" = "$$.StateMachine.Name"
-          environment       = var.environment
-          outcome           = "succeeded"
-        },
-        { for p in slice(local.stages, 0, i) : "${p.name}.$" => "$.ingest" if p.kind == "ingest" },
-        { for p in slice(local.stages, 0, i) : "${p.name}.$" => "$.${p.name}" if p.kind == "job" },
-        { for p in slice(local.stages, 0, i) : "${p.name}.$" => "$.${p.name}.crawler.LastCrawl.Status" if p.kind == "crawl" },
-      )
+      Type     = "Task"
+      Comment  = "Summarise the run's quality from its job reports (the lake Lambda, action summarise)."
+      Resource = var.lambda_function_arn
+      Parameters = {
+        "action"   = "summarise"
+        "run_id.$" = "$$.Execution.Name"
+        "env"      = var.environment
+      }
       ResultPath = "$.summary"
+      Retry      = local.lambda_retry
+      Catch      = local.catch_to_failure
       Next       = local.next_state[s.name]
     }
   } if s.kind == "summary"]...)

@@ -61,13 +61,13 @@ variable "pipeline" {
   }
 }
 
-variable "ingest_function_arn" {
-  description = "ARN of the ingest Lambda function invoked by the ingest stage."
+variable "lambda_function_arn" {
+  description = "ARN of the lake's Lambda function: the ingest stage invokes it with action ingest, the summary stage with action summarise."
   type        = string
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$", var.ingest_function_arn))
-    error_message = "ingest_function_arn must be a Lambda function ARN."
+    condition     = can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$", var.lambda_function_arn))
+    error_message = "lambda_function_arn must be a Lambda function ARN."
   }
 }
 

@@ -99,10 +99,12 @@ run "dev" {
       jsondecode(module.stepfunctions.definition).States.bronze_to_silver.Parameters.JobName == output.job_names["bronze_to_silver"],
       jsondecode(module.stepfunctions.definition).States.crawl_gold.Parameters.Name == output.crawler_names["gold"],
       jsondecode(module.stepfunctions.definition).States.ingest.Parameters.FunctionName == module.ingest_lambda.function_arn,
+      jsondecode(module.stepfunctions.definition).States.quality_summary.Resource == module.ingest_lambda.function_arn,
+      jsondecode(module.stepfunctions.definition).States.quality_summary.Parameters.env == "dev",
       jsondecode(module.stepfunctions.definition).States.notify_failure.Parameters.TopicArn == output.alert_topic_arn,
       jsondecode(module.stepfunctions.definition).TimeoutSeconds == (60 + 60 + 60) * 60,
     ])
-    error_message = "the state machine must start this environment's jobs, crawlers, Lambda and topic"
+    error_message = "the state machine must start this environment's jobs, crawlers, Lambda (ingest and summary) and topic"
   }
 
   assert {
@@ -251,6 +253,7 @@ run "prod" {
     condition = alltrue([
       jsondecode(module.stepfunctions.definition).States.bronze_to_silver.Parameters.JobName == "jozi-pizza-prod-bronze_to_silver",
       jsondecode(module.stepfunctions.definition).States.crawl_gold.Parameters.Name == "jozi-pizza-prod-gold-crawler",
+      jsondecode(module.stepfunctions.definition).States.quality_summary.Parameters.env == "prod",
       module.ingest_lambda.environment_variables.LAKE_ENV == "prod",
       module.ingest_lambda.environment_variables.LAKE_BUCKET == "jozi-pizza-prod-lake",
       contains(module.monitoring.event_rule_names, "jozi-pizza-prod-glue-job-failed"),

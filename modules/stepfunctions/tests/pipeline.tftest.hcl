@@ -9,7 +9,7 @@ variables {
   environment         = "test"
   role_arn            = "arn:aws:iam::123456789012:role/jozi-pizza-test-stepfunctions"
   scheduler_role_arn  = "arn:aws:iam::123456789012:role/jozi-pizza-test-scheduler"
-  ingest_function_arn = "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-test-ingest"
+  lambda_function_arn = "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-test-ingest"
   alert_topic_arn     = "arn:aws:sns:af-south-1:123456789012:jozi-pizza-test-alerts"
   kms_key_arn         = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   crawler_names = {
@@ -77,13 +77,15 @@ run "definition_follows_the_stage_list" {
     condition = alltrue([
       jsondecode(output.definition).States.ingest.Resource == "arn:aws:states:::lambda:invoke",
       jsondecode(output.definition).States.ingest.Parameters.Payload["run_id.$"] == "$$.Execution.Name",
+      jsondecode(output.definition).States.ingest.Parameters.Payload.action == "ingest",
+      jsondecode(output.definition).States.ingest.Parameters.FunctionName == var.lambda_function_arn,
       jsondecode(output.definition).States.ingest_has_new_data.Choices[4].Variable == "$.ingest.has_new_data",
       jsondecode(output.definition).States.ingest_has_new_data.Choices[4].BooleanEquals == true,
       jsondecode(output.definition).States.ingest_has_new_data.Default == "notify_nothing_new",
       jsondecode(output.definition).States.notify_nothing_new.Resource == "arn:aws:states:::sns:publish",
       jsondecode(output.definition).States.notify_nothing_new.Next == "nothing_new",
     ])
-    error_message = "ingest must invoke the Lambda with the execution name as run id and branch on $.ingest.has_new_data"
+    error_message = "ingest must invoke the Lambda (action ingest) with the execution name as run id and branch on $.ingest.has_new_data"
   }
 
   # The handler reports failures in its result (status FAILED) rather than raising: that must fail the run,
@@ -170,11 +172,15 @@ run "definition_follows_the_stage_list" {
 
   assert {
     condition = alltrue([
-      jsondecode(output.definition).States.quality_summary.Parameters["bronze_to_silver.$"] == "$.bronze_to_silver",
-      jsondecode(output.definition).States.quality_summary.Parameters["crawl_gold.$"] == "$.crawl_gold.crawler.LastCrawl.Status",
+      jsondecode(output.definition).States.quality_summary.Type == "Task",
+      jsondecode(output.definition).States.quality_summary.Resource == var.lambda_function_arn,
+      jsondecode(output.definition).States.quality_summary.Parameters == { action = "summarise", "run_id.$" = "$$.Execution.Name", env = "test" },
+      jsondecode(output.definition).States.quality_summary.ResultPath == "$.summary",
+      jsondecode(output.definition).States.quality_summary.Catch[0].Next == "notify_failure",
+      contains(jsondecode(output.definition).States.quality_summary.Retry[0].ErrorEquals, "Lambda.ServiceException"),
       jsondecode(output.definition).States.notify_success.Parameters["Message.$"] == "States.JsonToString($.summary)",
     ])
-    error_message = "the success notice must publish the quality summary of the run"
+    error_message = "the summary stage must have the lake Lambda summarise this run into $.summary, which the success notice publishes"
   }
 }
 
