@@ -272,7 +272,8 @@ def check_grants_match_resources(session: boto3.Session, lake: outputs.DeployedL
     prefix = lake.bucket.removesuffix("-lake") + "-"  # roles are <project>-<env>-<component>
 
     def resources(role: str, sid: str) -> list[str]:
-        policy = iam.get_role_policy(RoleName=prefix + role, PolicyName=role)["PolicyDocument"]
+        (name,) = iam.list_role_policies(RoleName=prefix + role)["PolicyNames"]  # one inline policy each
+        policy = iam.get_role_policy(RoleName=prefix + role, PolicyName=name)["PolicyDocument"]
         document = json.loads(policy) if isinstance(policy, str) else policy
         (statement,) = [s for s in document["Statement"] if s.get("Sid") == sid]
         found = statement["Resource"]
