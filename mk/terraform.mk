@@ -35,7 +35,7 @@ endif
 TF_INIT_OFFLINE = if [ ! -f $(1)/.terraform/.offline-init ] || [ -n "$$(find $(1) -maxdepth 1 -name '*.tf' -newer $(1)/.terraform/.offline-init)" ]; then \
 	  $(TF) -chdir=$(1) init -backend=false -input=false -no-color $(TF_INIT_SOURCE) >/dev/null && touch $(1)/.terraform/.offline-init; fi
 
-.PHONY: init plan apply destroy fmt fmt-check validate tf-test security tf-check tf-env-check aws-credentials-check
+.PHONY: init plan apply destroy fmt fmt-check validate tf-test security tf-check tf-env-check aws-credentials-check tf-docs
 
 tf-env-check:
 	@if [ "$(ENV)" != "dev" ] && [ "$(ENV)" != "prod" ]; then \
@@ -54,9 +54,10 @@ aws-credentials-check: $(STAMP)
 init: tf-env-check aws-credentials-check ## terraform init in environments/$(ENV) (ENV=dev|prod, with the remote state backend)
 	$(TF) -chdir=$(TF_ENV_DIR) init -input=false $(TF_INIT_SOURCE)
 
-# The environments upload build/lambda/ingest.zip (`build-lambda`, mk/ingest.mk); rebuilding is cheap and
-# deterministic (same sources, same bytes), so Terraform only redeploys the function when its code changed.
-plan: init build-lambda ## terraform plan for ENV=dev|prod (needs AWS credentials; builds the Lambda zip)
+# The environments deploy build/lambda/ingest.zip and upload build/glue/ (`make build`, mk/build.mk);
+# rebuilding is cheap and deterministic (same sources, same bytes), so Terraform changes the function and
+# the Glue code (a new content-hash key, the jobs moved to it) only when the code really changed.
+plan: init build ## terraform plan for ENV=dev|prod (needs AWS credentials; builds the Lambda zip and the Glue bundle)
 	$(TF) -chdir=$(TF_ENV_DIR) plan -input=false -out=plan.tfplan
 
 apply: init ## Apply the saved plan of ENV=dev|prod (run `make plan` first)
@@ -64,12 +65,18 @@ apply: init ## Apply the saved plan of ENV=dev|prod (run `make plan` first)
 	$(TF) -chdir=$(TF_ENV_DIR) apply -input=false plan.tfplan
 	@rm -f $(TF_ENV_DIR)/plan.tfplan
 
-destroy: init build-lambda ## Destroy everything in ENV=dev|prod (asks for confirmation)
+# Destroy evaluates the same configuration, which reads the built files (their hashes name the code keys).
+destroy: init build ## Destroy everything in ENV=dev|prod (asks for confirmation)
 	$(TF) -chdir=$(TF_ENV_DIR) destroy
 
 fmt: ## terraform fmt over modules/ and environments/
 	$(TF) fmt -recursive modules
 	$(TF) fmt -recursive environments
+
+# Module READMEs: the Inputs/Outputs tables are rendered from variables.tf/outputs.tf (checked by pytest,
+# tests/terraform/test_tf_docs.py).
+tf-docs: $(STAMP) ## Render every module README's Inputs/Outputs tables from its variables.tf and outputs.tf
+	$(BIN)/python scripts/render_tf_docs.py
 
 fmt-check:
 	@$(TF) fmt -check -recursive -diff modules || { echo "error: run 'make fmt'" >&2; exit 1; }

@@ -1,8 +1,8 @@
 provider "aws" {
-  region = local.region
+  region = module.lake.region
 
   # Tag everything (moto and Athena's ListTagsForResource also need tags on workgroups).
   default_tags {
-    tags = local.tags
+    tags = module.lake.tags
   }
 }

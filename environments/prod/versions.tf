@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.7"
+  # 1.10: the S3 backend's use_lockfile (S3-native state locking, backend.tf).
+  required_version = ">= 1.10"
 
   required_providers {
     aws = {

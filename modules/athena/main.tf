@@ -9,7 +9,7 @@
 data "aws_caller_identity" "current" {}
 
 locals {
-  workgroup_name   = coalesce(var.workgroup_name, "${var.project}-${var.environment}")
+  workgroup_name   = var.workgroup_name
   results_location = "s3://${var.bucket_name}/${var.results_prefix}"
   tags             = merge(var.tags, { "lake:component" = "athena" })
 
@@ -31,7 +31,7 @@ locals {
 
 resource "aws_athena_workgroup" "this" {
   name          = local.workgroup_name
-  description   = "Queries over the ${var.project} ${var.environment} lake; results encrypted in ${local.results_location}."
+  description   = "Queries over the ${local.workgroup_name} lake; results encrypted in ${local.results_location}."
   state         = "ENABLED"
   force_destroy = var.force_destroy
 

@@ -1,30 +1,9 @@
-variable "project" {
-  description = "Project name from lake.yaml `project`; the workgroup is `{project}-{environment}` unless overridden."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.project))
-    error_message = "project must be 3-32 characters of lowercase letters, digits and dashes, starting with a letter."
-  }
-}
-
-variable "environment" {
-  description = "Environment name (dev, prod, ...)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment))
-    error_message = "environment must be 2-16 lowercase letters or digits, starting with a letter."
-  }
-}
-
 variable "workgroup_name" {
-  description = "Override for the workgroup name; null means `{project}-{environment}`."
+  description = "Name of the workgroup, computed once by the composition (modules/lake: `{project}-{environment}`)."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.workgroup_name == null || can(regex("^[A-Za-z0-9._-]{1,128}$", var.workgroup_name))
+    condition     = can(regex("^[A-Za-z0-9._-]{1,128}$", var.workgroup_name))
     error_message = "workgroup_name must be 1-128 letters, digits, dots, dashes or underscores."
   }
 }

@@ -3,23 +3,26 @@
 # and bookmarks) used by every job and crawler.
 
 locals {
-  name_prefix = "${var.project}-${var.environment}"
-  lake_root   = "s3://${var.bucket_name}"
-  tags        = merge(var.tags, { "lake:component" = "glue" })
+  lake_root = "s3://${var.bucket_name}"
+  tags      = merge(var.tags, { "lake:component" = "glue" })
+  layers    = keys(var.database_names)
 
-  # Same rule as jozi_lake.config.EnvConfig.database: dashes are not allowed in Glue database names.
-  database_names = { for layer in var.layers : layer => replace("${var.project}_${var.environment}_${layer}", "-", "_") }
+  # The code version is a hash of the built files: sha256 over one "<sha256 of the file>  <path>" line per
+  # file in path order (what `sha256sum` prints for them), first 16 hex characters. Unchanged code, same
+  # keys, same jobs: a plan without code changes shows nothing; new code gets new keys the jobs move to.
+  code_files   = toset(concat(["jozi_lake.zip"], tolist(fileset(var.code_dir, "glue_scripts/*.py"))))
+  code_version = substr(sha256(join("", [for f in sort(tolist(local.code_files)) : "${filesha256("${var.code_dir}/${f}")}  ${f}\n"])), 0, 16)
+  code_prefix  = "${var.prefixes["scripts"]}${local.code_version}/"
 
-  scripts_root     = "${local.lake_root}/${var.prefixes["scripts"]}${var.scripts_version}"
-  script_locations = { for key, job in var.jobs : key => "${local.scripts_root}/${job.script}" }
-  extra_py_files   = "${local.scripts_root}/jozi_lake.zip"
-  temp_dir         = "${local.lake_root}/${var.temp_prefix}"
+  script_locations = { for key, job in var.jobs : key => "${local.lake_root}/${local.code_prefix}${job.script}" }
+  extra_py_files   = "${local.lake_root}/${local.code_prefix}jozi_lake.zip"
+  temp_dir         = "${local.lake_root}/${var.prefixes["glue_temp"]}"
 
   # Crawl targets: every layer into its own database; quarantine/ into the silver database with a
   # `quarantine_` table prefix (its table folders have the same names as silver's, so one crawler over both
   # folders would produce clashing table names).
   crawl_targets = merge(
-    { for layer in var.layers : layer => { prefix = var.prefixes[layer], database_layer = layer, table_prefix = "" } },
+    { for layer in local.layers : layer => { prefix = var.prefixes[layer], database_layer = layer, table_prefix = "" } },
     var.crawl_quarantine ? { quarantine = { prefix = var.prefixes["quarantine"], database_layer = "silver", table_prefix = "quarantine_" } } : {},
   )
 
@@ -52,7 +55,6 @@ locals {
     "--env"                              = var.environment
     "--tables"                           = var.default_tables
     "--run_id"                           = "manual" # every pipeline run passes its own
-    "--extra-py-files"                   = local.extra_py_files
     "--job-language"                     = "python"
     "--TempDir"                          = local.temp_dir
     "--enable-glue-datacatalog"          = "true"
@@ -66,17 +68,17 @@ locals {
 }
 
 resource "aws_glue_catalog_database" "layer" {
-  for_each = local.database_names
+  for_each = var.database_names
 
   name         = each.value
-  description  = "${title(each.key)} layer of the ${local.name_prefix} lake (s3://${var.bucket_name}/${var.prefixes[each.key]})."
+  description  = "${title(each.key)} layer of the lake in s3://${var.bucket_name}/${var.prefixes[each.key]}."
   location_uri = "${local.lake_root}/${var.prefixes[each.key]}"
 
   tags = local.tags
 }
 
 resource "aws_glue_security_configuration" "this" {
-  name = "${local.name_prefix}-lake"
+  name = "${var.name_prefix}-lake"
 
   encryption_configuration {
     cloudwatch_encryption {
@@ -99,8 +101,8 @@ resource "aws_glue_security_configuration" "this" {
 resource "aws_glue_crawler" "this" {
   for_each = local.crawl_targets
 
-  name                   = "${local.name_prefix}-${replace(each.key, "_", "-")}-crawler"
-  description            = "Catalogs s3://${var.bucket_name}/${each.value.prefix} into ${local.database_names[each.value.database_layer]}."
+  name                   = var.crawler_names[each.key]
+  description            = "Catalogs s3://${var.bucket_name}/${each.value.prefix} into ${var.database_names[each.value.database_layer]}."
   role                   = var.crawler_role_arn
   database_name          = aws_glue_catalog_database.layer[each.value.database_layer].name
   table_prefix           = each.value.table_prefix
@@ -132,9 +134,9 @@ resource "aws_glue_crawler" "this" {
 # same run, as they do locally (where the silver crawl covers quarantine/). A conditional trigger starts
 # the quarantine crawler whenever the silver crawler succeeds, so the state machine needs no extra states.
 resource "aws_glue_trigger" "quarantine_after_silver" {
-  count = var.crawl_quarantine && contains(var.layers, "silver") ? 1 : 0
+  count = var.crawl_quarantine ? 1 : 0
 
-  name        = "${local.name_prefix}-quarantine-after-silver"
+  name        = "${var.name_prefix}-quarantine-after-silver"
   description = "Crawl quarantine/ each time the silver crawler succeeds."
   type        = "CONDITIONAL"
 
@@ -152,10 +154,32 @@ resource "aws_glue_trigger" "quarantine_after_silver" {
   tags = local.tags
 }
 
+# The code, uploaded by Terraform under the content-hash prefix and encrypted with the lake key. source_hash
+# (not etag: an SSE-KMS object's ETag is no MD5) makes a changed file a change; a new version changes the
+# keys, and create_before_destroy puts the new objects in place before the jobs move and the old go.
+resource "aws_s3_object" "code" {
+  for_each = local.code_files
+
+  bucket                 = var.bucket_name
+  key                    = "${local.code_prefix}${each.key}"
+  source                 = "${var.code_dir}/${each.key}"
+  source_hash            = filemd5("${var.code_dir}/${each.key}")
+  content_type           = endswith(each.key, ".zip") ? "application/zip" : "text/x-python"
+  server_side_encryption = "aws:kms"
+  kms_key_id             = var.kms_key_arn
+  bucket_key_enabled     = true
+
+  tags = local.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
 resource "aws_glue_job" "this" {
   for_each = var.jobs
 
-  name                   = "${local.name_prefix}-${each.key}"
+  name                   = each.value.name
   description            = each.value.description
   role_arn               = var.job_role_arn
   glue_version           = var.glue_version
@@ -167,8 +191,9 @@ resource "aws_glue_job" "this" {
   security_configuration = aws_glue_security_configuration.this.name
 
   command {
-    name            = "glueetl"
-    script_location = local.script_locations[each.key]
+    name = "glueetl"
+    # Through the object, so a job moves to new code only once its files are uploaded.
+    script_location = "s3://${var.bucket_name}/${aws_s3_object.code[each.value.script].key}"
     python_version  = "3"
   }
 
@@ -178,6 +203,7 @@ resource "aws_glue_job" "this" {
   }
 
   default_arguments = merge(var.additional_default_arguments, local.module_arguments, {
+    "--extra-py-files" = "s3://${var.bucket_name}/${aws_s3_object.code["jozi_lake.zip"].key}"
     # One event-log folder per job keeps the Spark history server's listing readable.
     "--spark-event-logs-path" = "${local.lake_root}/${var.prefixes["spark_ui"]}${each.key}/"
   })
@@ -185,10 +211,10 @@ resource "aws_glue_job" "this" {
   tags = local.tags
 
   lifecycle {
-    # Code versions are published by `lake upload-scripts`, which repoints the job (UpdateJob) only after
-    # every file of the new version is in S3. Terraform sets the first location and then leaves it, so an
-    # apply with an older scripts_version never rolls the jobs back to stale code.
-    ignore_changes = [command[0].script_location, default_arguments["--extra-py-files"]]
+    precondition {
+      condition     = contains(local.code_files, each.value.script)
+      error_message = "every job's script must be in code_dir (lake.yaml jobs.<job>.script; run `make build-glue`)."
+    }
 
     precondition {
       condition     = var.execution_class != "FLEX" || contains(["G.1X", "G.2X"], var.worker_type)

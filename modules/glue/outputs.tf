@@ -1,5 +1,5 @@
 output "database_names" {
-  description = "Catalog database name per layer (layer => `{project}_{environment}_{layer}`)."
+  description = "Catalog database name per layer."
   value       = { for layer, database in aws_glue_catalog_database.layer : layer => database.name }
 }
 
@@ -19,7 +19,7 @@ output "crawler_arns" {
 }
 
 output "job_names" {
-  description = "Glue job name per lake.yaml job key (`{project}-{environment}-{job}`)."
+  description = "Glue job name per lake.yaml job key."
   value       = { for key, job in aws_glue_job.this : key => job.name }
 }
 
@@ -28,8 +28,23 @@ output "job_arns" {
   value       = { for key, job in aws_glue_job.this : key => job.arn }
 }
 
+output "code_version" {
+  description = "Version of the deployed Glue code: the content hash in its keys (s3://<bucket>/scripts/<code_version>/)."
+  value       = local.code_version
+}
+
+output "code_uri" {
+  description = "Where the deployed Glue code lives: s3://<bucket>/scripts/<code_version>/."
+  value       = "${local.lake_root}/${local.code_prefix}"
+}
+
+output "code_object_keys" {
+  description = "Key of each uploaded code file, by its path inside code_dir."
+  value       = { for path, object in aws_s3_object.code : path => object.key }
+}
+
 output "script_locations" {
-  description = "S3 location of each job's script (job key => s3://<bucket>/scripts/<version>/glue_scripts/<job>.py)."
+  description = "S3 location of each job's script (job key => s3://<bucket>/scripts/<code_version>/glue_scripts/<job>.py)."
   value       = local.script_locations
 }
 

@@ -1,15 +1,15 @@
-variable "project" {
-  description = "Project name from lake.yaml `project`. Databases are `{project}_{environment}_{layer}` (dashes become underscores), jobs `{project}-{environment}-{job}`, crawlers `{project}-{environment}-{layer}-crawler`."
+variable "name_prefix" {
+  description = "Prefix of the module's own auxiliary names: the security configuration `<name_prefix>-lake` and the trigger `<name_prefix>-quarantine-after-silver`."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.project))
-    error_message = "project must be 3-32 characters of lowercase letters, digits and dashes, starting with a letter."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,200}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be lowercase letters, digits and dashes, starting with a letter."
   }
 }
 
 variable "environment" {
-  description = "Environment name (dev, prod, ...)."
+  description = "Environment name (dev, prod, ...): the jobs' `--env` argument."
   type        = string
 
   validation {
@@ -18,14 +18,25 @@ variable "environment" {
   }
 }
 
-variable "layers" {
-  description = "Medallion layers from lake.yaml `layers`; one catalog database and one crawler each."
-  type        = list(string)
-  default     = ["bronze", "silver", "gold"]
+variable "database_names" {
+  description = "Catalog database name per medallion layer (lake.yaml `layers`; names computed once by the composition). One database and one crawler per layer; must include silver, where quarantine tables are catalogued."
+  type        = map(string)
 
   validation {
-    condition     = contains(var.layers, "silver") && alltrue([for layer in var.layers : can(regex("^[a-z][a-z0-9_]*$", layer))])
-    error_message = "layers must be lowercase names and include silver (quarantine tables are catalogued in the silver database)."
+    condition     = contains(keys(var.database_names), "silver") && alltrue([for layer, name in var.database_names : can(regex("^[a-z][a-z0-9_]*$", layer)) && can(regex("^[a-z0-9_]{1,255}$", name))])
+    error_message = "database_names must map lowercase layer names (including silver) to lowercase database names of letters, digits and underscores."
+  }
+}
+
+variable "crawler_names" {
+  description = "Crawler name per crawl target: every key of `database_names`, plus `quarantine` when `crawl_quarantine` is true."
+  type        = map(string)
+
+  validation {
+    condition = toset(keys(var.crawler_names)) == toset(concat(keys(var.database_names), var.crawl_quarantine ? ["quarantine"] : [])) && alltrue([
+      for name in values(var.crawler_names) : can(regex("^[A-Za-z0-9_.-]{1,255}$", name))
+    ])
+    error_message = "crawler_names must name a crawler for every layer of database_names (plus quarantine when crawl_quarantine is true), each a valid Glue name."
   }
 }
 
@@ -40,12 +51,12 @@ variable "bucket_name" {
 }
 
 variable "prefixes" {
-  description = "Key prefixes from lake.yaml `prefixes` (s3-lake output `prefixes`); crawlers target the layer prefixes, jobs use scripts/ and spark_ui/."
+  description = "Key prefixes from lake.yaml `prefixes` (s3-lake output `prefixes`); crawlers target the layer prefixes, jobs use scripts/, spark_ui/ and glue_temp/ (--TempDir)."
   type        = map(string)
 
   validation {
-    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "scripts", "spark_ui"] : contains(keys(var.prefixes), key)])
-    error_message = "prefixes must contain bronze, silver, gold, quarantine, scripts and spark_ui (as in lake.yaml)."
+    condition     = alltrue([for key in concat(keys(var.database_names), ["quarantine", "scripts", "spark_ui", "glue_temp"]) : contains(keys(var.prefixes), key)])
+    error_message = "prefixes must contain every layer, quarantine, scripts, spark_ui and glue_temp (as in lake.yaml)."
   }
 
   validation {
@@ -55,16 +66,17 @@ variable "prefixes" {
 }
 
 variable "jobs" {
-  description = "Glue jobs from lake.yaml `jobs`: job key => { script (repo-relative path, e.g. glue_scripts/x.py), description, timeout_minutes }."
+  description = "Glue jobs from lake.yaml `jobs`: job key => { name (computed once by the composition), script (its path inside code_dir, e.g. glue_scripts/x.py), description, timeout_minutes }."
   type = map(object({
+    name            = string
     script          = string
     description     = string
     timeout_minutes = number
   }))
 
   validation {
-    condition     = length(var.jobs) > 0 && alltrue([for key, job in var.jobs : can(regex("^[a-z][a-z0-9_]*$", key)) && can(regex("\\.py$", job.script))])
-    error_message = "jobs must be non-empty; keys lowercase names, each script a .py path."
+    condition     = length(var.jobs) > 0 && alltrue([for key, job in var.jobs : can(regex("^[a-z][a-z0-9_]*$", key)) && can(regex("\\.py$", job.script)) && can(regex("^[A-Za-z0-9_.-]{1,255}$", job.name))])
+    error_message = "jobs must be non-empty; keys lowercase names, each name a valid Glue job name, each script a .py path."
   }
 
   validation {
@@ -103,14 +115,13 @@ variable "kms_key_arn" {
   }
 }
 
-variable "scripts_version" {
-  description = "Version folder of the published code: scripts at s3://<bucket>/scripts/<version>/glue_scripts/<job>.py and s3://<bucket>/scripts/<version>/jozi_lake.zip (the CLI's upload command publishes versions)."
+variable "code_dir" {
+  description = "The built Glue code folder (`make build-glue`: build/glue/ with jozi_lake.zip and glue_scripts/<job>.py). Its files are uploaded to s3://<bucket>/<scripts prefix><content hash>/ and the jobs point at them."
   type        = string
-  default     = "current"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", var.scripts_version))
-    error_message = "scripts_version must be 1-64 letters, digits, dots, dashes or underscores."
+    condition     = fileexists("${var.code_dir}/jozi_lake.zip") && length(fileset(var.code_dir, "glue_scripts/*.py")) > 0
+    error_message = "code_dir must hold jozi_lake.zip and glue_scripts/*.py: run `make build-glue` first."
   }
 }
 
@@ -166,17 +177,6 @@ variable "max_retries" {
   validation {
     condition     = var.max_retries >= 0 && var.max_retries <= 10
     error_message = "max_retries must be between 0 and 10."
-  }
-}
-
-variable "temp_prefix" {
-  description = "Key prefix for the jobs' --TempDir (must equal the iam module's `glue_temp_prefix`)."
-  type        = string
-  default     = "glue-temp/"
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9_-]*/$", var.temp_prefix))
-    error_message = "temp_prefix must be one lowercase path segment ending in '/'."
   }
 }
 

@@ -1,24 +1,28 @@
 # One role per component, each allowed only what that component does: S3 grants name the lake bucket
 # plus the prefixes the component really touches, catalog grants name its databases and tables, and the
-# ARNs of resources created elsewhere (Lambda, state machine, topic, queues, secret) are built from their
-# names so the roles can exist before those resources (no dependency cycles).
+# ARNs of resources created elsewhere (Lambda, state machine, topic, queues, secret, log group) are built
+# from their names so the roles can exist before those resources (no dependency cycles).
+#
+# Every role has the same shape (`local.roles`): its inline policy's name, a description, a trusted service
+# with optional trust conditions and a list of policy statements. One aws_iam_role, one trust document, one policy document and one inline
+# policy per entry; statements several roles share (the lake key, Glue's logs, bucket location) are
+# written once below and concatenated into each role's list.
 
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  name_prefix = "${var.project}-${var.environment}"
-  account_id  = data.aws_caller_identity.current.account_id
-  partition   = data.aws_partition.current.partition
-  region      = data.aws_region.current.name
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
 
   tags = merge(var.tags, { "lake:component" = "iam" })
 
   # --- ARNs built from names ---------------------------------------------------------------------------
   arn_tail             = "${local.region}:${local.account_id}"
   ingest_function_arn  = "arn:${local.partition}:lambda:${local.arn_tail}:function:${var.ingest_function_name}"
-  ingest_log_group_arn = "arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws/lambda/${var.ingest_function_name}"
+  ingest_log_group_arn = "arn:${local.partition}:logs:${local.arn_tail}:log-group:${var.ingest_log_group_name}"
   state_machine_arn    = "arn:${local.partition}:states:${local.arn_tail}:stateMachine:${var.state_machine_name}"
   # Secrets Manager appends "-" and six random characters to a secret's ARN.
   ingest_secret_arn   = var.ingest_secret_name == null ? null : "arn:${local.partition}:secretsmanager:${local.arn_tail}:secret:${var.ingest_secret_name}-??????"
@@ -36,450 +40,291 @@ locals {
   glue_default_database_arn = "arn:${local.partition}:glue:${local.arn_tail}:database/default"
 
   # --- S3 scopes ---------------------------------------------------------------------------------------
-  bronze     = var.prefixes["bronze"]
-  silver     = var.prefixes["silver"]
-  gold       = var.prefixes["gold"]
-  quarantine = var.prefixes["quarantine"]
-  landing    = var.prefixes["landing"]
-  scripts    = var.prefixes["scripts"]
-  spark_ui   = var.prefixes["spark_ui"]
-  temp       = var.glue_temp_prefix
+  p       = var.prefixes
+  objects = { for key, prefix in var.prefixes : key => "${var.bucket_arn}/${prefix}*" }
 
   # ListBucket is granted per prefix through s3:prefix: "bronze" (the folder probe) and "bronze/*".
   list_patterns = {
-    for component, prefixes in {
-      ingest_lambda = [local.landing, local.bronze]
-      glue_job      = [local.bronze, local.silver, local.gold, local.quarantine, local.scripts, local.spark_ui, local.temp]
-      glue_crawler  = [local.bronze, local.silver, local.gold, local.quarantine]
-    } : component => flatten([for prefix in prefixes : [trimsuffix(prefix, "/"), "${prefix}*"]])
+    for component, keys in {
+      ingest_lambda = ["landing", "bronze"]
+      glue_job      = ["bronze", "silver", "gold", "quarantine", "scripts", "spark_ui", "glue_temp"]
+      glue_crawler  = ["bronze", "silver", "gold", "quarantine"]
+    } : component => flatten([for key in keys : [trimsuffix(local.p[key], "/"), "${local.p[key]}*"]])
   }
 
-  objects = { for key, prefix in merge(var.prefixes, { temp = local.temp }) : key => "${var.bucket_arn}/${prefix}*" }
-
-  kms_statements = var.kms_key_arn == null ? {} : {
+  # --- Statements shared by several roles (each written once) ------------------------------------------
+  # Every statement has the same shape, so a role's list can concatenate shared and own statements.
+  kms_statements = var.kms_key_arn == null ? [] : [{
     # Data keys for SSE-KMS reads/writes (with bucket keys) and for encrypted logs, queues and topics.
-    read_write = {
-      Sid      = "UseLakeKey"
-      Effect   = "Allow"
-      Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
-      Resource = var.kms_key_arn
+    sid        = "UseLakeKey"
+    actions    = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+    resources  = [var.kms_key_arn]
+    conditions = []
+  }]
+
+  # AssociateKmsKey: the Glue security configuration encrypts the job and crawler log groups with the key.
+  glue_logs_statement = {
+    sid        = "WriteGlueLogs"
+    actions    = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
+    resources  = [local.glue_log_groups_arn, "${local.glue_log_groups_arn}:log-stream:*"]
+    conditions = []
+  }
+
+  locate_bucket_statement = {
+    sid        = "LocateBucket"
+    actions    = ["s3:GetBucketLocation"]
+    resources  = [var.bucket_arn]
+    conditions = []
+  }
+
+  catalog_read_actions = [
+    "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
+    "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
+  ]
+
+  list_statement = { for component, patterns in local.list_patterns : component => {
+    sid        = "ListOwnPrefixes"
+    actions    = ["s3:ListBucket"]
+    resources  = [var.bucket_arn]
+    conditions = [{ test = "StringLike", variable = "s3:prefix", values = patterns }]
+  } }
+
+  # PutMetricData has no resource type ("*" is required); a namespace condition narrows it.
+  put_metrics_statement = { for role, namespaces in {
+    ingest_lambda = compact([var.ingest_metrics_namespace])
+    glue_job      = compact(["Glue", var.quality_metrics_namespace])
+    } : role => {
+    sid        = role == "glue_job" ? "PublishGlueJobMetrics" : "PublishIngestMetrics"
+    actions    = ["cloudwatch:PutMetricData"]
+    resources  = ["*"]
+    conditions = [{ test = "StringEquals", variable = "cloudwatch:namespace", values = namespaces }]
+  } if length(namespaces) > 0 }
+
+  # --- The roles -----------------------------------------------------------------------------------------
+  # Lambda and Glue do not document aws:SourceArn/aws:SourceAccount for execution-role assumption; a
+  # condition the service never sends would break every run, so those trusts rely on iam:PassRole being
+  # limited to this account's deployers. Step Functions and Scheduler document them and are bound.
+  roles = {
+    ingest_lambda = {
+      policy_name      = "ingest"
+      description      = "Runs the ingestion Lambda: store API -> bronze/."
+      service          = "lambda.amazonaws.com"
+      trust_sid        = "LambdaAssumesRole"
+      trust_conditions = []
+      statements = concat(
+        [
+          { sid = "ReadLandingFiles", actions = ["s3:GetObject"], resources = [local.objects["landing"]], conditions = [] },
+          # New batches and the bookkeeping in bronze/_state/ and bronze/_manifests/ are written here.
+          { sid = "WriteBronzeBatches", actions = ["s3:PutObject", "s3:AbortMultipartUpload"], resources = [local.objects["bronze"]], conditions = [] },
+          {
+            sid        = "ReadIngestStateAndManifests"
+            actions    = ["s3:GetObject"]
+            resources  = ["${var.bucket_arn}/${local.p["bronze"]}_state/*", "${var.bucket_arn}/${local.p["bronze"]}_manifests/*"]
+            conditions = []
+          },
+          merge(local.list_statement["ingest_lambda"], { sid = "ListLandingAndBronze" }),
+          # The log group itself is created (encrypted, with retention) by Terraform, not by the function.
+          { sid = "WriteOwnLogs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${local.ingest_log_group_arn}:*"], conditions = [] },
+          # X-Ray accepts no resource-level permissions for these actions: "*" is the only valid resource.
+          { sid = "WriteTraces", actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources = ["*"], conditions = [] },
+        ],
+        local.kms_statements,
+        local.ingest_secret_arn == null ? [] : [{
+          sid        = "ReadSourceApiSecret"
+          actions    = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+          resources  = [local.ingest_secret_arn]
+          conditions = []
+        }],
+        local.ingest_dlq_arn == null ? [] : [{ sid = "SendToDeadLetterQueue", actions = ["sqs:SendMessage"], resources = [local.ingest_dlq_arn], conditions = [] }],
+        [for role, statement in local.put_metrics_statement : statement if role == "ingest_lambda"],
+      )
+    }
+
+    glue_job = {
+      policy_name      = "glue-job"
+      description      = "Runs the Glue jobs: bronze/ -> silver/ + quarantine/ -> gold/."
+      service          = "glue.amazonaws.com"
+      trust_sid        = "GlueAssumesRole"
+      trust_conditions = []
+      statements = concat(
+        [
+          { sid = "ReadBronzeAndCode", actions = ["s3:GetObject"], resources = [local.objects["bronze"], local.objects["scripts"]], conditions = [] },
+          {
+            # Outputs are rewritten per touched partition (delete + put), and silver/_state/ records which
+            # bronze batches were processed.
+            sid        = "ReadWriteOutputsAndTemp"
+            actions    = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+            resources  = [for key in ["silver", "gold", "quarantine", "glue_temp"] : local.objects[key]]
+            conditions = []
+          },
+          { sid = "WriteSparkEventLogs", actions = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], resources = [local.objects["spark_ui"]], conditions = [] },
+          local.list_statement["glue_job"],
+          local.locate_bucket_statement,
+          {
+            sid        = "ReadLakeCatalog"
+            actions    = local.catalog_read_actions
+            resources  = concat([local.glue_catalog_arn, local.glue_default_database_arn], local.glue_database_arns, local.glue_table_arns)
+            conditions = []
+          },
+          local.glue_logs_statement,
+          # Glue's job and observability metrics, and the lake's quality metrics.
+          local.put_metrics_statement["glue_job"],
+        ],
+        local.kms_statements,
+      )
+    }
+
+    glue_crawler = {
+      policy_name      = "glue-crawler"
+      description      = "Runs the Glue crawlers that catalog bronze/, silver/, quarantine/ and gold/."
+      service          = "glue.amazonaws.com"
+      trust_sid        = "GlueAssumesRole"
+      trust_conditions = []
+      statements = concat(
+        [
+          { sid = "ReadLayers", actions = ["s3:GetObject"], resources = [for key in ["bronze", "silver", "gold", "quarantine"] : local.objects[key]], conditions = [] },
+          merge(local.list_statement["glue_crawler"], { sid = "ListLayers" }),
+          local.locate_bucket_statement,
+          {
+            # Schema changes are only logged (update/delete behaviour LOG), so no DeleteTable/DeletePartition.
+            sid = "CatalogLakeTables"
+            actions = concat(local.catalog_read_actions, [
+              "glue:CreateTable", "glue:UpdateTable",
+              "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition", "glue:BatchUpdatePartition",
+            ])
+            resources  = concat([local.glue_catalog_arn], local.glue_database_arns, local.glue_table_arns)
+            conditions = []
+          },
+          local.glue_logs_statement,
+        ],
+        local.kms_statements,
+      )
+    }
+
+    state_machine = {
+      policy_name = "state-machine"
+      description = "Runs the pipeline state machine: ingest -> crawl -> jobs -> summary -> alerts."
+      service     = "states.amazonaws.com"
+      trust_sid   = "StatesAssumesRoleForThePipelineOnly"
+      trust_conditions = [
+        { test = "StringEquals", variable = "aws:SourceAccount", values = [local.account_id] },
+        { test = "ArnLike", variable = "aws:SourceArn", values = [local.state_machine_arn] },
+      ]
+      statements = concat(
+        [
+          # The ingest and summary stages invoke the lake's Lambda (and versions/aliases of it).
+          { sid = "InvokeLakeFunction", actions = ["lambda:InvokeFunction"], resources = [local.ingest_function_arn, "${local.ingest_function_arn}:*"], conditions = [] },
+          # The .sync integration polls GetJobRun(s) and stops the run when the execution is aborted.
+          { sid = "RunGlueJobs", actions = ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"], resources = local.glue_job_arns, conditions = [] },
+          { sid = "RunGlueCrawlers", actions = ["glue:StartCrawler", "glue:GetCrawler"], resources = local.glue_crawler_arns, conditions = [] },
+          # X-Ray accepts no resource-level permissions for these actions: "*" is the only valid resource.
+          {
+            sid        = "WriteTraces"
+            actions    = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
+            resources  = ["*"]
+            conditions = []
+          },
+          {
+            # Execution logging is set up through CloudWatch Logs vended log delivery, whose actions accept
+            # no resource narrower than "*" (AWS Step Functions logging documentation).
+            sid = "DeliverExecutionLogs"
+            actions = [
+              "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+              "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+            ]
+            resources  = ["*"]
+            conditions = []
+          },
+        ],
+        local.kms_statements,
+        local.alert_topic_arn == null ? [] : [{ sid = "PublishAlerts", actions = ["sns:Publish"], resources = [local.alert_topic_arn], conditions = [] }],
+      )
+    }
+
+    scheduler = {
+      policy_name = "scheduler"
+      description = "Lets EventBridge Scheduler start the pipeline state machine."
+      service     = "scheduler.amazonaws.com"
+      trust_sid   = "SchedulerAssumesRoleForThisAccount"
+      # Scheduler documents aws:SourceAccount for its execution role; schedules of other accounts cannot use it.
+      trust_conditions = [{ test = "StringEquals", variable = "aws:SourceAccount", values = [local.account_id] }]
+      statements = concat(
+        [{ sid = "StartPipeline", actions = ["states:StartExecution"], resources = [local.state_machine_arn], conditions = [] }],
+        local.kms_statements,
+        local.scheduler_dlq_arn == null ? [] : [{ sid = "SendToDeadLetterQueue", actions = ["sqs:SendMessage"], resources = [local.scheduler_dlq_arn], conditions = [] }],
+      )
     }
   }
 }
 
-################################################################################
-# Ingestion Lambda
-################################################################################
+data "aws_iam_policy_document" "trust" {
+  for_each = local.roles
 
-resource "aws_iam_role" "ingest_lambda" {
-  name                 = "${local.name_prefix}-ingest-lambda"
-  description          = "Runs the ingestion Lambda: store API -> bronze/."
-  path                 = var.role_path
-  permissions_boundary = var.permissions_boundary_arn
-  max_session_duration = var.max_session_duration
+  version = "2012-10-17"
 
-  # Lambda does not document aws:SourceArn/aws:SourceAccount for execution-role assumption; a condition the
-  # service never sends would break every invocation. Passing the role needs iam:PassRole in this account.
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "LambdaAssumesRole"
-      Effect    = "Allow"
-      Principal = { Service = "lambda.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
+  statement {
+    sid     = each.value.trust_sid
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
 
-  tags = local.tags
-}
+    principals {
+      type        = "Service"
+      identifiers = [each.value.service]
+    }
 
-resource "aws_iam_role_policy" "ingest_lambda" {
-  name = "ingest"
-  role = aws_iam_role.ingest_lambda.id
-
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat(
-      [
-        {
-          Sid      = "ReadLandingFiles"
-          Effect   = "Allow"
-          Action   = ["s3:GetObject"]
-          Resource = local.objects["landing"]
-        },
-        {
-          # New batches and the bookkeeping in bronze/_state/ and bronze/_manifests/ are written here.
-          Sid      = "WriteBronzeBatches"
-          Effect   = "Allow"
-          Action   = ["s3:PutObject", "s3:AbortMultipartUpload"]
-          Resource = local.objects["bronze"]
-        },
-        {
-          Sid    = "ReadIngestStateAndManifests"
-          Effect = "Allow"
-          Action = ["s3:GetObject"]
-          Resource = [
-            "${var.bucket_arn}/${local.bronze}_state/*",
-            "${var.bucket_arn}/${local.bronze}_manifests/*",
-          ]
-        },
-        {
-          Sid       = "ListLandingAndBronze"
-          Effect    = "Allow"
-          Action    = ["s3:ListBucket"]
-          Resource  = var.bucket_arn
-          Condition = { StringLike = { "s3:prefix" = local.list_patterns["ingest_lambda"] } }
-        },
-        {
-          # The log group itself is created (encrypted, with retention) by Terraform, not by the function.
-          Sid      = "WriteOwnLogs"
-          Effect   = "Allow"
-          Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-          Resource = "${local.ingest_log_group_arn}:*"
-        },
-        {
-          # X-Ray accepts no resource-level permissions for these actions: "*" is the only valid resource.
-          Sid      = "WriteTraces"
-          Effect   = "Allow"
-          Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-          Resource = "*"
-        },
-      ],
-      values(local.kms_statements),
-      local.ingest_secret_arn == null ? [] : [{
-        Sid      = "ReadSourceApiSecret"
-        Effect   = "Allow"
-        Action   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-        Resource = local.ingest_secret_arn
-      }],
-      local.ingest_dlq_arn == null ? [] : [{
-        Sid      = "SendToDeadLetterQueue"
-        Effect   = "Allow"
-        Action   = ["sqs:SendMessage"]
-        Resource = local.ingest_dlq_arn
-      }],
-      var.ingest_metrics_namespace == null ? [] : [{
-        # PutMetricData has no resource type ("*" is required); the namespace condition narrows it.
-        Sid       = "PublishIngestMetrics"
-        Effect    = "Allow"
-        Action    = ["cloudwatch:PutMetricData"]
-        Resource  = "*"
-        Condition = { StringEquals = { "cloudwatch:namespace" = var.ingest_metrics_namespace } }
-      }],
-    )
-  })
-}
-
-################################################################################
-# Glue jobs
-################################################################################
-
-resource "aws_iam_role" "glue_job" {
-  name                 = "${local.name_prefix}-glue-job"
-  description          = "Runs the Glue jobs: bronze/ -> silver/ + quarantine/ -> gold/."
-  path                 = var.role_path
-  permissions_boundary = var.permissions_boundary_arn
-  max_session_duration = var.max_session_duration
-
-  # Glue does not document source-context keys for job/crawler role assumption (a condition it does not
-  # send would stop every run); only principals with iam:PassRole in this account can hand the role to Glue.
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "GlueAssumesRole"
-      Effect    = "Allow"
-      Principal = { Service = "glue.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-
-  tags = local.tags
-}
-
-resource "aws_iam_role_policy" "glue_job" {
-  name = "glue-job"
-  role = aws_iam_role.glue_job.id
-
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat(
-      [
-        {
-          Sid      = "ReadBronzeAndCode"
-          Effect   = "Allow"
-          Action   = ["s3:GetObject"]
-          Resource = [local.objects["bronze"], local.objects["scripts"]]
-        },
-        {
-          # Outputs are rewritten per touched partition (delete + put), and silver/_state/ records which
-          # bronze batches were processed.
-          Sid    = "ReadWriteOutputsAndTemp"
-          Effect = "Allow"
-          Action = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-          Resource = [
-            local.objects["silver"],
-            local.objects["gold"],
-            local.objects["quarantine"],
-            local.objects["temp"],
-          ]
-        },
-        {
-          Sid      = "WriteSparkEventLogs"
-          Effect   = "Allow"
-          Action   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
-          Resource = local.objects["spark_ui"]
-        },
-        {
-          Sid       = "ListOwnPrefixes"
-          Effect    = "Allow"
-          Action    = ["s3:ListBucket"]
-          Resource  = var.bucket_arn
-          Condition = { StringLike = { "s3:prefix" = local.list_patterns["glue_job"] } }
-        },
-        {
-          Sid      = "LocateBucket"
-          Effect   = "Allow"
-          Action   = ["s3:GetBucketLocation"]
-          Resource = var.bucket_arn
-        },
-        {
-          Sid    = "ReadLakeCatalog"
-          Effect = "Allow"
-          Action = [
-            "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
-            "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
-          ]
-          Resource = concat([local.glue_catalog_arn, local.glue_default_database_arn], local.glue_database_arns, local.glue_table_arns)
-        },
-        {
-          # AssociateKmsKey: the security configuration encrypts the job's log groups with the lake key.
-          Sid      = "WriteGlueLogs"
-          Effect   = "Allow"
-          Action   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
-          Resource = [local.glue_log_groups_arn, "${local.glue_log_groups_arn}:log-stream:*"]
-        },
-        {
-          # PutMetricData has no resource type ("*" is required); the namespace condition narrows it to the
-          # job and observability metrics Glue publishes for the job, and the lake's quality metrics.
-          Sid       = "PublishGlueJobMetrics"
-          Effect    = "Allow"
-          Action    = ["cloudwatch:PutMetricData"]
-          Resource  = "*"
-          Condition = { StringEquals = { "cloudwatch:namespace" = compact(["Glue", var.quality_metrics_namespace]) } }
-        },
-      ],
-      values(local.kms_statements),
-    )
-  })
-}
-
-################################################################################
-# Glue crawlers
-################################################################################
-
-resource "aws_iam_role" "glue_crawler" {
-  name                 = "${local.name_prefix}-glue-crawler"
-  description          = "Runs the Glue crawlers that catalog bronze/, silver/, quarantine/ and gold/."
-  path                 = var.role_path
-  permissions_boundary = var.permissions_boundary_arn
-  max_session_duration = var.max_session_duration
-
-  # See the Glue job role for why there is no source-context condition.
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "GlueAssumesRole"
-      Effect    = "Allow"
-      Principal = { Service = "glue.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-
-  tags = local.tags
-}
-
-resource "aws_iam_role_policy" "glue_crawler" {
-  name = "glue-crawler"
-  role = aws_iam_role.glue_crawler.id
-
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat(
-      [
-        {
-          Sid      = "ReadLayers"
-          Effect   = "Allow"
-          Action   = ["s3:GetObject"]
-          Resource = [local.objects["bronze"], local.objects["silver"], local.objects["gold"], local.objects["quarantine"]]
-        },
-        {
-          Sid       = "ListLayers"
-          Effect    = "Allow"
-          Action    = ["s3:ListBucket"]
-          Resource  = var.bucket_arn
-          Condition = { StringLike = { "s3:prefix" = local.list_patterns["glue_crawler"] } }
-        },
-        {
-          Sid      = "LocateBucket"
-          Effect   = "Allow"
-          Action   = ["s3:GetBucketLocation"]
-          Resource = var.bucket_arn
-        },
-        {
-          # Schema changes are only logged (update/delete behaviour LOG), so no DeleteTable/DeletePartition.
-          Sid    = "CatalogLakeTables"
-          Effect = "Allow"
-          Action = [
-            "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
-            "glue:CreateTable", "glue:UpdateTable",
-            "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
-            "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition", "glue:BatchUpdatePartition",
-          ]
-          Resource = concat([local.glue_catalog_arn], local.glue_database_arns, local.glue_table_arns)
-        },
-        {
-          Sid      = "WriteGlueLogs"
-          Effect   = "Allow"
-          Action   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"]
-          Resource = [local.glue_log_groups_arn, "${local.glue_log_groups_arn}:log-stream:*"]
-        },
-      ],
-      values(local.kms_statements),
-    )
-  })
-}
-
-################################################################################
-# Step Functions (the pipeline state machine)
-################################################################################
-
-resource "aws_iam_role" "state_machine" {
-  name                 = "${local.name_prefix}-state-machine"
-  description          = "Runs the pipeline state machine: ingest -> crawl -> jobs -> alerts."
-  path                 = var.role_path
-  permissions_boundary = var.permissions_boundary_arn
-  max_session_duration = var.max_session_duration
-
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "StatesAssumesRoleForThePipelineOnly"
-      Effect    = "Allow"
-      Principal = { Service = "states.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = {
-        StringEquals = { "aws:SourceAccount" = local.account_id }
-        ArnLike      = { "aws:SourceArn" = local.state_machine_arn }
+    dynamic "condition" {
+      for_each = each.value.trust_conditions
+      content {
+        test     = condition.value.test
+        variable = condition.value.variable
+        values   = condition.value.values
       }
-    }]
-  })
-
-  tags = local.tags
+    }
+  }
 }
 
-resource "aws_iam_role_policy" "state_machine" {
-  name = "state-machine"
-  role = aws_iam_role.state_machine.id
+data "aws_iam_policy_document" "policy" {
+  for_each = local.roles
 
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat(
-      [
-        {
-          Sid      = "InvokeIngestFunction"
-          Effect   = "Allow"
-          Action   = ["lambda:InvokeFunction"]
-          Resource = [local.ingest_function_arn, "${local.ingest_function_arn}:*"]
-        },
-        {
-          # The .sync integration polls GetJobRun(s) and stops the run when the execution is aborted.
-          Sid      = "RunGlueJobs"
-          Effect   = "Allow"
-          Action   = ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]
-          Resource = local.glue_job_arns
-        },
-        {
-          Sid      = "RunGlueCrawlers"
-          Effect   = "Allow"
-          Action   = ["glue:StartCrawler", "glue:GetCrawler"]
-          Resource = local.glue_crawler_arns
-        },
-        {
-          # X-Ray accepts no resource-level permissions for these actions: "*" is the only valid resource.
-          Sid      = "WriteTraces"
-          Effect   = "Allow"
-          Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
-          Resource = "*"
-        },
-        {
-          # Execution logging is set up through CloudWatch Logs vended log delivery, whose actions accept
-          # no resource narrower than "*" (AWS Step Functions logging documentation).
-          Sid    = "DeliverExecutionLogs"
-          Effect = "Allow"
-          Action = [
-            "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-            "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
-          ]
-          Resource = "*"
-        },
-      ],
-      values(local.kms_statements),
-      local.alert_topic_arn == null ? [] : [{
-        Sid      = "PublishAlerts"
-        Effect   = "Allow"
-        Action   = ["sns:Publish"]
-        Resource = local.alert_topic_arn
-      }],
-    )
-  })
+  version = "2012-10-17"
+
+  dynamic "statement" {
+    for_each = each.value.statements
+    content {
+      sid       = statement.value.sid
+      effect    = "Allow"
+      actions   = statement.value.actions
+      resources = statement.value.resources
+
+      dynamic "condition" {
+        for_each = statement.value.conditions
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
+    }
+  }
 }
 
-################################################################################
-# EventBridge Scheduler (starts the pipeline nightly)
-################################################################################
+resource "aws_iam_role" "this" {
+  for_each = local.roles
 
-resource "aws_iam_role" "scheduler" {
-  name                 = "${local.name_prefix}-scheduler"
-  description          = "Lets EventBridge Scheduler start the pipeline state machine."
+  name                 = "${var.name_prefix}-${replace(each.key, "_", "-")}"
+  description          = each.value.description
   path                 = var.role_path
   permissions_boundary = var.permissions_boundary_arn
   max_session_duration = var.max_session_duration
-
-  # Scheduler documents aws:SourceAccount for its execution role; schedules of other accounts cannot use it.
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "SchedulerAssumesRoleForThisAccount"
-      Effect    = "Allow"
-      Principal = { Service = "scheduler.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
-    }]
-  })
+  assume_role_policy   = data.aws_iam_policy_document.trust[each.key].json
 
   tags = local.tags
 }
 
-resource "aws_iam_role_policy" "scheduler" {
-  name = "scheduler"
-  role = aws_iam_role.scheduler.id
+resource "aws_iam_role_policy" "this" {
+  for_each = local.roles
 
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = concat(
-      [{
-        Sid      = "StartPipeline"
-        Effect   = "Allow"
-        Action   = ["states:StartExecution"]
-        Resource = local.state_machine_arn
-      }],
-      values(local.kms_statements),
-      local.scheduler_dlq_arn == null ? [] : [{
-        Sid      = "SendToDeadLetterQueue"
-        Effect   = "Allow"
-        Action   = ["sqs:SendMessage"]
-        Resource = local.scheduler_dlq_arn
-      }],
-    )
-  })
+  name   = each.value.policy_name
+  role   = aws_iam_role.this[each.key].id
+  policy = data.aws_iam_policy_document.policy[each.key].json
 }

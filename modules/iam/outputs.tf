@@ -1,60 +1,71 @@
 output "ingest_lambda_role_arn" {
   description = "ARN of the ingestion Lambda's execution role."
-  value       = aws_iam_role.ingest_lambda.arn
+  value       = aws_iam_role.this["ingest_lambda"].arn
 }
 
 output "ingest_lambda_role_name" {
   description = "Name of the ingestion Lambda's execution role."
-  value       = aws_iam_role.ingest_lambda.name
+  value       = aws_iam_role.this["ingest_lambda"].name
 }
 
 output "glue_job_role_arn" {
   description = "ARN of the role the Glue jobs run as."
-  value       = aws_iam_role.glue_job.arn
+  value       = aws_iam_role.this["glue_job"].arn
 }
 
 output "glue_job_role_name" {
   description = "Name of the role the Glue jobs run as."
-  value       = aws_iam_role.glue_job.name
+  value       = aws_iam_role.this["glue_job"].name
 }
 
 output "glue_crawler_role_arn" {
   description = "ARN of the role the Glue crawlers run as."
-  value       = aws_iam_role.glue_crawler.arn
+  value       = aws_iam_role.this["glue_crawler"].arn
 }
 
 output "glue_crawler_role_name" {
   description = "Name of the role the Glue crawlers run as."
-  value       = aws_iam_role.glue_crawler.name
+  value       = aws_iam_role.this["glue_crawler"].name
 }
 
 output "state_machine_role_arn" {
   description = "ARN of the pipeline state machine's role."
-  value       = aws_iam_role.state_machine.arn
+  value       = aws_iam_role.this["state_machine"].arn
 }
 
 output "state_machine_role_name" {
   description = "Name of the pipeline state machine's role."
-  value       = aws_iam_role.state_machine.name
+  value       = aws_iam_role.this["state_machine"].name
 }
 
 output "scheduler_role_arn" {
   description = "ARN of the role EventBridge Scheduler uses to start the state machine."
-  value       = aws_iam_role.scheduler.arn
+  value       = aws_iam_role.this["scheduler"].arn
 }
 
 output "scheduler_role_name" {
   description = "Name of the role EventBridge Scheduler uses to start the state machine."
-  value       = aws_iam_role.scheduler.name
+  value       = aws_iam_role.this["scheduler"].name
 }
 
 output "role_arns" {
   description = "All role ARNs by component: ingest_lambda, glue_job, glue_crawler, state_machine, scheduler."
+  value       = { for component, role in aws_iam_role.this : component => role.arn }
+}
+
+output "granted_arns" {
+  description = "The ARNs (and ARN patterns) of other modules' resources the roles are granted on, built from the names given: lambda_function, lambda_log_group, secret (pattern `<name>-??????`), ingest_dlq, scheduler_dlq, alert_topic, state_machine, glue_jobs, glue_crawlers, glue_databases, glue_tables. The composition tests compare them with the resources created."
   value = {
-    ingest_lambda = aws_iam_role.ingest_lambda.arn
-    glue_job      = aws_iam_role.glue_job.arn
-    glue_crawler  = aws_iam_role.glue_crawler.arn
-    state_machine = aws_iam_role.state_machine.arn
-    scheduler     = aws_iam_role.scheduler.arn
+    lambda_function  = local.ingest_function_arn
+    lambda_log_group = local.ingest_log_group_arn
+    secret           = local.ingest_secret_arn
+    ingest_dlq       = local.ingest_dlq_arn
+    scheduler_dlq    = local.scheduler_dlq_arn
+    alert_topic      = local.alert_topic_arn
+    state_machine    = local.state_machine_arn
+    glue_jobs        = local.glue_job_arns
+    glue_crawlers    = local.glue_crawler_arns
+    glue_databases   = local.glue_database_arns
+    glue_tables      = local.glue_table_arns
   }
 }

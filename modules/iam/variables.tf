@@ -1,20 +1,10 @@
-variable "project" {
-  description = "Project name from lake.yaml `project`; roles are named `{project}-{environment}-<component>`."
+variable "name_prefix" {
+  description = "Prefix of the role names (`<name_prefix>-<component>`, e.g. `<prefix>-glue-job`); computed once by the composition (modules/lake: `{project}-{environment}`)."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.project))
-    error_message = "project must be 3-32 characters of lowercase letters, digits and dashes, starting with a letter."
-  }
-}
-
-variable "environment" {
-  description = "Environment name (dev, prod, ...)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment))
-    error_message = "environment must be 2-16 lowercase letters or digits, starting with a letter."
+    condition     = can(regex("^[a-z][a-z0-9-]{1,48}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-50 lowercase letters, digits and dashes, starting with a letter (role names are at most 64 characters)."
   }
 }
 
@@ -29,28 +19,17 @@ variable "bucket_arn" {
 }
 
 variable "prefixes" {
-  description = "Key prefixes from lake.yaml `prefixes` (s3-lake output `prefixes`)."
+  description = "Key prefixes from lake.yaml `prefixes` (s3-lake output `prefixes`); `glue_temp` is the Glue jobs' --TempDir."
   type        = map(string)
 
   validation {
-    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "scripts", "spark_ui"] : contains(keys(var.prefixes), key)])
-    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, scripts and spark_ui (as in lake.yaml)."
+    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "scripts", "spark_ui", "glue_temp"] : contains(keys(var.prefixes), key)])
+    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, scripts, spark_ui and glue_temp (as in lake.yaml)."
   }
 
   validation {
     condition     = alltrue([for prefix in values(var.prefixes) : can(regex("^[a-z0-9][a-z0-9_-]*/$", prefix))])
     error_message = "every prefix must be one lowercase path segment ending in '/', e.g. \"bronze/\"."
-  }
-}
-
-variable "glue_temp_prefix" {
-  description = "Key prefix of the Glue jobs' --TempDir (must equal the glue module's `temp_prefix`)."
-  type        = string
-  default     = "glue-temp/"
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9_-]*/$", var.glue_temp_prefix))
-    error_message = "glue_temp_prefix must be one lowercase path segment ending in '/'."
   }
 }
 
@@ -66,7 +45,7 @@ variable "kms_key_arn" {
 }
 
 variable "glue_database_names" {
-  description = "Glue catalog databases the jobs read and the crawlers write (glue module output `database_names`, values). Names follow `{project}_{environment}_{layer}`."
+  description = "Glue catalog databases the jobs read and the crawlers write (the names the glue module is given)."
   type        = list(string)
 
   validation {
@@ -86,7 +65,7 @@ variable "glue_job_names" {
 }
 
 variable "glue_crawler_names" {
-  description = "Names of the Glue crawlers the state machine may start."
+  description = "Names of the Glue crawlers the state machine may start (those of the pipeline's crawl stages)."
   type        = list(string)
 
   validation {
@@ -96,12 +75,22 @@ variable "glue_crawler_names" {
 }
 
 variable "ingest_function_name" {
-  description = "Name of the ingestion Lambda function; its ARN (for the state machine) and log group `/aws/lambda/<name>` are built from it."
+  description = "Name of the lake's Lambda function (ingest and summary stages); its ARN, which the state machine may invoke, is built from it."
   type        = string
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.ingest_function_name))
     error_message = "ingest_function_name must be a Lambda function name (1-64 letters, digits, dashes, underscores)."
+  }
+}
+
+variable "ingest_log_group_name" {
+  description = "Name of the ingestion Lambda's log group (the one the function logs to); the Lambda may write only there."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_/.#-]{1,512}$", var.ingest_log_group_name))
+    error_message = "ingest_log_group_name must be a CloudWatch Logs group name."
   }
 }
 
@@ -134,9 +123,9 @@ variable "ingest_metrics_namespace" {
 }
 
 variable "quality_metrics_namespace" {
-  description = "CloudWatch namespace the Glue jobs publish data-quality metrics to (QuarantineRate, QuarantinedRows; docs/terraform-interfaces.md), besides Glue's own `Glue` namespace; null allows only `Glue`."
+  description = "CloudWatch namespace the Glue jobs publish data-quality metrics to (QuarantineRate, QuarantinedRows; lake.yaml `quality_metrics.namespace`), besides Glue's own `Glue` namespace; null allows only `Glue`."
   type        = string
-  default     = "JoziLake/Quality"
+  default     = null
 
   validation {
     condition     = var.quality_metrics_namespace == null || can(regex("^[A-Za-z0-9./_#:-]{1,255}$", var.quality_metrics_namespace))

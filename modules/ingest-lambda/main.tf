@@ -3,9 +3,7 @@
 # passed, so it never appears in the function configuration or the Terraform state.
 
 locals {
-  log_group_name = "/aws/lambda/${var.function_name}"
-  dlq_name       = coalesce(var.dlq_name, "${var.function_name}-dlq")
-  in_vpc         = length(var.vpc_subnet_ids) > 0
+  in_vpc = length(var.vpc_subnet_ids) > 0
 
   # Names the handler reads (docs/terraform-interfaces.md); the module's own values win over extras.
   environment_variables = merge(var.additional_environment_variables, {
@@ -25,7 +23,7 @@ resource "aws_cloudwatch_log_group" "function" {
   #checkov:skip=CKV_AWS_338:Retention comes from lake.yaml per environment; dev keeps 14 days on purpose (cost), prod 365.
   count = var.create ? 1 : 0
 
-  name              = local.log_group_name
+  name              = var.log_group_name
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
   tags              = var.tags
@@ -49,7 +47,7 @@ resource "aws_secretsmanager_secret" "source_token" {
 resource "aws_sqs_queue" "dlq" {
   count = var.create ? 1 : 0
 
-  name                              = local.dlq_name
+  name                              = var.dlq_name
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
   message_retention_seconds         = 1209600

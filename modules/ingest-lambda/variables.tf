@@ -5,7 +5,7 @@ variable "create" {
 }
 
 variable "function_name" {
-  description = "Name of the ingest Lambda function, e.g. jozi-pizza-dev-ingest. Deterministic so IAM can build its ARN and log group."
+  description = "Name of the lake's Lambda function (ingest, and the pipeline's summary stage). Computed once by the composition so IAM can build its ARN."
   type        = string
 
   validation {
@@ -193,7 +193,7 @@ variable "auth_header" {
 }
 
 variable "token_secret_name" {
-  description = "Name of the Secrets Manager secret created for the API token, e.g. jozi-pizza/dev/source-api-token. Its value is set out of band."
+  description = "Name of the Secrets Manager secret created for the API token (computed once by the composition). Its value is set out of band."
   type        = string
 
   validation {
@@ -214,13 +214,22 @@ variable "secret_recovery_window_days" {
 }
 
 variable "dlq_name" {
-  description = "Name of the dead-letter queue for failed asynchronous invocations; defaults to <function_name>-dlq."
+  description = "Name of the dead-letter queue for failed asynchronous invocations (computed once by the composition, so IAM can grant on it)."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.dlq_name == null || can(regex("^[A-Za-z0-9_-]{1,80}$", var.dlq_name))
+    condition     = can(regex("^[A-Za-z0-9_-]{1,80}$", var.dlq_name))
     error_message = "dlq_name must be an SQS queue name."
+  }
+}
+
+variable "log_group_name" {
+  description = "Name of the function's log group, created here encrypted and with retention (computed once by the composition, so IAM can grant on it; Lambda's own convention is /aws/lambda/<function>)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_/.#-]{1,512}$", var.log_group_name))
+    error_message = "log_group_name must be a CloudWatch Logs group name."
   }
 }
 

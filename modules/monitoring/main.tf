@@ -106,7 +106,7 @@ resource "aws_sns_topic" "alerts" {
   count = var.create ? 1 : 0
 
   name              = var.topic_name
-  display_name      = "Jozi lake alerts (${var.environment})"
+  display_name      = "${var.name_prefix} lake alerts"
   kms_master_key_id = var.kms_key_arn
   tags              = var.tags
 }

@@ -107,9 +107,8 @@ variable "pipeline_long_run_minutes" {
 }
 
 variable "quality_namespace" {
-  description = "CloudWatch namespace the jobs publish quality metrics to (docs/terraform-interfaces.md)."
+  description = "CloudWatch namespace the jobs publish quality metrics to (lake.yaml `quality_metrics.namespace`; docs/terraform-interfaces.md)."
   type        = string
-  default     = "JoziLake/Quality"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9./_#:-]{1,255}$", var.quality_namespace)) && !startswith(var.quality_namespace, "AWS/")

@@ -6,8 +6,7 @@ data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  name_prefix     = "${var.project}-${var.environment}"
-  bucket_name     = coalesce(var.bucket_name, "${local.name_prefix}-lake")
+  bucket_name     = var.bucket_name
   log_bucket_name = coalesce(var.log_bucket_name, "${local.bucket_name}-logs")
   account_id      = data.aws_caller_identity.current.account_id
   partition       = data.aws_partition.current.partition
@@ -43,7 +42,7 @@ resource "aws_kms_key" "lake" {
 resource "aws_kms_alias" "lake" {
   count = var.create_kms_key ? 1 : 0
 
-  name          = "alias/${local.name_prefix}-lake"
+  name          = "alias/${local.bucket_name}"
   target_key_id = aws_kms_key.lake[0].key_id
 }
 
@@ -218,7 +217,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
     status = "Enabled"
 
     filter {
-      prefix = var.temp_prefix
+      prefix = var.prefixes["glue_temp"]
     }
 
     expiration {
@@ -255,7 +254,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
 }
 
 resource "aws_s3_bucket_policy" "lake" {
-  count = var.attach_bucket_policies ? 1 : 0
+  count = var.attach_lake_bucket_policy ? 1 : 0
 
   bucket = aws_s3_bucket.lake.id
   policy = jsonencode(local.lake_bucket_policy)
@@ -404,9 +403,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
   depends_on = [aws_s3_bucket_versioning.logs]
 }
 
+# Always attached: besides its guards it carries the grant S3 server access logging needs to deliver.
 resource "aws_s3_bucket_policy" "logs" {
-  count = var.attach_bucket_policies ? 1 : 0
-
   bucket = aws_s3_bucket.logs.id
   policy = jsonencode(local.log_bucket_policy)
 

@@ -1,5 +1,5 @@
 output "bucket_name" {
-  description = "Name of the lake bucket (`{project}-{environment}-lake` unless overridden)."
+  description = "Name of the lake bucket."
   value       = aws_s3_bucket.lake.bucket
 }
 
@@ -27,7 +27,7 @@ output "kms_key_arn" {
 }
 
 output "kms_key_alias_name" {
-  description = "Alias of the created KMS key (`alias/{project}-{environment}-lake`), or null when no key was created."
+  description = "Alias of the created KMS key (`alias/<bucket_name>`), or null when no key was created."
   value       = var.create_kms_key ? aws_kms_alias.lake[0].name : null
 }
 

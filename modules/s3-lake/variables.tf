@@ -1,41 +1,20 @@
-variable "project" {
-  description = "Project name from lake.yaml `project`; the first part of every name (bucket `{project}-{environment}-lake`)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.project))
-    error_message = "project must be 3-32 characters of lowercase letters, digits and dashes, starting with a letter."
-  }
-}
-
-variable "environment" {
-  description = "Environment name (dev, prod, ...): the second part of every name."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,15}$", var.environment))
-    error_message = "environment must be 2-16 lowercase letters or digits, starting with a letter."
-  }
-}
-
 variable "bucket_name" {
-  description = "Override for the lake bucket name; null means `{project}-{environment}-lake`, the name the Python side derives too."
+  description = "Name of the lake bucket, computed once by the composition (modules/lake: `{project}-{environment}-lake`). The KMS alias is `alias/<bucket_name>` and the access-log bucket `<bucket_name>-logs` unless `log_bucket_name` says otherwise."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
-    error_message = "bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, dashes)."
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,56}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name of at most 58 characters (the log bucket appends -logs)."
   }
 }
 
 variable "prefixes" {
-  description = "Top-level key prefixes from lake.yaml `prefixes` (key => \"prefix/\"). Lifecycle rules are scoped by them; the map is passed back out unchanged."
+  description = "Top-level key prefixes from lake.yaml `prefixes` (key => \"prefix/\"). Lifecycle rules are scoped by them (`glue_temp` is scratch data that expires); the map is passed back out unchanged."
   type        = map(string)
 
   validation {
-    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "scripts", "athena_results", "spark_ui"] : contains(keys(var.prefixes), key)])
-    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, scripts, athena_results and spark_ui (as in lake.yaml)."
+    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "scripts", "athena_results", "spark_ui", "glue_temp"] : contains(keys(var.prefixes), key)])
+    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, scripts, athena_results, spark_ui and glue_temp (as in lake.yaml)."
   }
 
   validation {
@@ -165,19 +144,8 @@ variable "spark_ui_expiry_days" {
   }
 }
 
-variable "temp_prefix" {
-  description = "Key prefix of scratch data (the Glue jobs' --TempDir, same as the glue module's `temp_prefix`); expires after `temp_expiry_days`."
-  type        = string
-  default     = "glue-temp/"
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9_-]*/$", var.temp_prefix))
-    error_message = "temp_prefix must be one lowercase path segment ending in '/'."
-  }
-}
-
 variable "temp_expiry_days" {
-  description = "Days scratch objects under `temp_prefix` are kept."
+  description = "Days scratch objects under the `glue_temp` prefix are kept."
   type        = number
   default     = 7
 
@@ -209,8 +177,8 @@ variable "log_expiry_days" {
   }
 }
 
-variable "attach_bucket_policies" {
-  description = "Attach the TLS-only / KMS-only bucket policies (and the log-delivery grant). Keep true on AWS; false exists only for emulators such as moto that apply Deny statements without their conditions (docs/aws-emulator.md)."
+variable "attach_lake_bucket_policy" {
+  description = "Attach the lake bucket's TLS-only / KMS-only policy. Keep true on AWS; false exists only for emulators such as moto that apply Deny statements without their conditions, which would deny every object request (docs/aws-emulator.md). The log bucket's policy, which carries the log-delivery grant access logging needs, is always attached."
   type        = bool
   default     = true
 }

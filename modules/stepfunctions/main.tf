@@ -10,9 +10,6 @@ locals {
   }
 
   has_summary        = length([for s in local.stages : s if s.kind == "summary"]) > 0
-  log_group_name     = "/aws/vendedlogs/states/${var.state_machine_name}"
-  schedule_name      = coalesce(var.schedule_name, "${var.state_machine_name}-schedule")
-  schedule_dlq_name  = "${local.schedule_name}-dlq"
   create_schedule    = var.create && var.create_schedule
   notice_subject_tag = "[${var.state_machine_name}]"
 
@@ -53,18 +50,19 @@ locals {
     JitterStrategy  = "FULL"
   }]
 
-  # ingest: invoke the Lambda with the execution name as run id. ResultPath "$" replaces the (tiny)
-  # trigger input with {"ingest": <handler result>}, so later stages find the result at $.ingest; that is
-  # why the ingest stage must come first. The handler returns status (SUCCEEDED | FAILED) and a boolean
-  # has_new_data (lambda/ingest_handler.py).
+  # ingest: invoke the lake Lambda (action "ingest") with the execution name as run id. ResultPath "$"
+  # replaces the (tiny) trigger input with {"ingest": <handler result>}, so later stages find the result at
+  # $.ingest; that is why the ingest stage must come first. The handler returns status (SUCCEEDED | FAILED)
+  # and a boolean has_new_data (docs/terraform-interfaces.md).
   ingest_states = merge([for s in local.stages : {
     (s.name) = {
       Type     = "Task"
       Comment  = "Pull new records from the store's API into bronze."
       Resource = "arn:aws:states:::lambda:invoke"
       Parameters = {
-        FunctionName = var.ingest_function_arn
+        FunctionName = var.lambda_function_arn
         Payload = {
+          "action"   = "ingest"
           "run_id.$" = "$$.Execution.Name"
           "env"      = var.environment
           "trigger"  = "step-functions"
@@ -196,25 +194,23 @@ locals {
     }
   } if s.kind == "job"]...)
 
-  # summary: collect the run's outcome from the stages before it into $.summary, which the success notice
-  # publishes. Only earlier stages are referenced, so every path exists when this state runs.
-  summary_states = merge([for i, s in local.stages : {
+  # summary: the lake Lambda summarises this run from the job reports it finds in the lake (action
+  # "summarise", the same summarise_run the local runner calls) and returns the run's quality summary. The
+  # task names the function itself as its Resource, so its result is the handler's return value, which
+  # ResultPath puts at $.summary for the success notice.
+  summary_states = merge([for s in local.stages : {
     (s.name) = {
-      Type    = "Pass"
-      Comment = "Collect the run's outcome for the success notice."
-      Parameters = merge(
-        {
-          "run_id.$"        = "$$.Execution.Name"
-          "started_at.$"    = "$$.Execution.StartTime"
-          "state_machine.$" = "$$.StateMachine.Name"
-          environment       = var.environment
-          outcome           = "succeeded"
-        },
-        { for p in slice(local.stages, 0, i) : "${p.name}.$" => "$.ingest" if p.kind == "ingest" },
-        { for p in slice(local.stages, 0, i) : "${p.name}.$" => "$.${p.name}" if p.kind == "job" },
-        { for p in slice(local.stages, 0, i) : "${p.name}.$" => "$.${p.name}.crawler.LastCrawl.Status" if p.kind == "crawl" },
-      )
+      Type     = "Task"
+      Comment  = "Summarise the run's quality from its job reports (the lake Lambda, action summarise)."
+      Resource = var.lambda_function_arn
+      Parameters = {
+        "action"   = "summarise"
+        "run_id.$" = "$$.Execution.Name"
+        "env"      = var.environment
+      }
       ResultPath = "$.summary"
+      Retry      = local.lambda_retry
+      Catch      = local.catch_to_failure
       Next       = local.next_state[s.name]
     }
   } if s.kind == "summary"]...)
@@ -272,7 +268,7 @@ locals {
   }
 
   definition = {
-    Comment        = "Jozi lake pipeline (${var.environment}): ${join(" -> ", [for s in local.stages : s.name])}."
+    Comment        = "${var.state_machine_name} (${var.environment}): ${join(" -> ", [for s in local.stages : s.name])}."
     StartAt        = local.stages[0].name
     TimeoutSeconds = var.timeout_seconds
     States         = merge(local.ingest_states, local.crawl_states, local.job_states, local.summary_states, local.notice_states)
@@ -283,7 +279,7 @@ resource "aws_cloudwatch_log_group" "state_machine" {
   #checkov:skip=CKV_AWS_338:Retention comes from lake.yaml per environment; dev keeps 14 days on purpose (cost), prod 365.
   count = var.create ? 1 : 0
 
-  name              = local.log_group_name
+  name              = var.log_group_name
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
   tags              = var.tags
@@ -332,7 +328,7 @@ resource "aws_sfn_state_machine" "pipeline" {
 resource "aws_sqs_queue" "schedule_dlq" {
   count = local.create_schedule ? 1 : 0
 
-  name                              = local.schedule_dlq_name
+  name                              = var.schedule_dlq_name
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
   message_retention_seconds         = 1209600
@@ -342,7 +338,7 @@ resource "aws_sqs_queue" "schedule_dlq" {
 resource "aws_scheduler_schedule" "pipeline" {
   count = local.create_schedule ? 1 : 0
 
-  name                         = local.schedule_name
+  name                         = var.schedule_name
   description                  = "Starts ${var.state_machine_name} (${var.schedule_expression} in ${var.schedule_timezone})."
   schedule_expression          = var.schedule_expression
   schedule_expression_timezone = var.schedule_timezone

@@ -43,6 +43,11 @@ output "schedule_dlq_arn" {
   value       = try(aws_sqs_queue.schedule_dlq[0].arn, null)
 }
 
+output "schedule_dlq_name" {
+  description = "Name of the schedule's dead-letter queue (null when not created)."
+  value       = try(aws_sqs_queue.schedule_dlq[0].name, null)
+}
+
 output "schedule_dlq_url" {
   description = "URL of the schedule's dead-letter queue (null when not created)."
   value       = try(aws_sqs_queue.schedule_dlq[0].url, null)

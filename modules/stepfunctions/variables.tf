@@ -5,7 +5,7 @@ variable "create" {
 }
 
 variable "state_machine_name" {
-  description = "Name of the pipeline state machine, e.g. jozi-pizza-dev-pipeline. Deterministic so IAM can build its ARN."
+  description = "Name of the pipeline state machine (computed once by the composition, so IAM can build its ARN)."
   type        = string
 
   validation {
@@ -61,13 +61,13 @@ variable "pipeline" {
   }
 }
 
-variable "ingest_function_arn" {
-  description = "ARN of the ingest Lambda function invoked by the ingest stage."
+variable "lambda_function_arn" {
+  description = "ARN of the lake's Lambda function: the ingest stage invokes it with action ingest, the summary stage with action summarise."
   type        = string
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$", var.ingest_function_arn))
-    error_message = "ingest_function_arn must be a Lambda function ARN."
+    condition     = can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$", var.lambda_function_arn))
+    error_message = "lambda_function_arn must be a Lambda function ARN."
   }
 }
 
@@ -207,15 +207,38 @@ variable "create_schedule" {
 }
 
 variable "schedule_name" {
-  description = "Name of the schedule; defaults to <state_machine_name>-schedule."
+  description = "Name of the EventBridge Scheduler schedule (computed once by the composition)."
   type        = string
-  default     = null
+
+  validation {
+    condition     = can(regex("^[0-9A-Za-z_.-]{1,64}$", var.schedule_name))
+    error_message = "schedule_name must be 1-64 letters, digits, dots, dashes or underscores."
+  }
+}
+
+variable "schedule_dlq_name" {
+  description = "Name of the SQS dead-letter queue for starts the schedule could not deliver (computed once by the composition, so IAM can grant on it)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,80}$", var.schedule_dlq_name))
+    error_message = "schedule_dlq_name must be an SQS queue name."
+  }
+}
+
+variable "log_group_name" {
+  description = "Name of the execution-history log group; /aws/vendedlogs/states/... avoids the CloudWatch Logs resource-policy size limit."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_/.#-]{1,512}$", var.log_group_name))
+    error_message = "log_group_name must be a CloudWatch Logs group name."
+  }
 }
 
 variable "schedule_expression" {
-  description = "EventBridge Scheduler expression (lake.yaml schedule.expression), e.g. cron(30 0 * * ? *)."
+  description = "EventBridge Scheduler expression (lake.yaml schedule.expression): cron(...), rate(...) or at(...)."
   type        = string
-  default     = "cron(30 0 * * ? *)"
 
   validation {
     condition     = can(regex("^(cron|rate|at)\\(.+\\)$", var.schedule_expression))

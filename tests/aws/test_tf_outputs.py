@@ -136,3 +136,33 @@ def test_uninitialised_backend_is_reported_by_its_terraform_error(
         'Backend initialization required, please run "terraform init"'
     )
     assert "make apply ENV=prod" in (caught.value.hint or "")
+
+
+def _declared_outputs(directory: Path) -> dict[str, str]:
+    """Output name => its value expression, from a Terraform directory's .tf files (python-hcl2)."""
+    import hcl2
+
+    found: dict[str, str] = {}
+    for tf_file in sorted(directory.glob("*.tf")):
+        with tf_file.open(encoding="utf-8") as handle:
+            for block in hcl2.load(handle).get("output", []):
+                for name, body in block.items():
+                    found[name.strip('"')] = str(body["value"])
+    return found
+
+
+def test_every_environment_declares_the_outputs_the_cli_reads() -> None:
+    """The names outputs.py reads first (and `lake status`' glue_code_version) exist in every environment,
+    each passed through from modules/lake under the same name."""
+    root = Path(__file__).resolve().parents[2]
+    lake_outputs = _declared_outputs(root / "modules" / "lake")
+    wanted = {names[0] for names in outputs._OUTPUT_NAMES.values()} | {"glue_code_version"}
+    for env in ("dev", "prod"):
+        declared = _declared_outputs(root / "environments" / env)
+        missing = sorted(wanted - declared.keys())
+        assert not missing, f"environments/{env} does not declare {missing}"
+        for name in wanted:
+            assert declared[name] == f"${{module.lake.{name}}}", (
+                f"environments/{env}: {name} is not passed through"
+            )
+            assert name in lake_outputs, f"modules/lake has no output {name}"

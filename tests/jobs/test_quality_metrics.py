@@ -91,11 +91,18 @@ def test_the_job_publishes_to_the_namespace_of_the_lake_yaml_it_ships_with(
     assert sent == ["Other/Quality"]
 
 
-def test_terraform_passes_the_same_namespace_to_the_jobs_and_the_alarms() -> None:
+def test_terraform_alarms_and_grants_on_the_namespace_the_jobs_read() -> None:
+    """The jobs read lake.yaml's namespace from their bundle; Terraform reads the same for alarms and IAM."""
+    main_tf = (repo_root() / "modules" / "lake" / "main.tf").read_text()
+    assert "quality_namespace = local.lake.quality_metrics.namespace" in main_tf
+    assert "quality_namespace         = local.quality_namespace" in main_tf  # monitoring's alarms
+    assert "quality_metrics_namespace = local.quality_namespace" in main_tf  # iam's PutMetricData condition
+    tf_files = [*(repo_root() / "modules").glob("*/*.tf"), *(repo_root() / "environments").glob("**/*.tf")]
+    assert tf_files
+    passing = [str(p.relative_to(repo_root())) for p in tf_files if "--quality_namespace" in p.read_text()]
+    assert not passing, f"no job argument carries the namespace any more: {passing}"
     for env in ("dev", "prod"):
-        main_tf = (repo_root() / "environments" / env / "main.tf").read_text()
-        assert "local.lake.quality_metrics.namespace" in main_tf
-        assert '"--quality_namespace" = local.quality_namespace' in main_tf
+        assert 'source = "../../modules/lake"' in (repo_root() / "environments" / env / "main.tf").read_text()
     assert (
         yaml.safe_load(Path(repo_root() / "lake.yaml").read_text())["quality_metrics"]["namespace"]
         == NAMESPACE

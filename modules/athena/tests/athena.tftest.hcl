@@ -1,10 +1,9 @@
 mock_provider "aws" {
-  source = "./tests"
+  source = "../tests-mocks" # the one shared set of mocked values
 }
 
 variables {
-  project                        = "jozi-pizza"
-  environment                    = "dev"
+  workgroup_name                 = "jozi-pizza-dev"
   bucket_name                    = "jozi-pizza-dev-lake"
   kms_key_arn                    = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   database_name                  = "jozi_pizza_dev_gold"
@@ -18,7 +17,7 @@ run "workgroup_enforces_encrypted_results_and_cutoff" {
 
   assert {
     condition     = aws_athena_workgroup.this.name == "jozi-pizza-dev" && aws_athena_workgroup.this.tags["owner"] == "data-platform"
-    error_message = "the workgroup is {project}-{env} and tagged"
+    error_message = "the workgroup takes the name it is given and is tagged"
   }
 
   assert {
@@ -111,6 +110,7 @@ run "rejects_bad_inputs" {
     database_name                  = "Jozi-Gold"
     results_prefix                 = "/results"
     price_per_tb_usd               = 0
+    workgroup_name                 = "no spaces allowed"
   }
 
   expect_failures = [
@@ -120,5 +120,6 @@ run "rejects_bad_inputs" {
     var.database_name,
     var.results_prefix,
     var.price_per_tb_usd,
+    var.workgroup_name,
   ]
 }

@@ -1,11 +1,21 @@
 mock_provider "aws" {
-  source = "./tests"
+  source = "../tests-mocks" # the one shared set of mocked values
 }
 
 variables {
-  project     = "jozi-pizza"
+  name_prefix = "jozi-pizza-dev"
   environment = "dev"
-  layers      = ["bronze", "silver", "gold"]
+  database_names = {
+    bronze = "jozi_pizza_dev_bronze"
+    silver = "jozi_pizza_dev_silver"
+    gold   = "jozi_pizza_dev_gold"
+  }
+  crawler_names = {
+    bronze     = "jozi-pizza-dev-bronze-crawler"
+    silver     = "jozi-pizza-dev-silver-crawler"
+    gold       = "jozi-pizza-dev-gold-crawler"
+    quarantine = "jozi-pizza-dev-quarantine-crawler"
+  }
   bucket_name = "jozi-pizza-dev-lake"
   prefixes = {
     bronze         = "bronze/"
@@ -16,19 +26,22 @@ variables {
     scripts        = "scripts/"
     athena_results = "athena-results/"
     spark_ui       = "spark-ui/"
+    glue_temp      = "glue-temp/"
   }
   jobs = {
-    bronze_to_silver = { script = "glue_scripts/bronze_to_silver.py", description = "bronze to silver", timeout_minutes = 60 }
-    silver_to_gold   = { script = "glue_scripts/silver_to_gold.py", description = "silver to gold", timeout_minutes = 45 }
+    bronze_to_silver = { name = "jozi-pizza-dev-bronze_to_silver", script = "glue_scripts/bronze_to_silver.py", description = "bronze to silver", timeout_minutes = 60 }
+    silver_to_gold   = { name = "jozi-pizza-dev-silver_to_gold", script = "glue_scripts/silver_to_gold.py", description = "silver to gold", timeout_minutes = 45 }
   }
   job_role_arn     = "arn:aws:iam::123456789012:role/jozi-pizza-dev-glue-job"
   crawler_role_arn = "arn:aws:iam::123456789012:role/jozi-pizza-dev-glue-crawler"
   kms_key_arn      = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   execution_class  = "FLEX"
-  tags             = { owner = "data-platform" }
+  # A tiny built code folder standing in for build/glue/ (make build-glue), so tests need no build.
+  code_dir = "./tests/fixtures/code"
+  tags     = { owner = "data-platform" }
 }
 
-run "databases_follow_the_python_naming_rule" {
+run "databases_take_the_given_names" {
   command = apply
 
   assert {
@@ -37,7 +50,7 @@ run "databases_follow_the_python_naming_rule" {
       silver = "jozi_pizza_dev_silver"
       gold   = "jozi_pizza_dev_gold"
     }
-    error_message = "databases must be {project}_{env}_{layer} with dashes as underscores (jozi_lake.config)"
+    error_message = "one database per layer, named as given (modules/lake computes the names)"
   }
 
   assert {
@@ -46,23 +59,58 @@ run "databases_follow_the_python_naming_rule" {
   }
 }
 
+run "code_is_uploaded_under_its_content_hash" {
+  command = apply
+
+  assert {
+    # (cd tests/fixtures/code && sha256sum glue_scripts/bronze_to_silver.py glue_scripts/silver_to_gold.py jozi_lake.zip | sha256sum | cut -c1-16)
+    condition     = output.code_version == "0f9196e8b6d40c94" && output.code_uri == "s3://jozi-pizza-dev-lake/scripts/0f9196e8b6d40c94/"
+    error_message = "the code version must be the first 16 hex of sha256 over the files' sha256sum lines, in path order"
+  }
+
+  assert {
+    condition = output.code_object_keys == {
+      "jozi_lake.zip"                    = "scripts/0f9196e8b6d40c94/jozi_lake.zip"
+      "glue_scripts/bronze_to_silver.py" = "scripts/0f9196e8b6d40c94/glue_scripts/bronze_to_silver.py"
+      "glue_scripts/silver_to_gold.py"   = "scripts/0f9196e8b6d40c94/glue_scripts/silver_to_gold.py"
+    }
+    error_message = "every built file must be uploaded under scripts/<code version>/ with its path in the code folder"
+  }
+
+  assert {
+    condition = alltrue([
+      for path, object in aws_s3_object.code :
+      object.bucket == "jozi-pizza-dev-lake" && object.source == "./tests/fixtures/code/${path}"
+      && object.source_hash == filemd5("./tests/fixtures/code/${path}")
+      && object.server_side_encryption == "aws:kms" && object.kms_key_id == var.kms_key_arn
+      && object.tags["owner"] == "data-platform"
+    ])
+    error_message = "code objects must be uploaded from the code folder, tracked by content and encrypted with the lake key"
+  }
+
+  assert {
+    condition     = aws_s3_object.code["jozi_lake.zip"].content_type == "application/zip" && aws_s3_object.code["glue_scripts/silver_to_gold.py"].content_type == "text/x-python"
+    error_message = "code objects must carry their content types"
+  }
+}
+
 run "jobs_run_the_published_scripts_with_the_lake_arguments" {
   command = apply
 
   assert {
     condition     = aws_glue_job.this["bronze_to_silver"].name == "jozi-pizza-dev-bronze_to_silver"
-    error_message = "jobs must be named {project}-{env}-{job key}"
+    error_message = "jobs must take the names they are given"
   }
 
   assert {
-    condition     = aws_glue_job.this["bronze_to_silver"].command[0].script_location == "s3://jozi-pizza-dev-lake/scripts/current/glue_scripts/bronze_to_silver.py"
-    error_message = "scripts must run from s3://<bucket>/scripts/<version>/glue_scripts/<job>.py"
+    condition     = aws_glue_job.this["bronze_to_silver"].command[0].script_location == "s3://jozi-pizza-dev-lake/scripts/0f9196e8b6d40c94/glue_scripts/bronze_to_silver.py"
+    error_message = "scripts must run from s3://<bucket>/scripts/<code version>/glue_scripts/<job>.py, the uploaded object"
   }
 
   assert {
     condition = alltrue([
       for job in aws_glue_job.this :
-      job.default_arguments["--extra-py-files"] == "s3://jozi-pizza-dev-lake/scripts/current/jozi_lake.zip"
+      job.default_arguments["--extra-py-files"] == "s3://jozi-pizza-dev-lake/scripts/0f9196e8b6d40c94/jozi_lake.zip"
       && job.default_arguments["--lake_root"] == "s3://jozi-pizza-dev-lake"
       && job.default_arguments["--env"] == "dev"
       && job.default_arguments["--tables"] == "all"
@@ -95,14 +143,20 @@ run "jobs_run_the_published_scripts_with_the_lake_arguments" {
     condition     = aws_glue_job.this["silver_to_gold"].timeout == 45
     error_message = "the timeout must come from the job definition"
   }
+
+  assert {
+    condition     = alltrue([for job in aws_glue_job.this : !contains(keys(job.default_arguments), "--quality_namespace")])
+    error_message = "the jobs read the quality namespace from the lake.yaml in their bundle, not from an argument"
+  }
 }
 
 run "arguments_can_be_added_but_not_replaced" {
   command = apply
 
   variables {
-    scripts_version              = "v2026.11.26-1"
-    additional_default_arguments = { "--conf" = "spark.sql.shuffle.partitions=16", "--lake_root" = "s3://elsewhere" }
+    # New code (one script changed): a new version the jobs move to on this apply.
+    code_dir                     = "./tests/fixtures/code-changed"
+    additional_default_arguments = { "--conf" = "spark.sql.shuffle.partitions=16", "--lake_root" = "s3://elsewhere", "--extra-py-files" = "s3://elsewhere/x.zip" }
   }
 
   assert {
@@ -111,18 +165,21 @@ run "arguments_can_be_added_but_not_replaced" {
   }
 
   assert {
-    condition     = aws_glue_job.this["silver_to_gold"].default_arguments["--lake_root"] == "s3://jozi-pizza-dev-lake"
+    condition = (
+      aws_glue_job.this["silver_to_gold"].default_arguments["--lake_root"] == "s3://jozi-pizza-dev-lake"
+      && aws_glue_job.this["silver_to_gold"].default_arguments["--extra-py-files"] == "s3://jozi-pizza-dev-lake/scripts/22b541f847432cb2/jozi_lake.zip"
+    )
     error_message = "additional arguments must not override the module's own"
   }
 
   assert {
-    condition     = output.script_locations["silver_to_gold"] == "s3://jozi-pizza-dev-lake/scripts/v2026.11.26-1/glue_scripts/silver_to_gold.py"
-    error_message = "scripts_version must select the published folder for new jobs"
+    condition     = output.code_version == "22b541f847432cb2" && output.script_locations["silver_to_gold"] == "s3://jozi-pizza-dev-lake/scripts/22b541f847432cb2/glue_scripts/silver_to_gold.py"
+    error_message = "changed code must get a new version"
   }
 
   assert {
-    condition     = aws_glue_job.this["silver_to_gold"].command[0].script_location == "s3://jozi-pizza-dev-lake/scripts/current/glue_scripts/silver_to_gold.py"
-    error_message = "an existing job keeps the code version 'lake upload-scripts' pointed it at (ignore_changes), so an apply never rolls code back"
+    condition     = aws_glue_job.this["silver_to_gold"].command[0].script_location == "s3://jozi-pizza-dev-lake/scripts/22b541f847432cb2/glue_scripts/silver_to_gold.py" && aws_glue_job.this["bronze_to_silver"].command[0].script_location == "s3://jozi-pizza-dev-lake/scripts/22b541f847432cb2/glue_scripts/bronze_to_silver.py"
+    error_message = "an apply with new code moves the existing jobs to it (Terraform owns the script location; no ignore_changes)"
   }
 }
 
@@ -165,7 +222,7 @@ run "crawlers_per_layer_plus_quarantine" {
       && aws_glue_crawler.this[layer].database_name == "jozi_pizza_dev_${layer}"
       && aws_glue_crawler.this[layer].name == "jozi-pizza-dev-${layer}-crawler"
     ])
-    error_message = "each layer crawler targets its prefix and writes its database"
+    error_message = "each layer crawler targets its prefix, writes its database and takes its given name"
   }
 
   assert {
@@ -215,6 +272,11 @@ run "full_recrawl_updates_schemas" {
   variables {
     recrawl_behavior = "CRAWL_EVERYTHING"
     crawl_quarantine = false
+    crawler_names = {
+      bronze = "jozi-pizza-dev-bronze-crawler"
+      silver = "jozi-pizza-dev-silver-crawler"
+      gold   = "jozi-pizza-dev-gold-crawler"
+    }
   }
 
   assert {
@@ -233,28 +295,56 @@ run "flex_needs_small_workers" {
   expect_failures = [aws_glue_job.this]
 }
 
+run "rejects_a_job_whose_script_was_not_built" {
+  command = plan
+
+  variables {
+    jobs = {
+      bronze_to_silver = { name = "jozi-pizza-dev-bronze_to_silver", script = "glue_scripts/not_built.py", description = "x", timeout_minutes = 60 }
+    }
+  }
+
+  expect_failures = [aws_glue_job.this]
+}
+
+run "rejects_crawlers_that_do_not_match_the_layers" {
+  command = plan
+
+  variables {
+    # No quarantine crawler although crawl_quarantine is true, and a crawler for a layer without a database.
+    crawler_names = {
+      bronze   = "jozi-pizza-dev-bronze-crawler"
+      silver   = "jozi-pizza-dev-silver-crawler"
+      gold     = "jozi-pizza-dev-gold-crawler"
+      platinum = "jozi-pizza-dev-platinum-crawler"
+    }
+  }
+
+  expect_failures = [var.crawler_names]
+}
+
 run "rejects_bad_inputs" {
   command = plan
 
   variables {
-    layers            = ["bronze", "gold"]
-    jobs              = { "Bad-Key" = { script = "x.sh", description = "x", timeout_minutes = 0 } }
+    database_names    = { bronze = "jozi_pizza_dev_bronze", gold = "Jozi-Gold" }
+    jobs              = { "Bad-Key" = { name = "has spaces", script = "x.sh", description = "x", timeout_minutes = 0 } }
     kms_key_arn       = "alias/aws/s3"
     job_role_arn      = "jozi-pizza-dev-glue-job"
     worker_type       = "Standard"
     number_of_workers = 1
     execution_class   = "SPOT"
-    scripts_version   = "../etc"
+    code_dir          = "./tests/fixtures/missing"
   }
 
   expect_failures = [
-    var.layers,
+    var.database_names,
     var.jobs,
     var.kms_key_arn,
     var.job_role_arn,
     var.worker_type,
     var.number_of_workers,
     var.execution_class,
-    var.scripts_version,
+    var.code_dir,
   ]
 }

@@ -1,10 +1,14 @@
+# Every role's trust and policy, checked statement by statement against a mocked provider.
+# Under mock_provider a policy document's rendered `json` is a mocked string, so the assertions read the
+# documents' `statement` blocks (what is rendered) and check that each role and inline policy uses its
+# document's json.
+
 mock_provider "aws" {
-  source = "./tests"
+  source = "../tests-mocks" # the one shared set of mocked values
 }
 
 variables {
-  project     = "jozi-pizza"
-  environment = "dev"
+  name_prefix = "jozi-pizza-dev"
   bucket_arn  = "arn:aws:s3:::jozi-pizza-dev-lake"
   kms_key_arn = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   prefixes = {
@@ -16,18 +20,57 @@ variables {
     scripts        = "scripts/"
     athena_results = "athena-results/"
     spark_ui       = "spark-ui/"
+    glue_temp      = "glue-temp/"
   }
-  glue_database_names      = ["jozi_pizza_dev_bronze", "jozi_pizza_dev_silver", "jozi_pizza_dev_gold"]
-  glue_job_names           = ["jozi-pizza-dev-bronze_to_silver", "jozi-pizza-dev-silver_to_gold"]
-  glue_crawler_names       = ["jozi-pizza-dev-bronze-crawler", "jozi-pizza-dev-silver-crawler", "jozi-pizza-dev-gold-crawler"]
-  ingest_function_name     = "jozi-pizza-dev-ingest"
-  ingest_secret_name       = "jozi-pizza/dev/source-api-token"
-  ingest_dlq_queue_name    = "jozi-pizza-dev-ingest-dlq"
-  ingest_metrics_namespace = "JoziLake/Quality"
-  state_machine_name       = "jozi-pizza-dev-pipeline"
-  alert_topic_name         = "jozi-pizza-dev-alerts"
-  scheduler_dlq_queue_name = "jozi-pizza-dev-schedule-dlq"
-  tags                     = { owner = "data-platform" }
+  glue_database_names       = ["jozi_pizza_dev_bronze", "jozi_pizza_dev_silver", "jozi_pizza_dev_gold"]
+  glue_job_names            = ["jozi-pizza-dev-bronze_to_silver", "jozi-pizza-dev-silver_to_gold"]
+  glue_crawler_names        = ["jozi-pizza-dev-bronze-crawler", "jozi-pizza-dev-silver-crawler", "jozi-pizza-dev-gold-crawler"]
+  ingest_function_name      = "jozi-pizza-dev-ingest"
+  ingest_log_group_name     = "/aws/lambda/jozi-pizza-dev-ingest"
+  ingest_secret_name        = "jozi-pizza/dev/source-api-token"
+  ingest_dlq_queue_name     = "jozi-pizza-dev-ingest-dlq"
+  ingest_metrics_namespace  = "JoziLake/Quality"
+  quality_metrics_namespace = "JoziLake/Quality"
+  state_machine_name        = "jozi-pizza-dev-pipeline"
+  alert_topic_name          = "jozi-pizza-dev-alerts"
+  scheduler_dlq_queue_name  = "jozi-pizza-dev-schedule-dlq"
+  tags                      = { owner = "data-platform" }
+}
+
+run "one_role_shape_for_every_component" {
+  command = apply
+
+  assert {
+    condition     = keys(aws_iam_role.this) == ["glue_crawler", "glue_job", "ingest_lambda", "scheduler", "state_machine"]
+    error_message = "one role per component: ingest Lambda, Glue jobs, Glue crawlers, state machine, scheduler"
+  }
+
+  assert {
+    condition = alltrue([
+      for key, role in aws_iam_role.this :
+      role.assume_role_policy == data.aws_iam_policy_document.trust[key].json
+      && aws_iam_role_policy.this[key].policy == data.aws_iam_policy_document.policy[key].json
+      && aws_iam_role_policy.this[key].role == role.id
+    ]) && [for policy in values(aws_iam_role_policy.this) : policy.name] == ["glue-crawler", "glue-job", "ingest", "scheduler", "state-machine"]
+    error_message = "each role must trust its trust document and carry its policy document"
+  }
+
+  assert {
+    condition = alltrue([
+      data.aws_iam_policy_document.trust["ingest_lambda"].statement[0].principals == toset([{ type = "Service", identifiers = toset(["lambda.amazonaws.com"]) }]),
+      data.aws_iam_policy_document.trust["glue_job"].statement[0].principals == toset([{ type = "Service", identifiers = toset(["glue.amazonaws.com"]) }]),
+      data.aws_iam_policy_document.trust["glue_crawler"].statement[0].principals == toset([{ type = "Service", identifiers = toset(["glue.amazonaws.com"]) }]),
+      data.aws_iam_policy_document.trust["state_machine"].statement[0].principals == toset([{ type = "Service", identifiers = toset(["states.amazonaws.com"]) }]),
+      data.aws_iam_policy_document.trust["scheduler"].statement[0].principals == toset([{ type = "Service", identifiers = toset(["scheduler.amazonaws.com"]) }]),
+      alltrue([for doc in values(data.aws_iam_policy_document.trust) : length(doc.statement) == 1 && doc.statement[0].actions == toset(["sts:AssumeRole"]) && doc.statement[0].effect == "Allow"]),
+    ])
+    error_message = "each role must be assumable by exactly its component's service"
+  }
+
+  assert {
+    condition     = length(data.aws_iam_policy_document.trust["ingest_lambda"].statement[0].condition) == 0 && length(data.aws_iam_policy_document.trust["glue_job"].statement[0].condition) == 0
+    error_message = "Lambda and Glue trusts carry no source-context condition (the services do not send one for execution roles)"
+  }
 }
 
 run "no_wildcard_actions_and_star_resources_only_where_aws_requires" {
@@ -35,9 +78,9 @@ run "no_wildcard_actions_and_star_resources_only_where_aws_requires" {
 
   assert {
     condition = alltrue(flatten([
-      for policy in [aws_iam_role_policy.ingest_lambda, aws_iam_role_policy.glue_job, aws_iam_role_policy.glue_crawler, aws_iam_role_policy.state_machine, aws_iam_role_policy.scheduler] : [
-        for statement in jsondecode(policy.policy).Statement : [
-          for action in flatten([statement.Action]) : action != "*" && !endswith(action, ":*") && statement.Effect == "Allow"
+      for doc in values(data.aws_iam_policy_document.policy) : [
+        for statement in doc.statement : [
+          for action in statement.actions : action != "*" && !endswith(action, ":*") && statement.effect == "Allow"
         ]
       ]
     ]))
@@ -47,10 +90,10 @@ run "no_wildcard_actions_and_star_resources_only_where_aws_requires" {
   assert {
     # "*" resources only for actions without resource-level permissions: X-Ray, log delivery, PutMetricData.
     condition = alltrue(flatten([
-      for policy in [aws_iam_role_policy.ingest_lambda, aws_iam_role_policy.glue_job, aws_iam_role_policy.glue_crawler, aws_iam_role_policy.state_machine, aws_iam_role_policy.scheduler] : [
-        for statement in jsondecode(policy.policy).Statement : [
-          for action in flatten([statement.Action]) :
-          !contains(flatten([statement.Resource]), "*") || startswith(action, "xray:") || contains([
+      for doc in values(data.aws_iam_policy_document.policy) : [
+        for statement in doc.statement : [
+          for action in statement.actions :
+          !contains(statement.resources, "*") || startswith(action, "xray:") || contains([
             "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
             "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
             "cloudwatch:PutMetricData",
@@ -63,8 +106,10 @@ run "no_wildcard_actions_and_star_resources_only_where_aws_requires" {
 
   assert {
     condition = alltrue([
-      for statement in jsondecode(aws_iam_role_policy.glue_job.policy).Statement :
-      statement.Condition["StringEquals"]["cloudwatch:namespace"] == ["Glue", "JoziLake/Quality"] if contains(flatten([statement.Action]), "cloudwatch:PutMetricData")
+      for statement in data.aws_iam_policy_document.policy["glue_job"].statement :
+      length(statement.condition) == 1 && alltrue([
+        for c in statement.condition : c.test == "StringEquals" && c.variable == "cloudwatch:namespace" && c.values == tolist(["Glue", "JoziLake/Quality"])
+      ]) if contains(statement.actions, "cloudwatch:PutMetricData")
     ])
     error_message = "Glue job metrics must be limited to the Glue and quality namespaces"
   }
@@ -75,77 +120,87 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
 
   assert {
     condition = alltrue(flatten([
-      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement : [
-        for resource in flatten([statement.Resource]) :
+      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement : [
+        for resource in statement.resources :
         anytrue([for prefix in ["landing/", "bronze/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
-      ] if anytrue([for action in flatten([statement.Action]) : startswith(action, "s3:") && action != "s3:ListBucket"])
+      ] if anytrue([for action in statement.actions : startswith(action, "s3:") && action != "s3:ListBucket"])
     ]))
     error_message = "the Lambda may touch objects only under landing/ and bronze/"
   }
 
   assert {
     condition = alltrue(flatten([
-      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement : [
-        for resource in flatten([statement.Resource]) : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/")
-      ] if contains(flatten([statement.Action]), "s3:PutObject")
+      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement : [
+        for resource in statement.resources : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/")
+      ] if contains(statement.actions, "s3:PutObject")
     ]))
     error_message = "the Lambda may write only bronze/"
   }
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement :
-      contains(flatten([statement.Action]), "s3:GetObject") && contains(flatten([statement.Resource]), "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_state/*")
-      && contains(flatten([statement.Resource]), "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_manifests/*")
+      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement :
+      contains(statement.actions, "s3:GetObject") && contains(statement.resources, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_state/*")
+      && contains(statement.resources, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_manifests/*")
     ])
     error_message = "the Lambda must read its cursors and manifests"
   }
 
   assert {
     condition = alltrue(flatten([
-      for statement in jsondecode(aws_iam_role_policy.glue_job.policy).Statement : [
-        for resource in flatten([statement.Resource]) :
+      for statement in data.aws_iam_policy_document.policy["glue_job"].statement : [
+        for resource in statement.resources :
         resource == "arn:aws:s3:::jozi-pizza-dev-lake" || anytrue([
           for prefix in ["bronze/", "scripts/", "silver/", "gold/", "quarantine/", "spark-ui/", "glue-temp/"] :
           startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")
         ])
-      ] if anytrue([for action in flatten([statement.Action]) : startswith(action, "s3:")])
+      ] if anytrue([for action in statement.actions : startswith(action, "s3:")])
     ]))
     error_message = "Glue jobs may touch only bronze, scripts, silver, gold, quarantine, spark-ui and their temp dir"
   }
 
   assert {
     condition = alltrue(flatten([
-      for statement in jsondecode(aws_iam_role_policy.glue_job.policy).Statement : [
-        for resource in flatten([statement.Resource]) :
+      for statement in data.aws_iam_policy_document.policy["glue_job"].statement : [
+        for resource in statement.resources :
         !startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/") && !startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/scripts/")
-      ] if contains(flatten([statement.Action]), "s3:PutObject") || contains(flatten([statement.Action]), "s3:DeleteObject")
+      ] if contains(statement.actions, "s3:PutObject") || contains(statement.actions, "s3:DeleteObject")
     ]))
     error_message = "Glue jobs must not modify bronze/ or the published scripts"
   }
 
   assert {
     condition = alltrue(flatten([
-      for statement in jsondecode(aws_iam_role_policy.glue_crawler.policy).Statement : [
-        for action in flatten([statement.Action]) : contains(["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"], action)
-      ] if anytrue([for action in flatten([statement.Action]) : startswith(action, "s3:")])
+      for statement in data.aws_iam_policy_document.policy["glue_crawler"].statement : [
+        for action in statement.actions : contains(["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"], action)
+      ] if anytrue([for action in statement.actions : startswith(action, "s3:")])
     ]))
     error_message = "crawlers only read S3"
   }
 
   assert {
     condition = alltrue(flatten([
-      for statement in jsondecode(aws_iam_role_policy.glue_crawler.policy).Statement :
-      [for value in flatten([statement.Condition["StringLike"]["s3:prefix"]]) : anytrue([for layer in ["bronze", "silver", "gold", "quarantine"] : startswith(value, layer)])]
-      if contains(flatten([statement.Action]), "s3:ListBucket")
+      for statement in data.aws_iam_policy_document.policy["glue_crawler"].statement : [
+        for c in statement.condition : [
+          for value in c.values : anytrue([for layer in ["bronze", "silver", "gold", "quarantine"] : startswith(value, layer)])
+        ] if c.test == "StringLike" && c.variable == "s3:prefix"
+      ] if contains(statement.actions, "s3:ListBucket")
     ]))
     error_message = "crawler listing must be limited to the layer prefixes"
   }
 
   assert {
+    condition = alltrue([
+      for statement in data.aws_iam_policy_document.policy["glue_crawler"].statement :
+      anytrue([for c in statement.condition : c.test == "StringLike" && c.variable == "s3:prefix"]) if contains(statement.actions, "s3:ListBucket")
+    ])
+    error_message = "crawler listing must carry an s3:prefix condition"
+  }
+
+  assert {
     condition = alltrue(flatten([
-      for policy in [aws_iam_role_policy.state_machine, aws_iam_role_policy.scheduler] : [
-        for statement in jsondecode(policy.policy).Statement : [for action in flatten([statement.Action]) : !startswith(action, "s3:")]
+      for key in ["state_machine", "scheduler"] : [
+        for statement in data.aws_iam_policy_document.policy[key].statement : [for action in statement.actions : !startswith(action, "s3:")]
       ]
     ]))
     error_message = "Step Functions and Scheduler get no S3 access"
@@ -157,13 +212,13 @@ run "catalog_kms_logs_and_secret_scoped" {
 
   assert {
     condition = alltrue(flatten([
-      for policy in [aws_iam_role_policy.glue_job, aws_iam_role_policy.glue_crawler] : [
-        for statement in jsondecode(policy.policy).Statement : [
-          for resource in flatten([statement.Resource]) :
+      for key in ["glue_job", "glue_crawler"] : [
+        for statement in data.aws_iam_policy_document.policy[key].statement : [
+          for resource in statement.resources :
           resource == "arn:aws:glue:af-south-1:123456789012:catalog"
           || resource == "arn:aws:glue:af-south-1:123456789012:database/default"
           || anytrue([for db in var.glue_database_names : contains(["arn:aws:glue:af-south-1:123456789012:database/${db}", "arn:aws:glue:af-south-1:123456789012:table/${db}/*"], resource)])
-        ] if anytrue([for action in flatten([statement.Action]) : startswith(action, "glue:")])
+        ] if anytrue([for action in statement.actions : startswith(action, "glue:")])
       ]
     ]))
     error_message = "catalog actions must be scoped to the catalog, the lake's databases and their tables"
@@ -171,8 +226,8 @@ run "catalog_kms_logs_and_secret_scoped" {
 
   assert {
     condition = alltrue(flatten([
-      for statement in jsondecode(aws_iam_role_policy.glue_job.policy).Statement : [
-        for action in flatten([statement.Action]) : !contains(["glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable"], action)
+      for statement in data.aws_iam_policy_document.policy["glue_job"].statement : [
+        for action in statement.actions : !contains(["glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable"], action)
       ]
     ]))
     error_message = "jobs read the catalog; only crawlers write it"
@@ -180,44 +235,52 @@ run "catalog_kms_logs_and_secret_scoped" {
 
   assert {
     condition = alltrue(flatten([
-      for policy in [aws_iam_role_policy.ingest_lambda, aws_iam_role_policy.glue_job, aws_iam_role_policy.glue_crawler, aws_iam_role_policy.state_machine, aws_iam_role_policy.scheduler] : [
-        for statement in jsondecode(policy.policy).Statement :
-        statement.Resource == var.kms_key_arn if anytrue([for action in flatten([statement.Action]) : startswith(action, "kms:")])
+      for doc in values(data.aws_iam_policy_document.policy) : [
+        for statement in doc.statement :
+        statement.resources == toset([var.kms_key_arn]) if anytrue([for action in statement.actions : startswith(action, "kms:")])
       ]
     ]))
     error_message = "KMS grants must name the lake key only"
   }
 
   assert {
+    condition = alltrue([
+      for doc in values(data.aws_iam_policy_document.policy) :
+      length([for statement in doc.statement : statement if statement.sid == "UseLakeKey"]) == 1
+    ])
+    error_message = "every role may use the lake key (one shared statement each)"
+  }
+
+  assert {
     condition = alltrue(flatten([
-      for statement in jsondecode(aws_iam_role_policy.glue_job.policy).Statement : [
-        for resource in flatten([statement.Resource]) : startswith(resource, "arn:aws:logs:af-south-1:123456789012:log-group:/aws-glue/")
-      ] if contains(flatten([statement.Action]), "logs:PutLogEvents")
+      for statement in data.aws_iam_policy_document.policy["glue_job"].statement : [
+        for resource in statement.resources : startswith(resource, "arn:aws:logs:af-south-1:123456789012:log-group:/aws-glue/")
+      ] if contains(statement.actions, "logs:PutLogEvents")
     ]))
     error_message = "Glue may write only /aws-glue/ log groups"
   }
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement :
-      contains(flatten([statement.Action]), "logs:PutLogEvents") && statement.Resource == "arn:aws:logs:af-south-1:123456789012:log-group:/aws/lambda/jozi-pizza-dev-ingest:*"
+      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement :
+      contains(statement.actions, "logs:PutLogEvents") && statement.resources == toset(["arn:aws:logs:af-south-1:123456789012:log-group:/aws/lambda/jozi-pizza-dev-ingest:*"])
     ])
     error_message = "the Lambda may write only its own log group"
   }
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement :
-      statement.Action == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-      && statement.Resource == "arn:aws:secretsmanager:af-south-1:123456789012:secret:jozi-pizza/dev/source-api-token-??????"
+      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement :
+      statement.actions == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
+      && statement.resources == toset(["arn:aws:secretsmanager:af-south-1:123456789012:secret:jozi-pizza/dev/source-api-token-??????"])
     ])
     error_message = "the Lambda may read exactly its one secret"
   }
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_iam_role_policy.ingest_lambda.policy).Statement :
-      statement.Action == ["sqs:SendMessage"] && statement.Resource == "arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-ingest-dlq"
+      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement :
+      statement.actions == toset(["sqs:SendMessage"]) && statement.resources == toset(["arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-ingest-dlq"])
     ])
     error_message = "the Lambda must be able to send to its dead-letter queue"
   }
@@ -228,65 +291,77 @@ run "orchestration_roles_scoped_and_trust_guarded" {
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_iam_role_policy.state_machine.policy).Statement :
-      statement.Action == ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"]
-      && statement.Resource == ["arn:aws:glue:af-south-1:123456789012:job/jozi-pizza-dev-bronze_to_silver", "arn:aws:glue:af-south-1:123456789012:job/jozi-pizza-dev-silver_to_gold"]
+      for statement in data.aws_iam_policy_document.policy["state_machine"].statement :
+      statement.actions == toset(["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"])
+      && statement.resources == toset(["arn:aws:glue:af-south-1:123456789012:job/jozi-pizza-dev-bronze_to_silver", "arn:aws:glue:af-south-1:123456789012:job/jozi-pizza-dev-silver_to_gold"])
     ])
     error_message = "the state machine may run exactly the lake's jobs"
   }
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_iam_role_policy.state_machine.policy).Statement :
-      statement.Action == ["glue:StartCrawler", "glue:GetCrawler"] && length(flatten([statement.Resource])) == 3
-      && alltrue([for arn in flatten([statement.Resource]) : startswith(arn, "arn:aws:glue:af-south-1:123456789012:crawler/jozi-pizza-dev-")])
+      for statement in data.aws_iam_policy_document.policy["state_machine"].statement :
+      statement.actions == toset(["glue:StartCrawler", "glue:GetCrawler"]) && length(statement.resources) == 3
+      && alltrue([for arn in statement.resources : startswith(arn, "arn:aws:glue:af-south-1:123456789012:crawler/jozi-pizza-dev-")])
     ])
     error_message = "the state machine may start exactly the lake's crawlers"
   }
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_iam_role_policy.state_machine.policy).Statement :
-      statement.Action == ["lambda:InvokeFunction"] && contains(flatten([statement.Resource]), "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-dev-ingest")
+      for statement in data.aws_iam_policy_document.policy["state_machine"].statement :
+      statement.actions == toset(["lambda:InvokeFunction"]) && contains(statement.resources, "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-dev-ingest")
     ])
     error_message = "the state machine must invoke the ingest function"
   }
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_iam_role_policy.state_machine.policy).Statement :
-      statement.Action == ["sns:Publish"] && statement.Resource == "arn:aws:sns:af-south-1:123456789012:jozi-pizza-dev-alerts"
+      for statement in data.aws_iam_policy_document.policy["state_machine"].statement :
+      statement.actions == toset(["sns:Publish"]) && statement.resources == toset(["arn:aws:sns:af-south-1:123456789012:jozi-pizza-dev-alerts"])
     ])
     error_message = "the state machine must publish to the alert topic only"
   }
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_iam_role_policy.scheduler.policy).Statement :
-      statement.Action == ["states:StartExecution"] && statement.Resource == "arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"
+      for statement in data.aws_iam_policy_document.policy["scheduler"].statement :
+      statement.actions == toset(["states:StartExecution"]) && statement.resources == toset(["arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"])
     ])
     error_message = "the scheduler may start only the pipeline"
   }
 
   assert {
     condition = (
-      jsondecode(aws_iam_role.state_machine.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
-      && jsondecode(aws_iam_role.state_machine.assume_role_policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"
+      anytrue([for c in data.aws_iam_policy_document.trust["state_machine"].statement[0].condition :
+      c.test == "StringEquals" && c.variable == "aws:SourceAccount" && c.values == tolist(["123456789012"])])
+      && anytrue([for c in data.aws_iam_policy_document.trust["state_machine"].statement[0].condition :
+      c.test == "ArnLike" && c.variable == "aws:SourceArn" && c.values == tolist(["arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"])])
     )
     error_message = "the state machine trust must be bound to this account and this state machine"
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role.scheduler.assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012"
+    condition = anytrue([for c in data.aws_iam_policy_document.trust["scheduler"].statement[0].condition :
+    c.test == "StringEquals" && c.variable == "aws:SourceAccount" && c.values == tolist(["123456789012"])])
     error_message = "the scheduler trust must be bound to this account"
   }
 
   assert {
     condition = alltrue([
-      for role in [aws_iam_role.ingest_lambda, aws_iam_role.glue_job, aws_iam_role.glue_crawler, aws_iam_role.state_machine, aws_iam_role.scheduler] :
+      for role in values(aws_iam_role.this) :
       role.tags["owner"] == "data-platform" && startswith(role.name, "jozi-pizza-dev-")
     ])
     error_message = "roles must be named {project}-{env}-<component> and tagged"
+  }
+
+  assert {
+    condition = (
+      output.granted_arns.state_machine == "arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"
+      && output.granted_arns.lambda_function == "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-dev-ingest"
+      && output.granted_arns.glue_databases == ["arn:aws:glue:af-south-1:123456789012:database/jozi_pizza_dev_bronze", "arn:aws:glue:af-south-1:123456789012:database/jozi_pizza_dev_silver", "arn:aws:glue:af-south-1:123456789012:database/jozi_pizza_dev_gold"]
+    )
+    error_message = "granted_arns must list the ARNs the policies name"
   }
 }
 
@@ -294,24 +369,35 @@ run "optional_grants_disappear_without_names" {
   command = apply
 
   variables {
-    kms_key_arn              = null
-    ingest_secret_name       = null
-    ingest_dlq_queue_name    = null
-    ingest_metrics_namespace = null
-    alert_topic_name         = null
-    scheduler_dlq_queue_name = null
+    kms_key_arn               = null
+    ingest_secret_name        = null
+    ingest_dlq_queue_name     = null
+    ingest_metrics_namespace  = null
+    quality_metrics_namespace = null
+    alert_topic_name          = null
+    scheduler_dlq_queue_name  = null
   }
 
   assert {
     condition = alltrue(flatten([
-      for policy in [aws_iam_role_policy.ingest_lambda, aws_iam_role_policy.glue_job, aws_iam_role_policy.glue_crawler, aws_iam_role_policy.state_machine, aws_iam_role_policy.scheduler] : [
-        for statement in jsondecode(policy.policy).Statement : [
-          for action in flatten([statement.Action]) :
-          !anytrue([for service in ["kms:", "secretsmanager:", "sqs:", "sns:", "cloudwatch:"] : startswith(action, service)]) || statement.Sid == "PublishGlueJobMetrics"
+      for doc in values(data.aws_iam_policy_document.policy) : [
+        for statement in doc.statement : [
+          for action in statement.actions :
+          !anytrue([for service in ["kms:", "secretsmanager:", "sqs:", "sns:", "cloudwatch:"] : startswith(action, service)]) || statement.sid == "PublishGlueJobMetrics"
         ]
       ]
     ]))
     error_message = "KMS, secret, queue, topic and metric grants must only exist when their resource is named"
+  }
+
+  assert {
+    condition = alltrue([
+      for statement in data.aws_iam_policy_document.policy["glue_job"].statement :
+      length(statement.condition) == 1 && alltrue([
+        for c in statement.condition : c.test == "StringEquals" && c.variable == "cloudwatch:namespace" && c.values == tolist(["Glue"])
+      ]) if contains(statement.actions, "cloudwatch:PutMetricData")
+    ])
+    error_message = "without a quality namespace the jobs may publish only Glue's own metrics"
   }
 }
 
@@ -319,23 +405,27 @@ run "rejects_bad_inputs" {
   command = plan
 
   variables {
-    bucket_arn           = "jozi-pizza-dev-lake"
-    kms_key_arn          = "arn:aws:s3:::not-a-key"
-    prefixes             = { bronze = "/bronze" }
-    glue_database_names  = ["Jozi-Pizza"]
-    glue_job_names       = []
-    ingest_function_name = "has spaces"
-    role_path            = "no-slashes"
-    max_session_duration = 60
+    name_prefix           = "Jozi_Pizza"
+    bucket_arn            = "jozi-pizza-dev-lake"
+    kms_key_arn           = "arn:aws:s3:::not-a-key"
+    prefixes              = { bronze = "/bronze" }
+    glue_database_names   = ["Jozi-Pizza"]
+    glue_job_names        = []
+    ingest_function_name  = "has spaces"
+    ingest_log_group_name = "has spaces"
+    role_path             = "no-slashes"
+    max_session_duration  = 60
   }
 
   expect_failures = [
+    var.name_prefix,
     var.bucket_arn,
     var.kms_key_arn,
     var.prefixes,
     var.glue_database_names,
     var.glue_job_names,
     var.ingest_function_name,
+    var.ingest_log_group_name,
     var.role_path,
     var.max_session_duration,
   ]

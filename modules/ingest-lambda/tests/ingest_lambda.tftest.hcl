@@ -1,18 +1,20 @@
 # The function's configuration, encryption and failure handling, checked against a mocked provider.
 
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../tests-mocks" # the one shared set of mocked values
 }
 
 variables {
   function_name     = "jozi-pizza-test-ingest"
-  role_arn          = "arn:aws:iam::111122223333:role/jozi-pizza-test-ingest-lambda"
+  log_group_name    = "/aws/lambda/jozi-pizza-test-ingest"
+  dlq_name          = "jozi-pizza-test-ingest-dlq"
+  role_arn          = "arn:aws:iam::123456789012:role/jozi-pizza-test-ingest-lambda"
   package_path      = "./tests/fixtures/ingest.zip"
   environment       = "test"
   bucket_name       = "jozi-pizza-test-lake"
   source_base_url   = "https://api.example.co.za"
   token_secret_name = "jozi-pizza/test/source-api-token"
-  kms_key_arn       = "arn:aws:kms:af-south-1:111122223333:key/11111111-2222-3333-4444-555555555555"
+  kms_key_arn       = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   sources = [
     { name = "orders", endpoint = "/v1/orders" },
     { name = "menu", endpoint = "/v1/menu" },
@@ -176,4 +178,15 @@ run "rejects_old_runtime" {
   }
 
   expect_failures = [var.runtime]
+}
+
+run "rejects_bad_names" {
+  command = plan
+
+  variables {
+    dlq_name       = "no spaces"
+    log_group_name = "no spaces"
+  }
+
+  expect_failures = [var.dlq_name, var.log_group_name]
 }

@@ -1,20 +1,21 @@
 # Alert topic, alarms, event rules and dashboard, checked against a mocked provider.
 
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../tests-mocks" # the one shared set of mocked values
 }
 
 variables {
   name_prefix           = "jozi-pizza-test"
   environment           = "test"
   topic_name            = "jozi-pizza-test-alerts"
-  kms_key_arn           = "arn:aws:kms:af-south-1:111122223333:key/11111111-2222-3333-4444-555555555555"
+  kms_key_arn           = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   alert_emails          = ["ops@example.co.za"]
   glue_job_names        = { bronze_to_silver = "jozi-pizza-test-bronze_to_silver", silver_to_gold = "jozi-pizza-test-silver_to_gold" }
   glue_crawler_names    = { bronze = "jozi-pizza-test-bronze-crawler" }
   lambda_function_name  = "jozi-pizza-test-ingest"
   state_machine_name    = "jozi-pizza-test-pipeline"
   quality_tables        = ["orders", "kitchen_events"]
+  quality_namespace     = "JoziLake/Quality"
   dlq_names             = { ingest = "jozi-pizza-test-ingest-dlq" }
   athena_workgroup_name = "jozi-pizza-test"
 }
@@ -23,15 +24,15 @@ run "topic_is_encrypted_and_scoped" {
   command = apply
 
   assert {
-    condition     = aws_sns_topic.alerts[0].kms_master_key_id == var.kms_key_arn
-    error_message = "the alert topic must be KMS-encrypted"
+    condition     = aws_sns_topic.alerts[0].kms_master_key_id == var.kms_key_arn && aws_sns_topic.alerts[0].name == "jozi-pizza-test-alerts"
+    error_message = "the alert topic must take the name it is given and be KMS-encrypted"
   }
 
   assert {
     condition = alltrue([
       jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[0].Principal.Service == "events.amazonaws.com",
-      jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "111122223333",
-      jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:events:af-south-1:111122223333:rule/jozi-pizza-test-*",
+      jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012",
+      jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:events:af-south-1:123456789012:rule/jozi-pizza-test-*",
       jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[1].Principal.Service == "cloudwatch.amazonaws.com",
       jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[2].Effect == "Deny",
     ])
@@ -70,7 +71,7 @@ run "alarms_cover_every_failure_signal" {
 
   assert {
     condition = alltrue([
-      aws_cloudwatch_metric_alarm.this["pipeline-failed"].dimensions.StateMachineArn == "arn:aws:states:af-south-1:111122223333:stateMachine:jozi-pizza-test-pipeline",
+      aws_cloudwatch_metric_alarm.this["pipeline-failed"].dimensions.StateMachineArn == "arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-test-pipeline",
       aws_cloudwatch_metric_alarm.this["pipeline-timed-out"].metric_name == "ExecutionsTimedOut",
       aws_cloudwatch_metric_alarm.this["glue-silver_to_gold-long-run"].threshold == 45 * 60000,
       aws_cloudwatch_metric_alarm.this["ingest-throttles"].dimensions.FunctionName == "jozi-pizza-test-ingest",

@@ -1,10 +1,9 @@
 mock_provider "aws" {
-  source = "./tests"
+  source = "../tests-mocks" # the one shared set of mocked values
 }
 
 variables {
-  project            = "jozi-pizza"
-  environment        = "dev"
+  bucket_name        = "jozi-pizza-dev-lake"
   bronze_expiry_days = 90
   prefixes = {
     bronze         = "bronze/"
@@ -15,6 +14,7 @@ variables {
     scripts        = "scripts/"
     athena_results = "athena-results/"
     spark_ui       = "spark-ui/"
+    glue_temp      = "glue-temp/"
   }
   tags = { owner = "data-platform" }
 }
@@ -23,8 +23,8 @@ run "names_follow_lake_yaml_convention" {
   command = apply
 
   assert {
-    condition     = aws_s3_bucket.lake.bucket == "jozi-pizza-dev-lake"
-    error_message = "the lake bucket must be named {project}-{env}-lake, as jozi_lake.config derives it"
+    condition     = aws_s3_bucket.lake.bucket == "jozi-pizza-dev-lake" && aws_kms_alias.lake[0].name == "alias/jozi-pizza-dev-lake"
+    error_message = "the lake bucket takes the name it is given (modules/lake computes it as jozi_lake.config does) and its key the alias alias/<bucket>"
   }
 
   assert {
@@ -126,7 +126,7 @@ run "policies_deny_plain_http_and_foreign_encryption" {
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_s3_bucket_policy.logs[0].policy).Statement :
+      for statement in jsondecode(aws_s3_bucket_policy.logs.policy).Statement :
       statement.Effect == "Deny" && try(statement.Condition.Bool["aws:SecureTransport"], "") == "false"
     ])
     error_message = "the log bucket policy must deny requests without TLS"
@@ -151,7 +151,7 @@ run "policies_deny_plain_http_and_foreign_encryption" {
 
   assert {
     condition = anytrue([
-      for statement in jsondecode(aws_s3_bucket_policy.logs[0].policy).Statement :
+      for statement in jsondecode(aws_s3_bucket_policy.logs.policy).Statement :
       statement.Effect == "Allow" && statement.Principal == { Service = "logging.s3.amazonaws.com" }
       && try(statement.Condition.ArnLike["aws:SourceArn"], "") == "arn:aws:s3:::jozi-pizza-dev-lake"
       && statement.Resource == "arn:aws:s3:::jozi-pizza-dev-lake-logs/s3-access/jozi-pizza-dev-lake/*"
@@ -215,6 +215,14 @@ run "lifecycle_rules_per_prefix" {
     condition     = length(aws_s3_bucket_notification.lake) == 0
     error_message = "EventBridge notifications are off unless asked for"
   }
+
+  assert {
+    condition = anytrue([
+      for rule in aws_s3_bucket_lifecycle_configuration.lake.rule :
+      rule.filter[0].prefix == "glue-temp/" && rule.expiration[0].days == 7 if rule.id == "temp-expiry"
+    ])
+    error_message = "Glue's scratch data under lake.yaml's glue_temp prefix must expire"
+  }
 }
 
 run "existing_key_and_eventbridge" {
@@ -239,7 +247,7 @@ run "existing_key_and_eventbridge" {
 
   assert {
     condition     = aws_s3_bucket.lake.bucket == "custom-lake-name" && aws_s3_bucket_notification.lake[0].eventbridge == true
-    error_message = "bucket_name must override the name and EventBridge notifications must be on"
+    error_message = "the bucket must take any given name and EventBridge notifications must be on"
   }
 }
 
@@ -260,12 +268,12 @@ run "policies_can_be_left_off_for_emulators_only_when_asked" {
   command = apply
 
   variables {
-    attach_bucket_policies = false
+    attach_lake_bucket_policy = false
   }
 
   assert {
-    condition     = length(aws_s3_bucket_policy.lake) == 0 && length(aws_s3_bucket_policy.logs) == 0
-    error_message = "attach_bucket_policies = false must leave both bucket policies out"
+    condition     = length(aws_s3_bucket_policy.lake) == 0 && aws_s3_bucket_policy.logs.bucket != null
+    error_message = "attach_lake_bucket_policy = false must leave the lake bucket's policy out and keep the log bucket's (its log-delivery grant makes access logging work)"
   }
 
   assert {
@@ -299,8 +307,6 @@ run "rejects_bad_inputs" {
   command = plan
 
   variables {
-    project                         = "Jozi_Pizza"
-    environment                     = "Dev-1"
     prefixes                        = { bronze = "bronze" }
     bronze_transition_days          = 10
     bronze_transition_storage_class = "GLACIER"
@@ -310,8 +316,6 @@ run "rejects_bad_inputs" {
   }
 
   expect_failures = [
-    var.project,
-    var.environment,
     var.prefixes,
     var.bronze_transition_days,
     var.bronze_transition_storage_class,

@@ -1,17 +1,17 @@
 # The generated definition, logging, tracing and schedule, checked against a mocked provider (no credentials).
 
 mock_provider "aws" {
-  source = "./tests/mocks"
+  source = "../tests-mocks" # the one shared set of mocked values
 }
 
 variables {
   state_machine_name  = "jozi-pizza-test-pipeline"
   environment         = "test"
-  role_arn            = "arn:aws:iam::111122223333:role/jozi-pizza-test-stepfunctions"
-  scheduler_role_arn  = "arn:aws:iam::111122223333:role/jozi-pizza-test-scheduler"
-  ingest_function_arn = "arn:aws:lambda:af-south-1:111122223333:function:jozi-pizza-test-ingest"
-  alert_topic_arn     = "arn:aws:sns:af-south-1:111122223333:jozi-pizza-test-alerts"
-  kms_key_arn         = "arn:aws:kms:af-south-1:111122223333:key/11111111-2222-3333-4444-555555555555"
+  role_arn            = "arn:aws:iam::123456789012:role/jozi-pizza-test-stepfunctions"
+  scheduler_role_arn  = "arn:aws:iam::123456789012:role/jozi-pizza-test-scheduler"
+  lambda_function_arn = "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-test-ingest"
+  alert_topic_arn     = "arn:aws:sns:af-south-1:123456789012:jozi-pizza-test-alerts"
+  kms_key_arn         = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   crawler_names = {
     bronze = "jozi-pizza-test-bronze"
     silver = "jozi-pizza-test-silver"
@@ -33,6 +33,9 @@ variables {
   ]
   schedule_expression = "cron(30 0 * * ? *)"
   schedule_timezone   = "Africa/Johannesburg"
+  schedule_name       = "jozi-pizza-test-pipeline-schedule"
+  schedule_dlq_name   = "jozi-pizza-test-pipeline-schedule-dlq"
+  log_group_name      = "/aws/vendedlogs/states/jozi-pizza-test-pipeline"
 }
 
 run "definition_follows_the_stage_list" {
@@ -74,13 +77,15 @@ run "definition_follows_the_stage_list" {
     condition = alltrue([
       jsondecode(output.definition).States.ingest.Resource == "arn:aws:states:::lambda:invoke",
       jsondecode(output.definition).States.ingest.Parameters.Payload["run_id.$"] == "$$.Execution.Name",
+      jsondecode(output.definition).States.ingest.Parameters.Payload.action == "ingest",
+      jsondecode(output.definition).States.ingest.Parameters.FunctionName == var.lambda_function_arn,
       jsondecode(output.definition).States.ingest_has_new_data.Choices[4].Variable == "$.ingest.has_new_data",
       jsondecode(output.definition).States.ingest_has_new_data.Choices[4].BooleanEquals == true,
       jsondecode(output.definition).States.ingest_has_new_data.Default == "notify_nothing_new",
       jsondecode(output.definition).States.notify_nothing_new.Resource == "arn:aws:states:::sns:publish",
       jsondecode(output.definition).States.notify_nothing_new.Next == "nothing_new",
     ])
-    error_message = "ingest must invoke the Lambda with the execution name as run id and branch on $.ingest.has_new_data"
+    error_message = "ingest must invoke the Lambda (action ingest) with the execution name as run id and branch on $.ingest.has_new_data"
   }
 
   # The handler reports failures in its result (status FAILED) rather than raising: that must fail the run,
@@ -167,11 +172,15 @@ run "definition_follows_the_stage_list" {
 
   assert {
     condition = alltrue([
-      jsondecode(output.definition).States.quality_summary.Parameters["bronze_to_silver.$"] == "$.bronze_to_silver",
-      jsondecode(output.definition).States.quality_summary.Parameters["crawl_gold.$"] == "$.crawl_gold.crawler.LastCrawl.Status",
+      jsondecode(output.definition).States.quality_summary.Type == "Task",
+      jsondecode(output.definition).States.quality_summary.Resource == var.lambda_function_arn,
+      jsondecode(output.definition).States.quality_summary.Parameters == { action = "summarise", "run_id.$" = "$$.Execution.Name", env = "test" },
+      jsondecode(output.definition).States.quality_summary.ResultPath == "$.summary",
+      jsondecode(output.definition).States.quality_summary.Catch[0].Next == "notify_failure",
+      contains(jsondecode(output.definition).States.quality_summary.Retry[0].ErrorEquals, "Lambda.ServiceException"),
       jsondecode(output.definition).States.notify_success.Parameters["Message.$"] == "States.JsonToString($.summary)",
     ])
-    error_message = "the success notice must publish the quality summary of the run"
+    error_message = "the summary stage must have the lake Lambda summarise this run into $.summary, which the success notice publishes"
   }
 }
 
@@ -219,6 +228,11 @@ run "logging_tracing_and_schedule" {
   assert {
     condition     = aws_sqs_queue.schedule_dlq[0].kms_master_key_id == var.kms_key_arn
     error_message = "the schedule DLQ must be KMS-encrypted"
+  }
+
+  assert {
+    condition     = aws_scheduler_schedule.pipeline[0].name == "jozi-pizza-test-pipeline-schedule" && output.schedule_dlq_name == "jozi-pizza-test-pipeline-schedule-dlq"
+    error_message = "the schedule and its DLQ must take the names they are given"
   }
 }
 
@@ -325,4 +339,17 @@ run "schedule_needs_a_role" {
   }
 
   expect_failures = [aws_scheduler_schedule.pipeline]
+}
+
+run "rejects_bad_names_and_expression" {
+  command = plan
+
+  variables {
+    schedule_name       = "no spaces"
+    schedule_dlq_name   = "no spaces"
+    log_group_name      = "no spaces"
+    schedule_expression = "30 0 * * *"
+  }
+
+  expect_failures = [var.schedule_name, var.schedule_dlq_name, var.log_group_name, var.schedule_expression]
 }

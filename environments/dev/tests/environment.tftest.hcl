@@ -1,0 +1,26 @@
+# environments/dev wires modules/lake for dev; the composition itself is tested in modules/lake/tests.
+
+mock_provider "aws" {
+  source = "../../modules/tests-mocks" # the one shared set of mocked values
+}
+
+variables {
+  # The committed fixture stands in for build/lambda/ingest.zip, so tests need no build step.
+  ingest_package_path = "../../modules/ingest-lambda/tests/fixtures/ingest.zip"
+  glue_code_dir       = "../../modules/glue/tests/fixtures/code"
+}
+
+run "dev_is_the_lake_with_its_lake_yaml_block" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      output.environment == "dev",
+      output.bucket == "jozi-pizza-dev-lake",
+      output.job_names == { bronze_to_silver = "jozi-pizza-dev-bronze_to_silver", silver_to_gold = "jozi-pizza-dev-silver_to_gold" },
+      output.glue_settings.execution_class == "FLEX",
+      !module.lake.protected,
+    ])
+    error_message = "environments/dev must call modules/lake as dev, unprotected, and pass its outputs through"
+  }
+}

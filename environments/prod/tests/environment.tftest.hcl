@@ -1,0 +1,26 @@
+# environments/prod wires modules/lake for prod; the composition itself, including the guards a protected
+# environment gets (no force_destroy, at least one alert email), is tested in modules/lake/tests.
+
+mock_provider "aws" {
+  source = "../../modules/tests-mocks" # the one shared set of mocked values
+}
+
+variables {
+  # The committed fixture stands in for build/lambda/ingest.zip, so tests need no build step.
+  ingest_package_path = "../../modules/ingest-lambda/tests/fixtures/ingest.zip"
+  glue_code_dir       = "../../modules/glue/tests/fixtures/code"
+}
+
+run "prod_is_the_protected_lake_with_its_lake_yaml_block" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      output.environment == "prod",
+      output.bucket == "jozi-pizza-prod-lake",
+      output.glue_settings.execution_class == "STANDARD",
+      module.lake.protected,
+    ])
+    error_message = "environments/prod must call modules/lake as prod, protected, and pass its outputs through"
+  }
+}

@@ -1,0 +1,217 @@
+# The lake on AWS, composed from the seven resource modules. Every shared fact comes from lake.yaml (project,
+# region, prefixes, layers, sources, jobs, pipeline stages, schedule, quality namespace and the block of
+# this environment: Glue sizes, retention, expiry, scan cutoff, force_destroy, schedule, log level, KMS and
+# secret windows). Every resource name is computed here, once, and passed to the module that creates the
+# resource and to the iam module that grants on it; no module derives a name another module refers to.
+# An environment (environments/<env>) is only a backend, this module called with its name, and its tfvars.
+
+locals {
+  lake     = yamldecode(file(var.lake_file))
+  project  = local.lake.project
+  region   = local.lake.region
+  settings = local.lake.environments[var.environment]
+  prefixes = local.lake.prefixes
+
+  # The names. Bucket and databases follow src/jozi_lake/config.py (EnvConfig.bucket, EnvConfig.database),
+  # the rest docs/terraform-interfaces.md. The CLI reads them from the outputs, never derives them.
+  name_prefix = "${local.project}-${var.environment}"
+  names = {
+    bucket                  = "${local.name_prefix}-lake"
+    workgroup               = local.name_prefix
+    databases               = { for layer in local.lake.layers : layer => replace("${local.project}_${var.environment}_${layer}", "-", "_") }
+    jobs                    = { for key in keys(local.lake.jobs) : key => "${local.name_prefix}-${key}" }
+    crawlers                = merge({ for layer in local.lake.layers : layer => "${local.name_prefix}-${layer}-crawler" }, { quarantine = "${local.name_prefix}-quarantine-crawler" })
+    lambda_function         = "${local.name_prefix}-ingest"
+    lambda_log_group        = "/aws/lambda/${local.name_prefix}-ingest"
+    ingest_dlq              = "${local.name_prefix}-ingest-dlq"
+    token_secret            = "${local.project}/${var.environment}/source-api-token"
+    state_machine           = "${local.name_prefix}-pipeline"
+    state_machine_log_group = "/aws/vendedlogs/states/${local.name_prefix}-pipeline"
+    schedule                = "${local.name_prefix}-pipeline-schedule"
+    schedule_dlq            = "${local.name_prefix}-pipeline-schedule-dlq"
+    alert_topic             = "${local.name_prefix}-alerts"
+  }
+
+  quality_namespace = local.lake.quality_metrics.namespace
+  sources           = [for s in local.lake.source_api.sources : { name = s.name, endpoint = s.endpoint }]
+  pipeline = [for s in local.lake.pipeline : {
+    name  = s.name
+    kind  = s.kind
+    layer = try(s.layer, null)
+    job   = try(s.job, null)
+  }]
+  jobs = { for key, job in local.lake.jobs : key => {
+    name            = local.names.jobs[key]
+    script          = job.script
+    description     = job.description
+    timeout_minutes = job.timeout_minutes
+  } }
+  # The crawlers the state machine starts (the quarantine crawler follows the silver one by trigger).
+  pipeline_crawlers = [for s in local.pipeline : local.names.crawlers[s.layer] if s.kind == "crawl"]
+
+  # The pipeline may run every job to its timeout plus crawls; the state machine gives up after that.
+  pipeline_timeout_seconds = (sum([for job in values(local.lake.jobs) : job.timeout_minutes]) + 60) * 60
+  longest_job_minutes      = max([for job in values(local.lake.jobs) : job.timeout_minutes]...)
+
+  tags = merge(var.tags, {
+    Project     = local.project
+    Environment = var.environment
+    ManagedBy   = "terraform"
+  })
+}
+
+module "s3_lake" {
+  source = "../s3-lake"
+
+  bucket_name = local.names.bucket
+  prefixes    = local.prefixes
+
+  create_kms_key                  = true
+  kms_key_deletion_window_in_days = local.settings.kms_key_deletion_window_days
+  # Alarms and EventBridge rules publish to the KMS-encrypted alert topic, so they need the key too;
+  # vended-log delivery decrypts the encrypted state machine's execution data when it writes the logs.
+  kms_key_service_principals = ["events.amazonaws.com", "cloudwatch.amazonaws.com", "delivery.logs.amazonaws.com"]
+
+  bronze_expiry_days        = local.settings.bronze_expiry_days
+  force_destroy             = local.settings.force_destroy
+  attach_lake_bucket_policy = var.attach_lake_bucket_policy
+  tags                      = local.tags
+}
+
+module "iam" {
+  source = "../iam"
+
+  name_prefix = local.name_prefix
+  bucket_arn  = module.s3_lake.bucket_arn
+  prefixes    = module.s3_lake.prefixes
+  kms_key_arn = module.s3_lake.kms_key_arn
+
+  glue_database_names       = values(local.names.databases)
+  glue_job_names            = values(local.names.jobs)
+  glue_crawler_names        = local.pipeline_crawlers
+  ingest_function_name      = local.names.lambda_function
+  ingest_log_group_name     = local.names.lambda_log_group
+  ingest_secret_name        = local.names.token_secret
+  ingest_dlq_queue_name     = local.names.ingest_dlq
+  state_machine_name        = local.names.state_machine
+  alert_topic_name          = local.names.alert_topic
+  scheduler_dlq_queue_name  = local.names.schedule_dlq
+  quality_metrics_namespace = local.quality_namespace
+  tags                      = local.tags
+}
+
+module "glue" {
+  source = "../glue"
+
+  name_prefix      = local.name_prefix
+  environment      = var.environment
+  database_names   = local.names.databases
+  crawler_names    = local.names.crawlers
+  bucket_name      = module.s3_lake.bucket_name
+  prefixes         = module.s3_lake.prefixes
+  jobs             = local.jobs
+  job_role_arn     = module.iam.glue_job_role_arn
+  crawler_role_arn = module.iam.glue_crawler_role_arn
+  kms_key_arn      = module.s3_lake.kms_key_arn
+
+  # The built code (jozi_lake.zip + glue_scripts/): uploaded under its content hash, the jobs pointed at it.
+  # The jobs read the quality namespace from the lake.yaml inside the zip, so it is no job argument.
+  code_dir = var.glue_code_dir
+
+  worker_type       = local.settings.glue_worker_type
+  number_of_workers = local.settings.glue_number_of_workers
+  execution_class   = local.settings.glue_execution_class
+  tags              = local.tags
+}
+
+module "athena" {
+  source = "../athena"
+
+  workgroup_name                 = local.names.workgroup
+  bucket_name                    = module.s3_lake.bucket_name
+  results_prefix                 = local.prefixes.athena_results
+  kms_key_arn                    = module.s3_lake.kms_key_arn
+  database_name                  = local.names.databases["gold"]
+  sql_dir                        = var.sql_dir
+  bytes_scanned_cutoff_per_query = local.settings.athena_bytes_scanned_cutoff
+  price_per_tb_usd               = var.athena_price_per_tb_usd
+  tags                           = local.tags
+}
+
+module "ingest_lambda" {
+  source = "../ingest-lambda"
+
+  function_name  = local.names.lambda_function
+  log_group_name = local.names.lambda_log_group
+  dlq_name       = local.names.ingest_dlq
+  role_arn       = module.iam.ingest_lambda_role_arn
+  package_path   = var.ingest_package_path
+  environment    = var.environment
+  bucket_name    = module.s3_lake.bucket_name
+  bronze_prefix  = local.prefixes.bronze
+
+  source_base_url             = var.source_base_url
+  sources                     = local.sources
+  pagination                  = local.lake.source_api.pagination
+  page_size                   = local.lake.source_api.page_size
+  auth_header                 = local.lake.source_api.auth_header
+  token_secret_name           = local.names.token_secret
+  secret_recovery_window_days = local.settings.secret_recovery_window_days
+
+  kms_key_arn        = module.s3_lake.kms_key_arn
+  log_retention_days = local.settings.log_retention_days
+  tags               = local.tags
+}
+
+module "monitoring" {
+  source = "../monitoring"
+
+  name_prefix  = local.name_prefix
+  environment  = var.environment
+  topic_name   = local.names.alert_topic
+  kms_key_arn  = module.s3_lake.kms_key_arn
+  alert_emails = var.alert_emails
+
+  glue_job_names = local.names.jobs
+  # Every crawler the glue module made, including the quarantine crawler the pipeline does not start.
+  glue_crawler_names   = module.glue.crawler_names
+  job_long_run_minutes = floor(local.longest_job_minutes * 0.75)
+  lambda_function_name = local.names.lambda_function
+  state_machine_name   = local.names.state_machine
+  # Below the state machine timeout, so a slow run warns before it fails.
+  pipeline_long_run_minutes = min(1440, floor(local.pipeline_timeout_seconds / 60 * 0.75))
+  quality_namespace         = local.quality_namespace
+  quality_tables            = [for s in local.sources : s.name]
+  quarantine_rate_threshold = var.quarantine_rate_threshold
+  dlq_names                 = { ingest = local.names.ingest_dlq, schedule = local.names.schedule_dlq }
+  athena_workgroup_name     = module.athena.workgroup_name
+  tags                      = local.tags
+}
+
+module "stepfunctions" {
+  source = "../stepfunctions"
+
+  create              = var.create_state_machine
+  state_machine_name  = local.names.state_machine
+  log_group_name      = local.names.state_machine_log_group
+  environment         = var.environment
+  role_arn            = module.iam.state_machine_role_arn
+  pipeline            = local.pipeline
+  lambda_function_arn = module.ingest_lambda.function_arn
+  crawler_names       = { for layer in local.lake.layers : layer => module.glue.crawler_names[layer] }
+  job_names           = module.glue.job_names
+  alert_topic_arn     = module.monitoring.topic_arn
+  timeout_seconds     = local.pipeline_timeout_seconds
+
+  log_level          = local.settings.state_machine_log_level
+  log_retention_days = local.settings.log_retention_days
+  kms_key_arn        = module.s3_lake.kms_key_arn
+
+  schedule_name       = local.names.schedule
+  schedule_dlq_name   = local.names.schedule_dlq
+  schedule_expression = local.lake.schedule.expression
+  schedule_timezone   = local.lake.schedule.timezone
+  schedule_enabled    = local.settings.schedule_enabled
+  scheduler_role_arn  = module.iam.scheduler_role_arn
+  tags                = local.tags
+}
