@@ -6,11 +6,15 @@ local pipeline does. The zip (``scripts/build_lambda.py``) holds this file plus 
 modules it imports; boto3 comes from the Lambda runtime. Environment variables are listed in
 :mod:`jozi_lake.ingest.environment`.
 
-Step Functions sends ``{"run_id": "<execution name>", "trigger": "step-functions"}``; an event may
-also narrow a run to some sources: ``{"sources": ["orders"]}``. The return value is the
-run summary Step Functions branches on (``status``, ``has_new_data``, ``new_rows`` ...). A
-configuration problem is returned as a FAILED summary with the reason, not raised, so the state
-machine can report it like any other failed run.
+The event's ``action`` says what to do (default ``ingest``):
+
+* ``{"action": "ingest", "run_id": "<execution name>", "trigger": "step-functions"}`` (an event may
+  narrow a run to some sources: ``{"sources": ["orders"]}``) returns the run summary Step Functions
+  branches on (``status``, ``has_new_data``, ``new_rows`` ...). A configuration problem is returned as
+  a FAILED summary with the reason, not raised, so the state machine reports it like any failed run.
+* ``{"action": "summarise", "run_id": ...}`` returns the run's quality summary
+  (:func:`jozi_lake.jobs.summary.summarise_run`), the same function the local pipeline's summary
+  stage calls.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ def _read_secret(arn: str) -> str:
 
 def handler(event: dict[str, Any] | None, context: Any = None) -> dict[str, Any]:
     event = event or {}
+    action = event.get("action") or "ingest"
+    if action == "summarise":
+        return summarise(event)
+    if action != "ingest":
+        raise ValueError(f"unknown action {action!r}: this function does ingest and summarise")
     try:
         bucket, config = config_from_environment(os.environ, _read_secret)
         store = S3ObjectStore(bucket, client=boto3.client("s3"))
@@ -49,3 +58,14 @@ def handler(event: dict[str, Any] | None, context: Any = None) -> dict[str, Any]
             "sources": {},
             "error": str(err),
         }
+
+
+def summarise(event: dict[str, Any]) -> dict[str, Any]:
+    """The summary stage: this run's quality summary, read from the job reports in the lake."""
+    from jozi_lake.jobs.summary import summarise_run
+
+    run_id = event.get("run_id")
+    if not run_id:
+        raise ValueError("the summarise action needs the run_id of the pipeline execution")
+    store = S3ObjectStore(os.environ["LAKE_BUCKET"], client=boto3.client("s3"))
+    return summarise_run(store, str(run_id))

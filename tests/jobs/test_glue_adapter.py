@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from jozi_lake.config import load_config
+from jozi_lake.contracts import layer_tables, tables_for_job
 from jozi_lake.errors import LakeError
 from jozi_lake.jobs import glue_adapter, registry
-from jozi_lake.jobs.registry import resolve_jobs, tables_for_job
+from jozi_lake.jobs.registry import resolve_jobs
 from jozi_lake.jobs.report import latest_reports
 from jozi_lake.storage import LocalObjectStore
 
@@ -81,7 +82,7 @@ def test_the_registry_runs_exactly_the_jobs_of_lake_yaml() -> None:
     assert set(registry.RUN_FUNCTIONS) == set(load_config().jobs)
     for spec in registry.jobs().values():
         assert callable(spec.run_function())
-        assert spec.tables(), f"{spec.name} writes {spec.writes}, which has no contracts"
+        assert layer_tables(spec.writes), f"{spec.name} writes {spec.writes}, which has no contracts"
 
 
 def test_job_and_table_selection() -> None:

@@ -32,6 +32,7 @@ from jozi_lake.backend import (
     TableInfo,
 )
 from jozi_lake.config import EnvConfig, load_config
+from jozi_lake.contracts import tables_for_job
 from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
 from jozi_lake.jobs import registry
@@ -125,7 +126,7 @@ class AwsBackend:
         started = datetime.now(UTC)
         try:
             for name in names:
-                job_tables = registry.tables_for_job(name, tables)
+                job_tables = tables_for_job(name, tables)
                 if tables and job_tables is None:
                     continue  # the table list names only another job's tables
                 arguments = glue_jobs.job_arguments(aws, run_id, job_tables)

@@ -463,3 +463,25 @@ def resolve_tables(layer: str, tables: list[str] | None) -> list[str]:
             f"unknown {layer} table(s): {', '.join(unknown)}", f"choose from {', '.join(known)}"
         )
     return [t for t in known if t in tables]
+
+
+def tables_for_job(job: str, tables: list[str] | None) -> list[str] | None:
+    """The part of a ``--tables`` list that names this job's tables (None: all of them).
+
+    A job's tables are the contracts of the layer it writes (lake.yaml ``jobs.<job>.writes``), so
+    ``--tables orders,fact_deliveries`` with ``all`` gives ``orders`` to the job writing silver and
+    ``fact_deliveries`` to the one writing gold; a name no job produces is an error.
+    """
+    if not tables:
+        return None
+    from jozi_lake.jobs import registry
+
+    produced = {t: spec.name for spec in registry.jobs().values() for t in layer_tables(spec.writes)}
+    unknown = [t for t in tables if t not in produced]
+    if unknown:
+        raise ContractError(
+            f"unknown table(s): {', '.join(unknown)}",
+            "use table names from contracts/ ('lake tables' lists the catalogued ones)",
+        )
+    selected = [t for t in tables if produced[t] == job]
+    return selected or None

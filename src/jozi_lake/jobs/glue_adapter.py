@@ -103,6 +103,7 @@ def start_runtime(args: JobArgs, job_name: str) -> Runtime:
 
 def run_entry(job_name: str, argv: list[str] | None = None) -> Any:
     """What a Glue entry script does: parse, start the runtime, run the job, commit; returns its report."""
+    from jozi_lake.contracts import tables_for_job
     from jozi_lake.jobs import registry
     from jozi_lake.storage import store_for_uri
 
@@ -112,7 +113,7 @@ def run_entry(job_name: str, argv: list[str] | None = None) -> Any:
     report = spec.run_function()(
         runtime.spark,
         store_for_uri(args.lake_root),
-        tables=registry.tables_for_job(job_name, args.tables),
+        tables=tables_for_job(job_name, args.tables),
         run_id=args.run_id,
         env=args.env,
     )

@@ -1,9 +1,10 @@
 """Data-quality metrics for CloudWatch: what the monitoring alarms watch on AWS.
 
 After each silver run on Glue, every table's quarantine rate (rows quarantined / rows read) and
-quarantined row count are published under the namespace Terraform passes as ``--quality_namespace``
-(from lake.yaml ``quality_metrics``), with the ``Environment`` and ``Table`` dimensions the alarms use.
-Locally nothing is published: the run report in the lake carries the same numbers.
+quarantined row count are published under lake.yaml's ``quality_metrics.namespace`` (read from the
+lake.yaml the bundle carries; Terraform reads the same for the alarms and IAM), with the ``Environment``
+and ``Table`` dimensions the alarms use. Locally nothing is published: the run report in the lake carries
+the same numbers.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """The one registry of jobs: lake.yaml ``jobs`` says which exist, this module says which code runs each.
 
 Everything that runs, lists or reports jobs (the Glue entry scripts, the local runner, the CLI, the AWS
-backend, the run reports) resolves names here, so a job is added by one lake.yaml entry, one entry
-below and its Glue entry script. A job *writes* one layer (lake.yaml ``writes``): its tables are that
-layer's contracts, and its run reports live under that layer's ``_reports/``.
+backend, the run reports, the Lambda's summary) resolves names here, so a job is added by one lake.yaml
+entry, one entry below and its Glue entry script. A job *writes* one layer (lake.yaml ``writes``): its
+tables are that layer's contracts (:func:`jozi_lake.contracts.tables_for_job`), and its run reports live
+under that layer's ``_reports/``. No contracts here: the Lambda reads the registry and has no contract
+parser.
 """
 
 from __future__ import annotations
@@ -36,12 +38,6 @@ class JobSpec:
     def run_function(self) -> Callable[..., Any]:
         module, function = RUN_FUNCTIONS[self.name].split(":")
         return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
-
-    def tables(self) -> list[str]:
-        """The tables this job produces: the contracts of the layer it writes, in contract order."""
-        from jozi_lake.contracts import layer_tables
-
-        return layer_tables(self.writes)
 
 
 def jobs() -> dict[str, JobSpec]:
@@ -85,25 +81,6 @@ def resolve_jobs(names: list[str]) -> list[str]:
         names = ", ".join(repr(n) for n in unknown)
         raise LakeError(f"unknown job {names}", f"choose one of: {', '.join([*known, ALL])}")
     return [n for n in known if n in names]
-
-
-def tables_for_job(name: str, tables: list[str] | None) -> list[str] | None:
-    """The part of a ``--tables`` list that names this job's tables (None: all of them).
-
-    ``--tables orders,fact_deliveries`` with ``all`` gives ``orders`` to the job writing silver and
-    ``fact_deliveries`` to the one writing gold; a name no job produces is an error.
-    """
-    if not tables:
-        return None
-    produced = {t: spec.name for spec in jobs().values() for t in spec.tables()}
-    unknown = [t for t in tables if t not in produced]
-    if unknown:
-        raise LakeError(
-            f"unknown table(s): {', '.join(unknown)}",
-            "use table names from contracts/ ('lake tables' lists the catalogued ones)",
-        )
-    selected = [t for t in tables if produced[t] == name]
-    return selected or None
 
 
 def job_writing(layer: str) -> JobSpec:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jozi_lake.config import EnvConfig
+from jozi_lake.contracts import tables_for_job
 from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
 from jozi_lake.jobs import registry
@@ -51,7 +52,7 @@ def run_jobs(
         for name in names:
             if progress:
                 progress(f"{name}: running")
-            job_tables = registry.tables_for_job(name, tables)
+            job_tables = tables_for_job(name, tables)
             if tables and job_tables is None:
                 continue  # the table list names only the other job's tables
             run = registry.job(name).run_function()
