@@ -35,7 +35,7 @@ endif
 TF_INIT_OFFLINE = if [ ! -f $(1)/.terraform/.offline-init ] || [ -n "$$(find $(1) -maxdepth 1 -name '*.tf' -newer $(1)/.terraform/.offline-init)" ]; then \
 	  $(TF) -chdir=$(1) init -backend=false -input=false -no-color $(TF_INIT_SOURCE) >/dev/null && touch $(1)/.terraform/.offline-init; fi
 
-.PHONY: init plan apply destroy fmt fmt-check validate tf-test security tf-check tf-env-check aws-credentials-check tf-docs
+.PHONY: init plan apply destroy fmt fmt-check validate tf-test tf-render security tf-check tf-env-check aws-credentials-check tf-docs
 
 tf-env-check:
 	@if [ "$(ENV)" != "dev" ] && [ "$(ENV)" != "prod" ]; then \
@@ -89,15 +89,24 @@ validate: ## init -backend=false + validate every module and environment (offlin
 	  $(TF) -chdir=$$dir validate -no-color >/dev/null || { $(TF) -chdir=$$dir validate; exit 1; }; \
 	done
 
-tf-test: ## terraform test (mocked AWS provider, no credentials) in every module and environment
+# An environment's tests apply it against the mocked provider; their final state is written to
+# build/rendered/<env>/ on the way (jozi_lake.tooling.rendered), so the offline checks in pytest
+# (tests/terraform/test_rendered_*.py, the validators) read it instead of running terraform again.
+tf-test: $(STAMP) ## terraform test (mocked AWS provider, no credentials) in every module and environment; renders the environments
 	@set -e; for dir in $(TF_ROOTS); do \
 	  if [ -z "$$(ls $$dir/tests/*.tftest.hcl $$dir/*.tftest.hcl 2>/dev/null)" ]; then \
 	    echo "error: $$dir has no terraform tests" >&2; exit 1; fi; \
 	  echo "terraform test $$dir"; \
 	  $(call TF_INIT_OFFLINE,$$dir); \
-	  $(TF) -chdir=$$dir test -no-color > $$dir/.terraform/test.log 2>&1 || { cat $$dir/.terraform/test.log; exit 1; }; \
-	  tail -n 1 $$dir/.terraform/test.log; \
+	  case $$dir in \
+	    environments/*) $(BIN)/python -m jozi_lake.tooling.rendered $${dir#environments/} ;; \
+	    *) $(TF) -chdir=$$dir test -no-color > $$dir/.terraform/test.log 2>&1 || { cat $$dir/.terraform/test.log; exit 1; }; \
+	       tail -n 1 $$dir/.terraform/test.log ;; \
+	  esac; \
 	done
+
+tf-render: $(STAMP) ## Render every environment offline (mocked apply) into build/rendered/<env>/, unless current
+	$(BIN)/python -m jozi_lake.tooling.rendered --if-stale
 
 $(CHECKOV_STAMP):
 	$(PYTHON) -m venv $(TOOLS_VENV)

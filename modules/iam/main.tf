@@ -4,8 +4,8 @@
 # from their names so the roles can exist before those resources (no dependency cycles).
 #
 # Every role has the same shape (`local.roles`): its inline policy's name, a description, a trusted service
-# with optional trust conditions and a list of policy statements. One aws_iam_role, one trust document, one policy document and one inline
-# policy per entry; statements several roles share (the lake key, Glue's logs, bucket location) are
+# with optional trust conditions and a list of policy statements. One aws_iam_role, one trust document, one
+# policy document (both jsonencode) and one inline policy per entry; statements several roles share (the lake key, Glue's logs, bucket location) are
 # written once below and concatenated into each role's list.
 
 data "aws_caller_identity" "current" {}
@@ -257,55 +257,44 @@ locals {
   }
 }
 
-data "aws_iam_policy_document" "trust" {
-  for_each = local.roles
+locals {
+  # Policies are rendered with jsonencode (not aws_iam_policy_document), so the JSON a mocked `terraform test`
+  # apply records is the JSON AWS receives: the offline checks (tests/terraform/test_rendered_*.py) read it.
+  # A statement's conditions are a list of { test, variable, values }; IAM wants { test = { variable = values } }.
+  trust_documents = { for key, role in local.roles : key => {
+    Version = "2012-10-17"
+    Statement = [merge(
+      {
+        Sid       = role.trust_sid
+        Effect    = "Allow"
+        Action    = "sts:AssumeRole"
+        Principal = { Service = role.service }
+      },
+      { for name, value in { Condition = local.condition_blocks[key].trust } : name => value if length(role.trust_conditions) > 0 },
+    )]
+  } }
 
-  version = "2012-10-17"
+  policy_documents = { for key, role in local.roles : key => {
+    Version = "2012-10-17"
+    Statement = [for i, statement in role.statements : merge(
+      {
+        Sid      = statement.sid
+        Effect   = "Allow"
+        Action   = statement.actions
+        Resource = statement.resources
+      },
+      { for name, value in { Condition = local.condition_blocks[key].statements[i] } : name => value if length(statement.conditions) > 0 },
+    )]
+  } }
 
-  statement {
-    sid     = each.value.trust_sid
-    effect  = "Allow"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = [each.value.service]
-    }
-
-    dynamic "condition" {
-      for_each = each.value.trust_conditions
-      content {
-        test     = condition.value.test
-        variable = condition.value.variable
-        values   = condition.value.values
-      }
-    }
-  }
-}
-
-data "aws_iam_policy_document" "policy" {
-  for_each = local.roles
-
-  version = "2012-10-17"
-
-  dynamic "statement" {
-    for_each = each.value.statements
-    content {
-      sid       = statement.value.sid
-      effect    = "Allow"
-      actions   = statement.value.actions
-      resources = statement.value.resources
-
-      dynamic "condition" {
-        for_each = statement.value.conditions
-        content {
-          test     = condition.value.test
-          variable = condition.value.variable
-          values   = condition.value.values
-        }
-      }
-    }
-  }
+  condition_blocks = { for key, role in local.roles : key => {
+    trust = { for test in distinct([for c in role.trust_conditions : c.test]) : test => {
+      for c in role.trust_conditions : c.variable => c.values if c.test == test
+    } }
+    statements = [for statement in role.statements : { for test in distinct([for c in statement.conditions : c.test]) : test => {
+      for c in statement.conditions : c.variable => c.values if c.test == test
+    } }]
+  } }
 }
 
 resource "aws_iam_role" "this" {
@@ -316,7 +305,7 @@ resource "aws_iam_role" "this" {
   path                 = var.role_path
   permissions_boundary = var.permissions_boundary_arn
   max_session_duration = var.max_session_duration
-  assume_role_policy   = data.aws_iam_policy_document.trust[each.key].json
+  assume_role_policy   = jsonencode(local.trust_documents[each.key])
 
   tags = local.tags
 }
@@ -326,5 +315,5 @@ resource "aws_iam_role_policy" "this" {
 
   name   = each.value.policy_name
   role   = aws_iam_role.this[each.key].id
-  policy = data.aws_iam_policy_document.policy[each.key].json
+  policy = jsonencode(local.policy_documents[each.key])
 }

@@ -1,7 +1,6 @@
-# Every role's trust and policy, checked statement by statement against a mocked provider.
-# Under mock_provider a policy document's rendered `json` is a mocked string, so the assertions read the
-# documents' `statement` blocks (what is rendered) and check that each role and inline policy uses its
-# document's json.
+# Every role's trust and policy, checked statement by statement against a mocked provider. The documents are
+# built with jsonencode, so the assertions decode what each role and inline policy really carries (the JSON
+# AWS receives): Statement[*].Action / Resource are lists, Condition is { test = { variable = values } }.
 
 mock_provider "aws" {
   source = "../tests-mocks" # the one shared set of mocked values
@@ -48,27 +47,28 @@ run "one_role_shape_for_every_component" {
   assert {
     condition = alltrue([
       for key, role in aws_iam_role.this :
-      role.assume_role_policy == data.aws_iam_policy_document.trust[key].json
-      && aws_iam_role_policy.this[key].policy == data.aws_iam_policy_document.policy[key].json
+      jsondecode(role.assume_role_policy).Version == "2012-10-17"
+      && jsondecode(aws_iam_role_policy.this[key].policy).Version == "2012-10-17"
+      && length(jsondecode(aws_iam_role_policy.this[key].policy).Statement) > 0
       && aws_iam_role_policy.this[key].role == role.id
     ]) && [for policy in values(aws_iam_role_policy.this) : policy.name] == ["glue-crawler", "glue-job", "ingest", "scheduler", "state-machine"]
-    error_message = "each role must trust its trust document and carry its policy document"
+    error_message = "each role must carry a trust document and its one named inline policy"
   }
 
   assert {
     condition = alltrue([
-      data.aws_iam_policy_document.trust["ingest_lambda"].statement[0].principals == toset([{ type = "Service", identifiers = toset(["lambda.amazonaws.com"]) }]),
-      data.aws_iam_policy_document.trust["glue_job"].statement[0].principals == toset([{ type = "Service", identifiers = toset(["glue.amazonaws.com"]) }]),
-      data.aws_iam_policy_document.trust["glue_crawler"].statement[0].principals == toset([{ type = "Service", identifiers = toset(["glue.amazonaws.com"]) }]),
-      data.aws_iam_policy_document.trust["state_machine"].statement[0].principals == toset([{ type = "Service", identifiers = toset(["states.amazonaws.com"]) }]),
-      data.aws_iam_policy_document.trust["scheduler"].statement[0].principals == toset([{ type = "Service", identifiers = toset(["scheduler.amazonaws.com"]) }]),
-      alltrue([for doc in values(data.aws_iam_policy_document.trust) : length(doc.statement) == 1 && doc.statement[0].actions == toset(["sts:AssumeRole"]) && doc.statement[0].effect == "Allow"]),
+      jsondecode(aws_iam_role.this["ingest_lambda"].assume_role_policy).Statement[0].Principal == { Service = "lambda.amazonaws.com" },
+      jsondecode(aws_iam_role.this["glue_job"].assume_role_policy).Statement[0].Principal == { Service = "glue.amazonaws.com" },
+      jsondecode(aws_iam_role.this["glue_crawler"].assume_role_policy).Statement[0].Principal == { Service = "glue.amazonaws.com" },
+      jsondecode(aws_iam_role.this["state_machine"].assume_role_policy).Statement[0].Principal == { Service = "states.amazonaws.com" },
+      jsondecode(aws_iam_role.this["scheduler"].assume_role_policy).Statement[0].Principal == { Service = "scheduler.amazonaws.com" },
+      alltrue([for role in values(aws_iam_role.this) : length(jsondecode(role.assume_role_policy).Statement) == 1 && jsondecode(role.assume_role_policy).Statement[0].Action == "sts:AssumeRole" && jsondecode(role.assume_role_policy).Statement[0].Effect == "Allow"]),
     ])
     error_message = "each role must be assumable by exactly its component's service"
   }
 
   assert {
-    condition     = length(data.aws_iam_policy_document.trust["ingest_lambda"].statement[0].condition) == 0 && length(data.aws_iam_policy_document.trust["glue_job"].statement[0].condition) == 0
+    condition     = !can(jsondecode(aws_iam_role.this["ingest_lambda"].assume_role_policy).Statement[0].Condition) && !can(jsondecode(aws_iam_role.this["glue_job"].assume_role_policy).Statement[0].Condition)
     error_message = "Lambda and Glue trusts carry no source-context condition (the services do not send one for execution roles)"
   }
 }
@@ -78,9 +78,9 @@ run "no_wildcard_actions_and_star_resources_only_where_aws_requires" {
 
   assert {
     condition = alltrue(flatten([
-      for doc in values(data.aws_iam_policy_document.policy) : [
-        for statement in doc.statement : [
-          for action in statement.actions : action != "*" && !endswith(action, ":*") && statement.effect == "Allow"
+      for policy in values(aws_iam_role_policy.this) : [
+        for statement in jsondecode(policy.policy).Statement : [
+          for action in statement.Action : action != "*" && !endswith(action, ":*") && statement.Effect == "Allow"
         ]
       ]
     ]))
@@ -90,10 +90,10 @@ run "no_wildcard_actions_and_star_resources_only_where_aws_requires" {
   assert {
     # "*" resources only for actions without resource-level permissions: X-Ray, log delivery, PutMetricData.
     condition = alltrue(flatten([
-      for doc in values(data.aws_iam_policy_document.policy) : [
-        for statement in doc.statement : [
-          for action in statement.actions :
-          !contains(statement.resources, "*") || startswith(action, "xray:") || contains([
+      for policy in values(aws_iam_role_policy.this) : [
+        for statement in jsondecode(policy.policy).Statement : [
+          for action in statement.Action :
+          !contains(statement.Resource, "*") || startswith(action, "xray:") || contains([
             "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
             "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
             "cloudwatch:PutMetricData",
@@ -106,10 +106,8 @@ run "no_wildcard_actions_and_star_resources_only_where_aws_requires" {
 
   assert {
     condition = alltrue([
-      for statement in data.aws_iam_policy_document.policy["glue_job"].statement :
-      length(statement.condition) == 1 && alltrue([
-        for c in statement.condition : c.test == "StringEquals" && c.variable == "cloudwatch:namespace" && c.values == tolist(["Glue", "JoziLake/Quality"])
-      ]) if contains(statement.actions, "cloudwatch:PutMetricData")
+      for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement :
+      statement.Condition == { StringEquals = { "cloudwatch:namespace" = ["Glue", "JoziLake/Quality"] } } if contains(statement.Action, "cloudwatch:PutMetricData")
     ])
     error_message = "Glue job metrics must be limited to the Glue and quality namespaces"
   }
@@ -120,79 +118,78 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
 
   assert {
     condition = alltrue(flatten([
-      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement : [
-        for resource in statement.resources :
+      for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
+        for resource in statement.Resource :
         anytrue([for prefix in ["landing/", "bronze/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
-      ] if anytrue([for action in statement.actions : startswith(action, "s3:") && action != "s3:ListBucket"])
+      ] if anytrue([for action in statement.Action : startswith(action, "s3:") && action != "s3:ListBucket"])
     ]))
     error_message = "the Lambda may touch objects only under landing/ and bronze/"
   }
 
   assert {
     condition = alltrue(flatten([
-      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement : [
-        for resource in statement.resources : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/")
-      ] if contains(statement.actions, "s3:PutObject")
+      for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
+        for resource in statement.Resource : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/")
+      ] if contains(statement.Action, "s3:PutObject")
     ]))
     error_message = "the Lambda may write only bronze/"
   }
 
   assert {
     condition = anytrue([
-      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement :
-      contains(statement.actions, "s3:GetObject") && contains(statement.resources, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_state/*")
-      && contains(statement.resources, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_manifests/*")
+      for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement :
+      contains(statement.Action, "s3:GetObject") && contains(statement.Resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_state/*")
+      && contains(statement.Resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_manifests/*")
     ])
     error_message = "the Lambda must read its cursors and manifests"
   }
 
   assert {
     condition = alltrue(flatten([
-      for statement in data.aws_iam_policy_document.policy["glue_job"].statement : [
-        for resource in statement.resources :
+      for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement : [
+        for resource in statement.Resource :
         resource == "arn:aws:s3:::jozi-pizza-dev-lake" || anytrue([
           for prefix in ["bronze/", "scripts/", "silver/", "gold/", "quarantine/", "spark-ui/", "glue-temp/"] :
           startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")
         ])
-      ] if anytrue([for action in statement.actions : startswith(action, "s3:")])
+      ] if anytrue([for action in statement.Action : startswith(action, "s3:")])
     ]))
     error_message = "Glue jobs may touch only bronze, scripts, silver, gold, quarantine, spark-ui and their temp dir"
   }
 
   assert {
     condition = alltrue(flatten([
-      for statement in data.aws_iam_policy_document.policy["glue_job"].statement : [
-        for resource in statement.resources :
+      for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement : [
+        for resource in statement.Resource :
         !startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/") && !startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/scripts/")
-      ] if contains(statement.actions, "s3:PutObject") || contains(statement.actions, "s3:DeleteObject")
+      ] if contains(statement.Action, "s3:PutObject") || contains(statement.Action, "s3:DeleteObject")
     ]))
     error_message = "Glue jobs must not modify bronze/ or the published scripts"
   }
 
   assert {
     condition = alltrue(flatten([
-      for statement in data.aws_iam_policy_document.policy["glue_crawler"].statement : [
-        for action in statement.actions : contains(["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"], action)
-      ] if anytrue([for action in statement.actions : startswith(action, "s3:")])
+      for statement in jsondecode(aws_iam_role_policy.this["glue_crawler"].policy).Statement : [
+        for action in statement.Action : contains(["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"], action)
+      ] if anytrue([for action in statement.Action : startswith(action, "s3:")])
     ]))
     error_message = "crawlers only read S3"
   }
 
   assert {
     condition = alltrue(flatten([
-      for statement in data.aws_iam_policy_document.policy["glue_crawler"].statement : [
-        for c in statement.condition : [
-          for value in c.values : anytrue([for layer in ["bronze", "silver", "gold", "quarantine"] : startswith(value, layer)])
-        ] if c.test == "StringLike" && c.variable == "s3:prefix"
-      ] if contains(statement.actions, "s3:ListBucket")
+      for statement in jsondecode(aws_iam_role_policy.this["glue_crawler"].policy).Statement : [
+        for value in try(statement.Condition.StringLike["s3:prefix"], []) :
+        anytrue([for layer in ["bronze", "silver", "gold", "quarantine"] : startswith(value, layer)])
+      ] if contains(statement.Action, "s3:ListBucket")
     ]))
     error_message = "crawler listing must be limited to the layer prefixes"
   }
 
   assert {
     condition = alltrue([
-      for statement in data.aws_iam_policy_document.policy["glue_crawler"].statement :
-      anytrue([for c in statement.condition : c.test == "StringLike" && c.variable == "s3:prefix"]) if contains(statement.actions, "s3:ListBucket")
+      for statement in jsondecode(aws_iam_role_policy.this["glue_crawler"].policy).Statement :
+      can(statement.Condition.StringLike["s3:prefix"]) if contains(statement.Action, "s3:ListBucket")
     ])
     error_message = "crawler listing must carry an s3:prefix condition"
   }
@@ -200,7 +197,7 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
   assert {
     condition = alltrue(flatten([
       for key in ["state_machine", "scheduler"] : [
-        for statement in data.aws_iam_policy_document.policy[key].statement : [for action in statement.actions : !startswith(action, "s3:")]
+        for statement in jsondecode(aws_iam_role_policy.this[key].policy).Statement : [for action in statement.Action : !startswith(action, "s3:")]
       ]
     ]))
     error_message = "Step Functions and Scheduler get no S3 access"
@@ -213,12 +210,12 @@ run "catalog_kms_logs_and_secret_scoped" {
   assert {
     condition = alltrue(flatten([
       for key in ["glue_job", "glue_crawler"] : [
-        for statement in data.aws_iam_policy_document.policy[key].statement : [
-          for resource in statement.resources :
+        for statement in jsondecode(aws_iam_role_policy.this[key].policy).Statement : [
+          for resource in statement.Resource :
           resource == "arn:aws:glue:af-south-1:123456789012:catalog"
           || resource == "arn:aws:glue:af-south-1:123456789012:database/default"
           || anytrue([for db in var.glue_database_names : contains(["arn:aws:glue:af-south-1:123456789012:database/${db}", "arn:aws:glue:af-south-1:123456789012:table/${db}/*"], resource)])
-        ] if anytrue([for action in statement.actions : startswith(action, "glue:")])
+        ] if anytrue([for action in statement.Action : startswith(action, "glue:")])
       ]
     ]))
     error_message = "catalog actions must be scoped to the catalog, the lake's databases and their tables"
@@ -226,8 +223,8 @@ run "catalog_kms_logs_and_secret_scoped" {
 
   assert {
     condition = alltrue(flatten([
-      for statement in data.aws_iam_policy_document.policy["glue_job"].statement : [
-        for action in statement.actions : !contains(["glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable"], action)
+      for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement : [
+        for action in statement.Action : !contains(["glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable"], action)
       ]
     ]))
     error_message = "jobs read the catalog; only crawlers write it"
@@ -235,9 +232,9 @@ run "catalog_kms_logs_and_secret_scoped" {
 
   assert {
     condition = alltrue(flatten([
-      for doc in values(data.aws_iam_policy_document.policy) : [
-        for statement in doc.statement :
-        statement.resources == toset([var.kms_key_arn]) if anytrue([for action in statement.actions : startswith(action, "kms:")])
+      for policy in values(aws_iam_role_policy.this) : [
+        for statement in jsondecode(policy.policy).Statement :
+        toset(statement.Resource) == toset([var.kms_key_arn]) if anytrue([for action in statement.Action : startswith(action, "kms:")])
       ]
     ]))
     error_message = "KMS grants must name the lake key only"
@@ -245,42 +242,42 @@ run "catalog_kms_logs_and_secret_scoped" {
 
   assert {
     condition = alltrue([
-      for doc in values(data.aws_iam_policy_document.policy) :
-      length([for statement in doc.statement : statement if statement.sid == "UseLakeKey"]) == 1
+      for policy in values(aws_iam_role_policy.this) :
+      length([for statement in jsondecode(policy.policy).Statement : statement if statement.Sid == "UseLakeKey"]) == 1
     ])
     error_message = "every role may use the lake key (one shared statement each)"
   }
 
   assert {
     condition = alltrue(flatten([
-      for statement in data.aws_iam_policy_document.policy["glue_job"].statement : [
-        for resource in statement.resources : startswith(resource, "arn:aws:logs:af-south-1:123456789012:log-group:/aws-glue/")
-      ] if contains(statement.actions, "logs:PutLogEvents")
+      for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement : [
+        for resource in statement.Resource : startswith(resource, "arn:aws:logs:af-south-1:123456789012:log-group:/aws-glue/")
+      ] if contains(statement.Action, "logs:PutLogEvents")
     ]))
     error_message = "Glue may write only /aws-glue/ log groups"
   }
 
   assert {
     condition = anytrue([
-      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement :
-      contains(statement.actions, "logs:PutLogEvents") && statement.resources == toset(["arn:aws:logs:af-south-1:123456789012:log-group:/aws/lambda/jozi-pizza-dev-ingest:*"])
+      for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement :
+      contains(statement.Action, "logs:PutLogEvents") && toset(statement.Resource) == toset(["arn:aws:logs:af-south-1:123456789012:log-group:/aws/lambda/jozi-pizza-dev-ingest:*"])
     ])
     error_message = "the Lambda may write only its own log group"
   }
 
   assert {
     condition = anytrue([
-      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement :
-      statement.actions == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
-      && statement.resources == toset(["arn:aws:secretsmanager:af-south-1:123456789012:secret:jozi-pizza/dev/source-api-token-??????"])
+      for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement :
+      toset(statement.Action) == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
+      && toset(statement.Resource) == toset(["arn:aws:secretsmanager:af-south-1:123456789012:secret:jozi-pizza/dev/source-api-token-??????"])
     ])
     error_message = "the Lambda may read exactly its one secret"
   }
 
   assert {
     condition = anytrue([
-      for statement in data.aws_iam_policy_document.policy["ingest_lambda"].statement :
-      statement.actions == toset(["sqs:SendMessage"]) && statement.resources == toset(["arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-ingest-dlq"])
+      for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement :
+      toset(statement.Action) == toset(["sqs:SendMessage"]) && toset(statement.Resource) == toset(["arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-ingest-dlq"])
     ])
     error_message = "the Lambda must be able to send to its dead-letter queue"
   }
@@ -291,59 +288,56 @@ run "orchestration_roles_scoped_and_trust_guarded" {
 
   assert {
     condition = anytrue([
-      for statement in data.aws_iam_policy_document.policy["state_machine"].statement :
-      statement.actions == toset(["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"])
-      && statement.resources == toset(["arn:aws:glue:af-south-1:123456789012:job/jozi-pizza-dev-bronze_to_silver", "arn:aws:glue:af-south-1:123456789012:job/jozi-pizza-dev-silver_to_gold"])
+      for statement in jsondecode(aws_iam_role_policy.this["state_machine"].policy).Statement :
+      toset(statement.Action) == toset(["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"])
+      && toset(statement.Resource) == toset(["arn:aws:glue:af-south-1:123456789012:job/jozi-pizza-dev-bronze_to_silver", "arn:aws:glue:af-south-1:123456789012:job/jozi-pizza-dev-silver_to_gold"])
     ])
     error_message = "the state machine may run exactly the lake's jobs"
   }
 
   assert {
     condition = anytrue([
-      for statement in data.aws_iam_policy_document.policy["state_machine"].statement :
-      statement.actions == toset(["glue:StartCrawler", "glue:GetCrawler"]) && length(statement.resources) == 3
-      && alltrue([for arn in statement.resources : startswith(arn, "arn:aws:glue:af-south-1:123456789012:crawler/jozi-pizza-dev-")])
+      for statement in jsondecode(aws_iam_role_policy.this["state_machine"].policy).Statement :
+      toset(statement.Action) == toset(["glue:StartCrawler", "glue:GetCrawler"]) && length(statement.Resource) == 3
+      && alltrue([for arn in statement.Resource : startswith(arn, "arn:aws:glue:af-south-1:123456789012:crawler/jozi-pizza-dev-")])
     ])
     error_message = "the state machine may start exactly the lake's crawlers"
   }
 
   assert {
     condition = anytrue([
-      for statement in data.aws_iam_policy_document.policy["state_machine"].statement :
-      statement.actions == toset(["lambda:InvokeFunction"]) && contains(statement.resources, "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-dev-ingest")
+      for statement in jsondecode(aws_iam_role_policy.this["state_machine"].policy).Statement :
+      toset(statement.Action) == toset(["lambda:InvokeFunction"]) && contains(statement.Resource, "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-dev-ingest")
     ])
     error_message = "the state machine must invoke the ingest function"
   }
 
   assert {
     condition = anytrue([
-      for statement in data.aws_iam_policy_document.policy["state_machine"].statement :
-      statement.actions == toset(["sns:Publish"]) && statement.resources == toset(["arn:aws:sns:af-south-1:123456789012:jozi-pizza-dev-alerts"])
+      for statement in jsondecode(aws_iam_role_policy.this["state_machine"].policy).Statement :
+      toset(statement.Action) == toset(["sns:Publish"]) && toset(statement.Resource) == toset(["arn:aws:sns:af-south-1:123456789012:jozi-pizza-dev-alerts"])
     ])
     error_message = "the state machine must publish to the alert topic only"
   }
 
   assert {
     condition = anytrue([
-      for statement in data.aws_iam_policy_document.policy["scheduler"].statement :
-      statement.actions == toset(["states:StartExecution"]) && statement.resources == toset(["arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"])
+      for statement in jsondecode(aws_iam_role_policy.this["scheduler"].policy).Statement :
+      toset(statement.Action) == toset(["states:StartExecution"]) && toset(statement.Resource) == toset(["arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"])
     ])
     error_message = "the scheduler may start only the pipeline"
   }
 
   assert {
     condition = (
-      anytrue([for c in data.aws_iam_policy_document.trust["state_machine"].statement[0].condition :
-      c.test == "StringEquals" && c.variable == "aws:SourceAccount" && c.values == tolist(["123456789012"])])
-      && anytrue([for c in data.aws_iam_policy_document.trust["state_machine"].statement[0].condition :
-      c.test == "ArnLike" && c.variable == "aws:SourceArn" && c.values == tolist(["arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"])])
+      jsondecode(aws_iam_role.this["state_machine"].assume_role_policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == ["123456789012"]
+      && jsondecode(aws_iam_role.this["state_machine"].assume_role_policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == ["arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"]
     )
     error_message = "the state machine trust must be bound to this account and this state machine"
   }
 
   assert {
-    condition = anytrue([for c in data.aws_iam_policy_document.trust["scheduler"].statement[0].condition :
-    c.test == "StringEquals" && c.variable == "aws:SourceAccount" && c.values == tolist(["123456789012"])])
+    condition     = jsondecode(aws_iam_role.this["scheduler"].assume_role_policy).Statement[0].Condition == { StringEquals = { "aws:SourceAccount" = ["123456789012"] } }
     error_message = "the scheduler trust must be bound to this account"
   }
 
@@ -380,10 +374,10 @@ run "optional_grants_disappear_without_names" {
 
   assert {
     condition = alltrue(flatten([
-      for doc in values(data.aws_iam_policy_document.policy) : [
-        for statement in doc.statement : [
-          for action in statement.actions :
-          !anytrue([for service in ["kms:", "secretsmanager:", "sqs:", "sns:", "cloudwatch:"] : startswith(action, service)]) || statement.sid == "PublishGlueJobMetrics"
+      for policy in values(aws_iam_role_policy.this) : [
+        for statement in jsondecode(policy.policy).Statement : [
+          for action in statement.Action :
+          !anytrue([for service in ["kms:", "secretsmanager:", "sqs:", "sns:", "cloudwatch:"] : startswith(action, service)]) || statement.Sid == "PublishGlueJobMetrics"
         ]
       ]
     ]))
@@ -392,10 +386,8 @@ run "optional_grants_disappear_without_names" {
 
   assert {
     condition = alltrue([
-      for statement in data.aws_iam_policy_document.policy["glue_job"].statement :
-      length(statement.condition) == 1 && alltrue([
-        for c in statement.condition : c.test == "StringEquals" && c.variable == "cloudwatch:namespace" && c.values == tolist(["Glue"])
-      ]) if contains(statement.actions, "cloudwatch:PutMetricData")
+      for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement :
+      statement.Condition == { StringEquals = { "cloudwatch:namespace" = ["Glue"] } } if contains(statement.Action, "cloudwatch:PutMetricData")
     ])
     error_message = "without a quality namespace the jobs may publish only Glue's own metrics"
   }
