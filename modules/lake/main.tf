@@ -53,6 +53,9 @@ locals {
   pipeline_timeout_seconds = (sum([for job in values(local.lake.jobs) : job.timeout_minutes]) + 60) * 60
   longest_job_minutes      = max([for job in values(local.lake.jobs) : job.timeout_minutes]...)
 
+  # Who publishes to the alert topic: the monitoring module's EventBridge rules and alarms.
+  alert_topic_publishers = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+
   tags = merge(var.tags, {
     Project     = local.project
     Environment = var.environment
@@ -68,9 +71,11 @@ module "s3_lake" {
 
   create_kms_key                  = true
   kms_key_deletion_window_in_days = local.settings.kms_key_deletion_window_days
-  # Alarms and EventBridge rules publish to the KMS-encrypted alert topic, so they need the key too;
-  # vended-log delivery decrypts the encrypted state machine's execution data when it writes the logs.
-  kms_key_service_principals = ["events.amazonaws.com", "cloudwatch.amazonaws.com", "delivery.logs.amazonaws.com"]
+  # The services that publish to the KMS-encrypted alert topic (EventBridge rules for Glue failures,
+  # CloudWatch alarms, the budget) use the key under the topic's encryption context; vended-log delivery
+  # decrypts the encrypted state machine's execution data when it writes the execution log.
+  kms_key_sns_topic_publishers        = { (local.names.alert_topic) = local.alert_topic_publishers }
+  kms_key_log_delivery_state_machines = var.create_state_machine ? [local.names.state_machine] : []
 
   bronze_expiry_days        = local.settings.bronze_expiry_days
   force_destroy             = local.settings.force_destroy

@@ -76,14 +76,38 @@ locals {
           }
         },
       ],
-      length(var.kms_key_service_principals) == 0 ? [] : [
+      # Services that publish to a topic encrypted with the key. SNS calls KMS for the publisher with the
+      # encryption context aws:sns:topicArn = the topic, on every publisher's call; source-context keys are
+      # not (EventBridge sends no aws:SourceAccount/aws:SourceArn on its KMS calls, so a statement
+      # conditioned on them silently drops every event). Scoped to exactly these topics, nothing else.
+      length(var.kms_key_sns_topic_publishers) == 0 ? [] : [
         {
-          Sid       = "ServicesUseKeyForThisAccount"
+          Sid       = "PublishersUseKeyForTheirTopics"
           Effect    = "Allow"
-          Principal = { Service = var.kms_key_service_principals }
-          Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+          Principal = { Service = sort(distinct(flatten(values(var.kms_key_sns_topic_publishers)))) }
+          Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
           Resource  = "*"
-          Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+          Condition = {
+            StringEquals = {
+              "kms:EncryptionContext:aws:sns:topicArn" = [for topic in sort(keys(var.kms_key_sns_topic_publishers)) : "arn:${local.partition}:sns:${local.region}:${local.account_id}:${topic}"]
+            }
+          }
+        },
+      ],
+      # CloudWatch vended-log delivery decrypts an encrypted state machine's execution data to write its log;
+      # the data is encrypted with the context aws:states:stateMachineArn = the state machine.
+      length(var.kms_key_log_delivery_state_machines) == 0 ? [] : [
+        {
+          Sid       = "LogDeliveryDecryptsExecutionData"
+          Effect    = "Allow"
+          Principal = { Service = "delivery.logs.amazonaws.com" }
+          Action    = "kms:Decrypt"
+          Resource  = "*"
+          Condition = {
+            StringEquals = {
+              "kms:EncryptionContext:aws:states:stateMachineArn" = [for name in sort(var.kms_key_log_delivery_state_machines) : "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${name}"]
+            }
+          }
         },
       ],
     )

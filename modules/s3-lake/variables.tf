@@ -51,14 +51,30 @@ variable "kms_key_deletion_window_in_days" {
   }
 }
 
-variable "kms_key_service_principals" {
-  description = "Extra AWS service principals (e.g. \"sns.amazonaws.com\", \"cloudwatch.amazonaws.com\", \"events.amazonaws.com\") allowed to use the created key for data keys, limited to this account by aws:SourceAccount. CloudWatch Logs is always allowed for this account's log groups."
+variable "kms_key_sns_topic_publishers" {
+  description = "SNS topics (by name, in this account and region) encrypted with the created key, each with the AWS service principals that publish to it (e.g. events.amazonaws.com for EventBridge rules, cloudwatch.amazonaws.com for alarms, budgets.amazonaws.com for budget notifications). The key lets exactly these principals use it, only under the encryption context SNS puts on every publisher's KMS call (aws:sns:topicArn = the topic): EventBridge's KMS calls carry no aws:SourceAccount, so that key cannot be the scope. CloudWatch Logs is always allowed for this account's log groups."
+  type        = map(list(string))
+  default     = {}
+
+  validation {
+    condition = alltrue(flatten([
+      for topic, principals in var.kms_key_sns_topic_publishers : concat(
+        [can(regex("^[A-Za-z0-9_-]{1,256}$", topic)), length(principals) > 0],
+        [for principal in principals : can(regex("^[a-z0-9.-]+\\.amazonaws\\.com$", principal))],
+      )
+    ]))
+    error_message = "kms_key_sns_topic_publishers must map SNS topic names to non-empty lists of service principals such as \"events.amazonaws.com\"."
+  }
+}
+
+variable "kms_key_log_delivery_state_machines" {
+  description = "Names of state machines (this account and region) encrypted with the created key whose execution logs CloudWatch vended-log delivery writes: delivery.logs.amazonaws.com may decrypt their execution data (encryption context aws:states:stateMachineArn), nothing else."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for principal in var.kms_key_service_principals : can(regex("^[a-z0-9.-]+\\.amazonaws\\.com$", principal))])
-    error_message = "kms_key_service_principals must be service principals such as \"sns.amazonaws.com\"."
+    condition     = alltrue([for name in var.kms_key_log_delivery_state_machines : can(regex("^[A-Za-z0-9_-]{1,80}$", name))])
+    error_message = "kms_key_log_delivery_state_machines must be state machine names (1-80 letters, digits, dashes, underscores)."
   }
 }
 

@@ -86,6 +86,44 @@ run "encryption_is_kms_with_created_key_and_bucket_keys" {
   }
 }
 
+run "topic_publishers_and_log_delivery_use_the_key_by_encryption_context" {
+  command = apply
+
+  variables {
+    kms_key_sns_topic_publishers        = { "jozi-pizza-dev-alerts" = ["events.amazonaws.com", "cloudwatch.amazonaws.com"] }
+    kms_key_log_delivery_state_machines = ["jozi-pizza-dev-pipeline"]
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_kms_key.lake[0].policy).Statement :
+      statement.Principal == { Service = ["cloudwatch.amazonaws.com", "events.amazonaws.com"] }
+      && try(statement.Condition, null) == { StringEquals = { "kms:EncryptionContext:aws:sns:topicArn" = ["arn:aws:sns:af-south-1:123456789012:jozi-pizza-dev-alerts"] } }
+      && try(toset(statement.Action) == toset(["kms:GenerateDataKey*", "kms:Decrypt"]), false)
+    ])
+    error_message = "alarms and EventBridge rules must use the key for the alert topic, scoped by its encryption context"
+  }
+
+  assert {
+    # EventBridge's KMS calls carry no aws:SourceAccount/aws:SourceArn: a service statement conditioned on
+    # them never matches (issue 17: every Glue failure alert was dropped).
+    condition = alltrue([
+      for statement in jsondecode(aws_kms_key.lake[0].policy).Statement :
+      !can(statement.Condition.StringEquals["aws:SourceAccount"]) && !can(statement.Condition.ArnLike["aws:SourceArn"]) if can(statement.Principal.Service)
+    ])
+    error_message = "no service statement of the key policy may depend on source-context keys"
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_kms_key.lake[0].policy).Statement :
+      statement.Principal == { Service = "delivery.logs.amazonaws.com" } && statement.Action == "kms:Decrypt"
+      && try(statement.Condition, null) == { StringEquals = { "kms:EncryptionContext:aws:states:stateMachineArn" = ["arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"] } }
+    ])
+    error_message = "vended-log delivery may decrypt exactly the pipeline's execution data"
+  }
+}
+
 run "public_access_blocked_and_ownership_enforced" {
   command = apply
 
@@ -307,12 +345,13 @@ run "rejects_bad_inputs" {
   command = plan
 
   variables {
-    prefixes                        = { bronze = "bronze" }
-    bronze_transition_days          = 10
-    bronze_transition_storage_class = "GLACIER"
-    kms_key_arn                     = "not-an-arn"
-    kms_key_service_principals      = ["arn:aws:iam::123456789012:root"]
-    bucket_name                     = "Not_A_Bucket"
+    prefixes                            = { bronze = "bronze" }
+    bronze_transition_days              = 10
+    bronze_transition_storage_class     = "GLACIER"
+    kms_key_arn                         = "not-an-arn"
+    kms_key_sns_topic_publishers        = { "bad topic" = ["arn:aws:iam::123456789012:root"] }
+    kms_key_log_delivery_state_machines = ["has spaces"]
+    bucket_name                         = "Not_A_Bucket"
   }
 
   expect_failures = [
@@ -320,7 +359,8 @@ run "rejects_bad_inputs" {
     var.bronze_transition_days,
     var.bronze_transition_storage_class,
     var.kms_key_arn,
-    var.kms_key_service_principals,
+    var.kms_key_sns_topic_publishers,
+    var.kms_key_log_delivery_state_machines,
     var.bucket_name,
   ]
 }
