@@ -43,14 +43,9 @@ locals {
   p       = var.prefixes
   objects = { for key, prefix in var.prefixes : key => "${var.bucket_arn}/${prefix}*" }
 
-  # ListBucket is granted per prefix through s3:prefix: "bronze" (the folder probe) and "bronze/*".
-  list_patterns = {
-    for component, keys in {
-      ingest_lambda = ["landing", "bronze"]
-      glue_job      = ["bronze", "silver", "gold", "quarantine", "scripts", "spark_ui", "glue_temp"]
-      glue_crawler  = ["bronze", "silver", "gold", "quarantine"]
-    } : component => flatten([for key in keys : [trimsuffix(local.p[key], "/"), "${local.p[key]}*"]])
-  }
+  # The crawlers only list the folders they crawl: ListBucket through s3:prefix, "bronze" (the folder probe)
+  # and "bronze/*".
+  crawler_list_patterns = flatten([for key in ["bronze", "silver", "gold", "quarantine"] : [trimsuffix(local.p[key], "/"), "${local.p[key]}*"]])
 
   # --- Statements shared by several roles (each written once) ------------------------------------------
   # Every statement has the same shape, so a role's list can concatenate shared and own statements.
@@ -82,12 +77,17 @@ locals {
     "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
   ]
 
-  list_statement = { for component, patterns in local.list_patterns : component => {
-    sid        = "ListOwnPrefixes"
+  # A role whose code reads keys that may not exist yet (cursors, manifests, processed-batch records, run
+  # reports: a first run) may list the bucket without an s3:prefix condition. S3 answers a read of a missing
+  # key with 404 only to a caller allowed s3:ListBucket on the bucket, and decides that without a listing
+  # request, so a grant narrowed by s3:prefix is not certain to count: the read would get 403 AccessDenied,
+  # which the code rightly does not take for "first run". Listing shows key names, never contents.
+  list_bucket_statement = {
+    sid        = "ListBucketSoMissingKeysReadAsNotFound"
     actions    = ["s3:ListBucket"]
     resources  = [var.bucket_arn]
-    conditions = [{ test = "StringLike", variable = "s3:prefix", values = patterns }]
-  } }
+    conditions = []
+  }
 
   # PutMetricData has no resource type ("*" is required); a namespace condition narrows it.
   put_metrics_statement = { for role, namespaces in {
@@ -122,7 +122,7 @@ locals {
             resources  = ["${var.bucket_arn}/${local.p["bronze"]}_state/*", "${var.bucket_arn}/${local.p["bronze"]}_manifests/*"]
             conditions = []
           },
-          merge(local.list_statement["ingest_lambda"], { sid = "ListLandingAndBronze" }),
+          local.list_bucket_statement,
           # The log group itself is created (encrypted, with retention) by Terraform, not by the function.
           { sid = "WriteOwnLogs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${local.ingest_log_group_arn}:*"], conditions = [] },
           # X-Ray accepts no resource-level permissions for these actions: "*" is the only valid resource.
@@ -158,7 +158,7 @@ locals {
             conditions = []
           },
           { sid = "WriteSparkEventLogs", actions = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], resources = [local.objects["spark_ui"]], conditions = [] },
-          local.list_statement["glue_job"],
+          local.list_bucket_statement,
           local.locate_bucket_statement,
           {
             sid        = "ReadLakeCatalog"
@@ -183,7 +183,12 @@ locals {
       statements = concat(
         [
           { sid = "ReadLayers", actions = ["s3:GetObject"], resources = [for key in ["bronze", "silver", "gold", "quarantine"] : local.objects[key]], conditions = [] },
-          merge(local.list_statement["glue_crawler"], { sid = "ListLayers" }),
+          {
+            sid        = "ListLayers"
+            actions    = ["s3:ListBucket"]
+            resources  = [var.bucket_arn]
+            conditions = [{ test = "StringLike", variable = "s3:prefix", values = local.crawler_list_patterns }]
+          },
           local.locate_bucket_statement,
           {
             # Schema changes are only logged (update/delete behaviour LOG), so no DeleteTable/DeletePartition.

@@ -195,6 +195,18 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
   }
 
   assert {
+    # S3 answers a read of a missing key with 404 only to a caller allowed ListBucket on the bucket; the
+    # Lambda and the jobs read cursors, manifests and records that do not exist on a first run.
+    condition = alltrue([
+      for key in ["ingest_lambda", "glue_job"] : anytrue([
+        for statement in jsondecode(aws_iam_role_policy.this[key].policy).Statement :
+        statement.Action == ["s3:ListBucket"] && statement.Resource == ["arn:aws:s3:::jozi-pizza-dev-lake"] && !can(statement.Condition)
+      ])
+    ])
+    error_message = "the Lambda and the jobs must be allowed to list the bucket without an s3:prefix condition, so a missing key reads as 404"
+  }
+
+  assert {
     condition = alltrue(flatten([
       for key in ["state_machine", "scheduler"] : [
         for statement in jsondecode(aws_iam_role_policy.this[key].policy).Statement : [for action in statement.Action : !startswith(action, "s3:")]
