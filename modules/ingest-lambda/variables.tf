@@ -90,13 +90,13 @@ variable "memory_size_mb" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions. 1 by default: two ingests at once would race on the cursors in bronze/_state/."
+  description = "Reserved concurrent executions; null (the default) reserves none. A reservation must leave 100 executions unreserved in the account, and fresh accounts (af-south-1 is an opt-in region) start with a quota of 10, so any reservation fails the deploy there. The state machine already runs one pipeline (one ingest) at a time; reserve only with a raised quota."
   type        = number
-  default     = 1
+  default     = null
 
   validation {
-    condition     = var.reserved_concurrency >= 1 && var.reserved_concurrency <= 1000
-    error_message = "reserved_concurrency must be between 1 and 1000."
+    condition     = var.reserved_concurrency == null || (try(var.reserved_concurrency >= 1 && var.reserved_concurrency <= 1000, false))
+    error_message = "reserved_concurrency must be null (no reservation) or between 1 and 1000."
   }
 }
 

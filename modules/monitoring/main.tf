@@ -38,7 +38,7 @@ locals {
       threshold   = 0
     }
     "ingest-throttles" = {
-      description = "The ingest Lambda ${var.lambda_function_name} was throttled (reserved concurrency reached: an ingest overlapped another)."
+      description = "The ingest Lambda ${var.lambda_function_name} was throttled (the account's concurrency limit was reached)."
       namespace   = "AWS/Lambda"
       metric_name = "Throttles"
       dimensions  = { FunctionName = var.lambda_function_name }

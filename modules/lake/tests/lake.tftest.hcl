@@ -85,6 +85,13 @@ run "dev" {
   }
 
   assert {
+    # A recovery window keeps the secret's name taken for 7-30 days after a destroy, so dev could not be
+    # re-created within that time; 0 deletes it at once.
+    condition     = output.settings.secret_recovery_window_days == 0
+    error_message = "dev's token secret must be deleted at once on destroy (lake.yaml secret_recovery_window_days: 0)"
+  }
+
+  assert {
     condition     = length(module.monitoring.email_subscriptions) == 0
     error_message = "dev needs no alert inbox"
   }
