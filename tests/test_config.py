@@ -30,4 +30,4 @@ def test_pipeline_stages_reference_known_jobs_and_layers() -> None:
         if stage.kind == "job":
             assert stage.job in cfg.jobs
         if stage.kind == "crawl":
-            assert stage.layer in cfg.layers
+            assert stage.layer in cfg.crawl_targets

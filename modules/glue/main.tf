@@ -130,29 +130,9 @@ resource "aws_glue_crawler" "this" {
   tags = local.tags
 }
 
-# The pipeline's crawl_silver stage starts the silver crawler; rejected rows must become queryable in the
-# same run, as they do locally (where the silver crawl covers quarantine/). A conditional trigger starts
-# the quarantine crawler whenever the silver crawler succeeds, so the state machine needs no extra states.
-resource "aws_glue_trigger" "quarantine_after_silver" {
-  count = var.crawl_quarantine ? 1 : 0
-
-  name        = "${var.name_prefix}-quarantine-after-silver"
-  description = "Crawl quarantine/ each time the silver crawler succeeds."
-  type        = "CONDITIONAL"
-
-  predicate {
-    conditions {
-      crawler_name = aws_glue_crawler.this["silver"].name
-      crawl_state  = "SUCCEEDED"
-    }
-  }
-
-  actions {
-    crawler_name = aws_glue_crawler.this["quarantine"].name
-  }
-
-  tags = local.tags
-}
+# No Glue trigger starts the quarantine crawler: Glue fires a conditional trigger only when the crawler it
+# watches was itself started by a trigger, and the state machine starts the silver crawler. Quarantine is a
+# crawl stage of the pipeline of its own (lake.yaml `pipeline`), like every other crawl.
 
 # The code, uploaded by Terraform under the content-hash prefix and encrypted with the lake key. source_hash
 # (not etag: an SSE-KMS object's ETag is no MD5) makes a changed file a change; a new version changes the

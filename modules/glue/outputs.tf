@@ -62,8 +62,3 @@ output "security_configuration_name" {
   description = "Name of the Glue security configuration (KMS for S3, CloudWatch logs and bookmarks) used by jobs and crawlers."
   value       = aws_glue_security_configuration.this.name
 }
-
-output "quarantine_trigger_name" {
-  description = "Conditional trigger that starts the quarantine crawler after each successful silver crawl (null when crawl_quarantine is false)."
-  value       = try(aws_glue_trigger.quarantine_after_silver[0].name, null)
-}

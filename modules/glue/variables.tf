@@ -1,5 +1,5 @@
 variable "name_prefix" {
-  description = "Prefix of the module's own auxiliary names: the security configuration `<name_prefix>-lake` and the trigger `<name_prefix>-quarantine-after-silver`."
+  description = "Prefix of the module's own auxiliary names: the security configuration `<name_prefix>-lake`."
   type        = string
 
   validation {
@@ -198,7 +198,7 @@ variable "additional_default_arguments" {
 }
 
 variable "crawl_quarantine" {
-  description = "Add a crawler for quarantine/ that writes `quarantine_<table>` tables into the silver database, so rejected rows are queryable next to silver."
+  description = "Add a crawler for quarantine/ that writes `quarantine_<table>` tables into the silver database, so rejected rows are queryable next to silver. The pipeline starts it in its own crawl stage (lake.yaml `pipeline`, target `quarantine`)."
   type        = bool
   default     = true
 }

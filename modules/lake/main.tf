@@ -46,7 +46,8 @@ locals {
     description     = job.description
     timeout_minutes = job.timeout_minutes
   } }
-  # The crawlers the state machine starts (the quarantine crawler follows the silver one by trigger).
+  # The crawlers the state machine starts: one per crawl stage (quarantine is a stage of its own: a Glue
+  # trigger chained to a crawler Step Functions started would never fire).
   pipeline_crawlers = [for s in local.pipeline : local.names.crawlers[s.layer] if s.kind == "crawl"]
 
   # The pipeline may run every job to its timeout plus crawls; the state machine gives up after that.
@@ -178,7 +179,7 @@ module "monitoring" {
   alert_emails = var.alert_emails
 
   glue_job_names = local.names.jobs
-  # Every crawler the glue module made, including the quarantine crawler the pipeline does not start.
+  # Every crawler the glue module made (each a crawl stage of the pipeline).
   glue_crawler_names   = module.glue.crawler_names
   job_long_run_minutes = floor(local.longest_job_minutes * 0.75)
   lambda_function_name = local.names.lambda_function
@@ -203,7 +204,7 @@ module "stepfunctions" {
   role_arn            = module.iam.state_machine_role_arn
   pipeline            = local.pipeline
   lambda_function_arn = module.ingest_lambda.function_arn
-  crawler_names       = { for layer in local.lake.layers : layer => module.glue.crawler_names[layer] }
+  crawler_names       = module.glue.crawler_names
   job_names           = module.glue.job_names
   alert_topic_arn     = module.monitoring.topic_arn
   timeout_seconds     = local.pipeline_timeout_seconds

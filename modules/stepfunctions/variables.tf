@@ -25,7 +25,7 @@ variable "role_arn" {
 }
 
 variable "pipeline" {
-  description = "The pipeline stages in order (lake.yaml `pipeline`). kind is ingest | crawl | job | summary; crawl stages name a layer, job stages a job."
+  description = "The pipeline stages in order (lake.yaml `pipeline`). kind is ingest | crawl | job | summary; crawl stages name a crawl target (a layer, or quarantine) as `layer`, job stages a job."
   type = list(object({
     name  = string
     kind  = string
@@ -72,7 +72,7 @@ variable "lambda_function_arn" {
 }
 
 variable "crawler_names" {
-  description = "Glue crawler name by layer (bronze, silver, gold); every crawl stage's layer must be a key."
+  description = "Glue crawler name by crawl target (each layer, plus quarantine); every crawl stage's layer must be a key."
   type        = map(string)
 }
 

@@ -24,6 +24,12 @@ from jozi_lake.errors import LakeError
 
 LAKE_HOME_ENV_VAR = "LAKE_HOME"
 LOCAL_ENV = "local"
+# quarantine/ is crawled on its own (a crawl stage of the pipeline, its own crawler on AWS) into the database
+# of the layer whose job rejects the rows, as quarantine_<table>, so rejects sit next to the table they were
+# rejected from. The same convention is modules/glue's `crawl_targets`.
+QUARANTINE = "quarantine"
+QUARANTINE_DATABASE_LAYER = "silver"
+QUARANTINE_TABLE_PREFIX = "quarantine_"
 
 
 class ConfigError(LakeError):
@@ -43,7 +49,10 @@ class SourceConfig:
 
 @dataclass(frozen=True)
 class StageConfig:
-    """One step of the pipeline; ``kind`` is ingest | crawl | job | summary."""
+    """One step of the pipeline; ``kind`` is ingest | crawl | job | summary.
+
+    A crawl stage's ``layer`` is a crawl target: a layer, or ``quarantine``.
+    """
 
     name: str
     kind: str
@@ -128,6 +137,24 @@ class LakeConfig:
     @property
     def prefixes(self) -> dict[str, str]:
         return dict(self.raw["prefixes"])
+
+    @property
+    def crawl_targets(self) -> list[str]:
+        """What a crawl stage (and ``lake crawl``) can name: every layer, and ``quarantine``."""
+        return [*self.layers, QUARANTINE]
+
+    def catalog_layer(self, target: str) -> str:
+        """The layer whose database a crawl target is catalogued in (quarantine: silver's)."""
+        if target == QUARANTINE:
+            return QUARANTINE_DATABASE_LAYER
+        if target not in self.layers:
+            choices = ", ".join(self.crawl_targets)
+            raise ConfigError(f"unknown crawl target {target!r}; choose one of: {choices}")
+        return target
+
+    def table_prefix(self, target: str) -> str:
+        """The prefix of the table names a crawl target creates (quarantine: ``quarantine_``)."""
+        return QUARANTINE_TABLE_PREFIX if target == QUARANTINE else ""
 
     @property
     def environments(self) -> list[str]:

@@ -99,11 +99,33 @@ def test_quarantine_crawls_into_silver_database_with_prefix(
         "quarantine/orders/event_date=2026-06-01/p.parquet",
         "SELECT 'null_required' AS quarantine_reason",
     )
-    result = crawl(env_config("local"), ["silver"])
+    # quarantine is its own crawl target (a pipeline stage, as on AWS), catalogued in the silver database.
+    result = crawl(env_config("local"), ["silver", "quarantine"])
     assert sorted((t.database, t.table) for t in result.tables) == [
         (SILVER, "orders"),
         (SILVER, "quarantine_orders"),
     ]
+
+
+def test_silver_and_quarantine_crawls_keep_each_others_tables(
+    lake_home: Path, parquet_file: ParquetWriter
+) -> None:
+    """Both targets write the silver database; each drops only its own stale tables, never the other's."""
+    parquet_file(lake_home, "silver/orders/event_date=2026-06-01/p.parquet", "SELECT 1::BIGINT AS id")
+    parquet_file(
+        lake_home,
+        "quarantine/orders/event_date=2026-06-01/p.parquet",
+        "SELECT 'null_required' AS quarantine_reason",
+    )
+    env = env_config("local")
+    assert [t.table for t in crawl(env, ["quarantine"]).tables] == ["quarantine_orders"]
+    assert [(t.table, t.action) for t in crawl(env, ["silver"]).tables] == [("orders", "created")]
+    assert [(t.table, t.action) for t in crawl(env, ["quarantine"]).tables] == [
+        ("quarantine_orders", "unchanged")
+    ]
+    assert sorted(LocalCatalog.for_env(env).list_tables(SILVER)) == ["orders", "quarantine_orders"]
+    # A crawl of every target (no argument) covers quarantine too.
+    assert {t.table for t in crawl(env).tables} >= {"orders", "quarantine_orders"}
 
 
 def test_new_nullable_column_is_merged_not_forked(lake_home: Path, parquet_file: ParquetWriter) -> None:

@@ -84,6 +84,7 @@ def test_every_stage_ran_in_lake_yaml_order(lake: dict[str, Any]) -> None:
         "crawl_bronze",
         "bronze_to_silver",
         "crawl_silver",
+        "crawl_quarantine",
         "silver_to_gold",
         "crawl_gold",
         "quality_summary",

@@ -97,8 +97,15 @@ run "dev" {
   }
 
   assert {
-    condition     = module.stepfunctions.stage_entry_states == ["ingest", "crawl_bronze", "bronze_to_silver", "crawl_silver", "silver_to_gold", "crawl_gold", "quality_summary"]
+    condition     = module.stepfunctions.stage_entry_states == ["ingest", "crawl_bronze", "bronze_to_silver", "crawl_silver", "crawl_quarantine", "silver_to_gold", "crawl_gold", "quality_summary"]
     error_message = "the state machine must walk lake.yaml's pipeline in order"
+  }
+
+  assert {
+    # Quarantine is a crawl stage: a Glue trigger chained to the silver crawler never fires after a crawl the
+    # state machine started.
+    condition     = jsondecode(module.stepfunctions.definition).States.crawl_quarantine.Parameters.Name == output.crawler_names["quarantine"]
+    error_message = "the state machine must crawl quarantine/ in its own stage"
   }
 
   assert {

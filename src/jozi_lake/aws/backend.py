@@ -163,7 +163,8 @@ class AwsBackend:
 
     # --------------------------------------------------------------------------------- catalog
     def crawl(self, layers: list[str], progress: Progress | None = None) -> CrawlResult:
-        config_layers = load_config().layers
+        """Crawl the given targets (layers, or quarantine); none given: every target the lake crawls."""
+        config_layers = load_config().crawl_targets
         unknown = [layer for layer in layers if layer not in config_layers]
         if unknown:
             raise LakeError(f"unknown layer {', '.join(unknown)}", f"choose from: {', '.join(config_layers)}")
@@ -172,7 +173,9 @@ class AwsBackend:
             if progress:
                 progress(", ".join(f"{r.layer}: {r.state}" for r in running))
 
-        return crawlers.crawl_layers(self.aws, layers or config_layers, on_update=on_update)
+        # Every target the deployment has a crawler for (a lake may be deployed without the quarantine one).
+        chosen = layers or [target for target in config_layers if target in self.aws.lake.crawlers]
+        return crawlers.crawl_layers(self.aws, chosen, on_update=on_update)
 
     def tables(self) -> list[TableInfo]:
         aws = self.aws

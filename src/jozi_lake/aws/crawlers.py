@@ -22,11 +22,11 @@ from botocore.exceptions import ClientError
 from jozi_lake.aws.clients import AwsSession, aws_errors, error_code
 from jozi_lake.aws.waiting import Poller
 from jozi_lake.backend import CrawlerRun, CrawlResult, TableOutcome
+from jozi_lake.config import load_config
 from jozi_lake.errors import LakeError
 
 CRAWL_DONE_STATES = frozenset({"COMPLETED", "FAILED", "STOPPED", "CANCELLED", "ERROR"})
 START_ATTEMPTS = 30
-QUARANTINE = "quarantine"
 
 
 @dataclass(frozen=True)
@@ -191,18 +191,18 @@ def table_changes(database: str, before: TableSnapshot | None, after: TableSnaps
 
 
 def crawl_layers(aws: AwsSession, layers: list[str], on_update: Any = None) -> CrawlResult:
-    """Start the crawlers of ``layers`` together and wait for all; ``on_update(results)`` after each round."""
+    """Start the crawlers of ``layers`` (crawl targets: layers or quarantine) together and wait for all;
+    ``on_update(results)`` after each round. Quarantine is its own target, as in the pipeline's stage list:
+    its crawler writes quarantine_<table> tables into the silver database."""
+    config = load_config()
     results = [
-        CrawlerProgress(layer=layer, crawler=aws.lake.crawler_name(layer), database=aws.lake.database(layer))
+        CrawlerProgress(
+            layer=layer,
+            crawler=aws.lake.crawler_name(layer),
+            database=aws.lake.database(config.catalog_layer(layer)),
+        )
         for layer in layers
     ]
-    if "silver" in layers and QUARANTINE in aws.lake.crawlers:
-        # Rejected rows are crawled with silver, as locally: quarantine_<table> tables in the silver database.
-        results.append(
-            CrawlerProgress(
-                layer=QUARANTINE, crawler=aws.lake.crawlers[QUARANTINE], database=aws.lake.database("silver")
-            )
-        )
     for result in results:
         start(aws, result)
     poller = Poller(

@@ -4,10 +4,11 @@ Per layer it walks ``<bucket>/<layer>/<table>/``, one table per dataset folder, 
 Glue-shaped table definitions to the local catalog. Choices, made the way a Glue user configures a
 crawler for a medallion lake (see ``docs/querying.md``):
 
-* **Databases**: ``env.database(layer)``. Quarantine folders (``quarantine/<table>/``) crawl into the
-  *silver* database as ``quarantine_<table>`` (on AWS: a second crawler on the quarantine prefix with
-  ``table_prefix = "quarantine_"`` and the silver database), so analysts find rejects next to the table
-  they were rejected from.
+* **Targets and databases**: each layer into ``env.database(layer)``; ``quarantine`` (its own crawl target
+  and pipeline stage, as on AWS, where it is its own crawler) into the *silver* database as
+  ``quarantine_<table>`` (:meth:`~jozi_lake.config.LakeConfig.catalog_layer`), so analysts find rejects
+  next to the table they were rejected from. A target owns only its own tables of a database: a silver
+  crawl never drops ``quarantine_*`` tables, a quarantine crawl never drops silver's.
 * **Partitions** come from ``key=value`` folders; keys are typed ``string`` like Glue's crawler does,
   values are URL-decoded (Hive escapes ``:`` and ``/`` in folder names).
 * **Not data**: any path part starting with ``_`` or ``.`` (state, manifests, reports, temp files),
@@ -55,7 +56,6 @@ from jozi_lake.storage import LocalObjectStore
 # Glue's classifier reads about the first 1,000 records or 1 MB of a file.
 JSON_SAMPLE_RECORDS = 1000
 JSON_SAMPLE_BYTES = 1024 * 1024
-QUARANTINE_TABLE_PREFIX = "quarantine_"
 
 # Recognised data files: suffix -> (classification, compression). Longest suffixes first.
 _FILE_FORMATS: list[tuple[str, tuple[str, str]]] = [
@@ -73,22 +73,26 @@ _FILE_FORMATS: list[tuple[str, tuple[str, str]]] = [
 
 @dataclass(frozen=True)
 class _CrawlTarget:
-    """One S3-prefix target of a layer's crawler."""
+    """What one crawl (one Glue crawler on AWS) reads and where it catalogues it."""
 
-    layer: str
+    name: str  # a layer, or "quarantine"
     prefix: str  # e.g. "silver/"
+    database_layer: str  # the layer whose database holds its tables
     table_prefix: str  # "" or "quarantine_"
 
 
-def crawl_targets(layer: str) -> list[_CrawlTarget]:
-    """The prefixes a layer's crawler reads (quarantine belongs to the silver crawler's database)."""
-    prefixes = load_config().prefixes
-    if layer not in prefixes:
-        raise LakeError(f"unknown layer {layer!r}", f"choose one of: {', '.join(load_config().layers)}")
-    targets = [_CrawlTarget(layer, prefixes[layer], "")]
-    if layer == "silver":
-        targets.append(_CrawlTarget(layer, prefixes["quarantine"], QUARANTINE_TABLE_PREFIX))
-    return targets
+def crawl_target(name: str) -> _CrawlTarget:
+    """The crawl target ``name`` (a layer, or quarantine, which lands in the silver database)."""
+    config = load_config()
+    if name not in config.crawl_targets:
+        raise LakeError(f"unknown layer {name!r}", f"choose one of: {', '.join(config.crawl_targets)}")
+    return _CrawlTarget(name, config.prefixes[name], config.catalog_layer(name), config.table_prefix(name))
+
+
+def _owner(table: str, targets: list[_CrawlTarget]) -> _CrawlTarget | None:
+    """The target a table of a database belongs to: the one with the longest matching table prefix."""
+    matching = [t for t in targets if table.startswith(t.table_prefix)]
+    return max(matching, key=lambda t: len(t.table_prefix), default=None)
 
 
 def local_location(store: LocalObjectStore, key: str) -> str:
@@ -113,39 +117,43 @@ def data_file_format(name: str) -> tuple[str, str] | None:
 
 
 def crawl(env: EnvConfig, layers: Iterable[str] | None = None) -> CrawlResult:
-    """Crawl the given layers (default: all) of the local lake into the local catalog."""
+    """Crawl the given targets (layers or ``quarantine``; default: all) of the local lake into the catalog."""
     if not env.is_local:
         raise LakeError(f"the local crawler only crawls the local lake, not {env.name!r}")
-    chosen = list(layers) if layers else load_config().layers
+    chosen = list(layers) if layers else load_config().crawl_targets
     bucket_dir = env.local_s3_root / env.bucket
     if not bucket_dir.is_dir() or not any(bucket_dir.iterdir()):
         raise LakeError(f"the local lake at {bucket_dir} is empty", "run 'make demo' or 'lake run-pipeline'")
     store = LocalObjectStore(env.local_s3_root, env.bucket)
     catalog = LocalCatalog.for_env(env)
     result = CrawlResult(layers=chosen)
-    for layer in chosen:
-        _crawl_layer(env, layer, store, catalog, result)
+    targets = [crawl_target(name) for name in chosen]
+    for target in targets:
+        _crawl_target(env, target, store, catalog, result)
     return result
 
 
-def _crawl_layer(
-    env: EnvConfig, layer: str, store: LocalObjectStore, catalog: LocalCatalog, result: CrawlResult
+def _crawl_target(
+    env: EnvConfig, target: _CrawlTarget, store: LocalObjectStore, catalog: LocalCatalog, result: CrawlResult
 ) -> None:
-    database = env.database(layer)
+    database = env.database(target.database_layer)
     seen_tables: set[str] = set()
-    for target in crawl_targets(layer):
-        files_by_table: dict[str, list[str]] = {}
-        for key in store.list_keys(target.prefix):
-            parts = key[len(target.prefix) :].split("/")
-            if len(parts) < 2 or any(_is_hidden(p) for p in parts):
-                continue
-            files_by_table.setdefault(parts[0], []).append(key)
-        for folder, keys in sorted(files_by_table.items()):
-            name = target.table_prefix + folder
-            table = _crawl_table(database, name, target.prefix + folder + "/", keys, store, catalog, result)
-            if table is not None:
-                seen_tables.add(name)
-    for stale in sorted(set(catalog.list_tables(database)) - seen_tables):
+    files_by_table: dict[str, list[str]] = {}
+    for key in store.list_keys(target.prefix):
+        parts = key[len(target.prefix) :].split("/")
+        if len(parts) < 2 or any(_is_hidden(p) for p in parts):
+            continue
+        files_by_table.setdefault(parts[0], []).append(key)
+    for folder, keys in sorted(files_by_table.items()):
+        name = target.table_prefix + folder
+        table = _crawl_table(database, name, target.prefix + folder + "/", keys, store, catalog, result)
+        if table is not None:
+            seen_tables.add(name)
+    # Only this target's tables of the database can be stale: the others are another crawl's.
+    sharing = [crawl_target(t) for t in load_config().crawl_targets]
+    sharing = [t for t in sharing if t.database_layer == target.database_layer]
+    owned = {t for t in catalog.list_tables(database) if _owner(t, sharing) == target}
+    for stale in sorted(owned - seen_tables):
         old = catalog.get_table(database, stale)
         catalog.delete_table(database, stale)
         FileSchemaCache.for_table(catalog, database, stale).delete()
