@@ -192,10 +192,12 @@ locals {
           local.locate_bucket_statement,
           {
             # Schema changes are only logged (update/delete behaviour LOG), so no DeleteTable/DeletePartition.
+            # Crawlers create a partition index on the tables they create (configuration CreatePartitionIndex).
             sid = "CatalogLakeTables"
             actions = concat(local.catalog_read_actions, [
               "glue:CreateTable", "glue:UpdateTable",
               "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition", "glue:BatchUpdatePartition",
+              "glue:CreatePartitionIndex", "glue:GetPartitionIndexes",
             ])
             resources  = concat([local.glue_catalog_arn], local.glue_database_arns, local.glue_table_arns)
             conditions = []

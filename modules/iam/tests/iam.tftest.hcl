@@ -243,6 +243,17 @@ run "catalog_kms_logs_and_secret_scoped" {
   }
 
   assert {
+    # The crawlers create a partition index on every table they create (Glue's default, and the
+    # configuration's CreatePartitionIndex): without the grant the crawl fails on AWS.
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.this["glue_crawler"].policy).Statement :
+      contains(statement.Action, "glue:CreatePartitionIndex") && contains(statement.Action, "glue:GetPartitionIndexes")
+      && contains(statement.Resource, "arn:aws:glue:af-south-1:123456789012:table/jozi_pizza_dev_silver/*")
+    ])
+    error_message = "the crawlers must be allowed to create and read partition indexes on the lake's tables"
+  }
+
+  assert {
     condition = alltrue(flatten([
       for policy in values(aws_iam_role_policy.this) : [
         for statement in jsondecode(policy.policy).Statement :
