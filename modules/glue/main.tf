@@ -27,8 +27,11 @@ locals {
   )
 
   # Bookkeeping (bronze/_manifests, bronze/_state, silver/_state, silver/_reports), Spark markers
-  # (_SUCCESS) and hidden temp files are not data: keep them out of the catalog.
-  crawler_exclusions = ["_*/**", "**/_*", "**/_*/**", "**/.*"]
+  # (_SUCCESS, _temporary/) and hidden files and folders (.part-*.crc, .spark-staging-*/ where Spark writes a
+  # dynamic-overwrite job's files before it moves them) are not data: the same rule every reader applies
+  # (jozi_lake.layout.is_data_key: no path part starting with _ or .). Patterns are relative to the include
+  # path; * stays within one path part, ** crosses them.
+  crawler_exclusions = ["_*/**", "**/_*", "**/_*/**", ".*", ".*/**", "**/.*", "**/.*/**"]
 
   crawler_configuration = jsonencode({
     Version = 1

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
+from jozi_lake.layout import is_data_key
 from jozi_lake.tooling import policy, rendered
 
 pytestmark = pytest.mark.terraform
@@ -59,3 +61,80 @@ def test_the_partition_index_check_refuses_a_role_without_the_grant(dev: rendere
             if a not in ("glue:CreatePartitionIndex", "glue:GetPartitionIndexes")
         ]
     assert partition_index_problems(dev, document)
+
+
+# --- exclusions ---------------------------------------------------------------------------------------------
+
+
+def glue_glob(pattern: str) -> re.Pattern[str]:
+    """A Glue crawler exclude pattern as a regex (Glue developer guide, "include and exclude patterns"):
+    ``*`` matches within one path part, ``**`` across parts, ``?`` one character, ``{a,b}`` alternatives,
+    ``[...]`` a class; patterns are relative to the include path."""
+    out, i = "", 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**", i):
+            out += ".*"
+            i += 2
+            continue
+        if c == "*":
+            out += "[^/]*"
+        elif c == "?":
+            out += "[^/]"
+        elif c == "{":
+            end = pattern.index("}", i)
+            out += "(?:" + "|".join(re.escape(p) for p in pattern[i + 1 : end].split(",")) + ")"
+            i = end
+        elif c == "[":
+            end = pattern.index("]", i)
+            out += pattern[i : end + 1]
+            i = end
+        else:
+            out += re.escape(c)
+        i += 1
+    return re.compile(out + r"\Z")
+
+
+# Keys below a crawler's include path, as the jobs, Spark and the lake's bookkeeping write them.
+SAMPLE_KEYS = [
+    "orders/order_date=2026-06-01/part-00000-abc.snappy.parquet",
+    "orders/part-00000-abc.snappy.parquet",
+    "orders/_SUCCESS",
+    "orders/order_date=2026-06-01/.part-00000-abc.snappy.parquet.crc",
+    "orders/.spark-staging-4f1c/order_date=2026-06-01/part-00000.parquet",
+    "orders/.spark-staging-4f1c/part-00000.parquet",
+    ".spark-staging-77/orders/part-0.parquet",
+    "orders/_temporary/0/_temporary/attempt_1/part-0.parquet",
+    "_state/orders/processed.json",
+    "_reports/20260601T000000Z_bronze_to_silver_r1.json",
+    "_staging/r1/orders/order_date=2026-06-01/part-0.parquet",
+    "_manifests/ingest/r1.json",
+    "orders/ingest_date=2026-06-01/r1-00001.json.gz",
+]
+
+
+def exclusion_problems(exclusions: list[str]) -> list[str]:
+    """Keys the lake's readers skip that the crawler would still read, or data keys it would skip."""
+    compiled = [glue_glob(p) for p in exclusions]
+    problems = []
+    for key in SAMPLE_KEYS:
+        excluded = any(p.match(key) for p in compiled)
+        if excluded == is_data_key(key, ""):
+            problems.append(f"{key}: {'excluded but data' if excluded else 'crawled but not data'}")
+    return problems
+
+
+def test_crawlers_skip_exactly_what_the_lake_s_readers_skip(
+    rendered_envs: dict[str, rendered.Rendered],
+) -> None:
+    """Bookkeeping, Spark markers and hidden folders (.spark-staging-*) are not tables: a crawler that reads
+    them makes junk tables or wrong schemas. The oracle is layout.is_data_key, which every reader uses."""
+    for env, state in rendered_envs.items():
+        for crawler in state.of_type("aws_glue_crawler"):
+            (target,) = crawler.values["s3_target"]
+            problems = exclusion_problems(target["exclusions"])
+            assert not problems, f"{env}: {crawler.values['name']}: " + "; ".join(problems)
+
+
+def test_the_exclusion_check_catches_files_in_hidden_folders() -> None:
+    assert any(".spark-staging" in p for p in exclusion_problems(["_*/**", "**/_*", "**/_*/**", "**/.*"]))

@@ -250,9 +250,9 @@ run "crawlers_per_layer_plus_quarantine" {
   assert {
     condition = alltrue([
       for crawler in aws_glue_crawler.this :
-      alltrue([for pattern in ["_*/**", "**/_*", "**/.*"] : contains(crawler.s3_target[0].exclusions, pattern)])
+      alltrue([for pattern in ["_*/**", "**/_*", "**/.*", ".*/**", "**/.*/**"] : contains(crawler.s3_target[0].exclusions, pattern)])
     ])
-    error_message = "manifests, state, reports and hidden temp files must be excluded"
+    error_message = "manifests, state, reports, hidden temp files and files inside hidden folders (.spark-staging-*) must be excluded"
   }
 
   # No trigger starts the quarantine crawler (Glue would not fire it after a crawl Step Functions started):
