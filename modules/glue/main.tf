@@ -54,17 +54,18 @@ locals {
   incremental = var.recrawl_behavior == "CRAWL_NEW_FOLDERS_ONLY"
 
   module_arguments = {
-    "--lake_root"                        = local.lake_root
-    "--env"                              = var.environment
-    "--tables"                           = var.default_tables
-    "--run_id"                           = "manual" # every pipeline run passes its own
-    "--job-language"                     = "python"
-    "--TempDir"                          = local.temp_dir
-    "--enable-glue-datacatalog"          = "true"
-    "--enable-continuous-cloudwatch-log" = "true"
-    "--enable-metrics"                   = "true"
-    "--enable-observability-metrics"     = "true"
-    "--enable-spark-ui"                  = "true"
+    "--lake_root"    = local.lake_root
+    "--env"          = var.environment
+    "--tables"       = var.default_tables
+    "--run_id"       = "manual" # every pipeline run passes its own
+    "--job-language" = "python"
+    "--TempDir"      = local.temp_dir
+    # No --enable-continuous-cloudwatch-log: Glue 5.0 always streams the driver and executor logs to
+    # CloudWatch and ignores that argument.
+    "--enable-glue-datacatalog"      = "true"
+    "--enable-metrics"               = "true"
+    "--enable-observability-metrics" = "true"
+    "--enable-spark-ui"              = "true"
     # The lake keeps its own processed-batch record (silver/_state/); bookmarks would be a second truth.
     "--job-bookmark-option" = "job-bookmark-disable"
   }

@@ -138,3 +138,19 @@ def test_crawlers_skip_exactly_what_the_lake_s_readers_skip(
 
 def test_the_exclusion_check_catches_files_in_hidden_folders() -> None:
     assert any(".spark-staging" in p for p in exclusion_problems(["_*/**", "**/_*", "**/_*/**", "**/.*"]))
+
+
+# --- jobs ---------------------------------------------------------------------------------------------------
+
+
+def test_jobs_pass_no_argument_their_glue_version_ignores(
+    rendered_envs: dict[str, rendered.Rendered],
+) -> None:
+    """Glue 5.0 always streams driver and executor logs; --enable-continuous-cloudwatch-log does nothing there
+    (AWS Glue 5.0 job parameters), so passing it only pretends to configure something."""
+    for env, state in rendered_envs.items():
+        for job in state.of_type("aws_glue_job"):
+            if job.values["glue_version"] >= "5.0":
+                assert "--enable-continuous-cloudwatch-log" not in job.values["default_arguments"], (
+                    f"{env}: {job.values['name']}"
+                )

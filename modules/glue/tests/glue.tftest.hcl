@@ -118,7 +118,7 @@ run "jobs_run_the_published_scripts_with_the_lake_arguments" {
       && job.default_arguments["--TempDir"] == "s3://jozi-pizza-dev-lake/glue-temp/"
       && job.default_arguments["--job-bookmark-option"] == "job-bookmark-disable"
       && job.default_arguments["--enable-glue-datacatalog"] == "true"
-      && job.default_arguments["--enable-continuous-cloudwatch-log"] == "true"
+      && !contains(keys(job.default_arguments), "--enable-continuous-cloudwatch-log") # ignored by Glue 5.0
       && job.default_arguments["--enable-metrics"] == "true"
       && job.default_arguments["--enable-observability-metrics"] == "true"
       && job.default_arguments["--enable-spark-ui"] == "true"
