@@ -81,6 +81,26 @@ resource "aws_glue_catalog_database" "layer" {
   tags = local.tags
 }
 
+# The Data Catalog's own encryption (table definitions, partitions, connection passwords) with the lake key.
+# One setting per account and region, so one environment per account manages it (lake.yaml
+# environments.<env>.encrypt_data_catalog); every principal that reads the catalog (crawlers, Athena users)
+# then needs kms:Decrypt on the key, which the lake's roles and policies have.
+resource "aws_glue_data_catalog_encryption_settings" "this" {
+  count = var.encrypt_data_catalog ? 1 : 0
+
+  data_catalog_encryption_settings {
+    connection_password_encryption {
+      aws_kms_key_id                       = var.kms_key_arn
+      return_connection_password_encrypted = true
+    }
+
+    encryption_at_rest {
+      catalog_encryption_mode = "SSE-KMS"
+      sse_aws_kms_key_id      = var.kms_key_arn
+    }
+  }
+}
+
 resource "aws_glue_security_configuration" "this" {
   name = "${var.name_prefix}-lake"
 

@@ -58,6 +58,11 @@ output "temp_dir" {
   value       = local.temp_dir
 }
 
+output "data_catalog_encrypted" {
+  description = "Whether this module manages the Data Catalog's encryption (SSE-KMS with the lake key)."
+  value       = length(aws_glue_data_catalog_encryption_settings.this) > 0
+}
+
 output "security_configuration_name" {
   description = "Name of the Glue security configuration (KMS for S3, CloudWatch logs and bookmarks) used by jobs and crawlers."
   value       = aws_glue_security_configuration.this.name

@@ -197,6 +197,12 @@ variable "additional_default_arguments" {
   }
 }
 
+variable "encrypt_data_catalog" {
+  description = "Encrypt this account's Glue Data Catalog in this region (table definitions, partitions, connection passwords) with kms_key_arn. The setting is one per account and region: let exactly one environment of an account manage it (lake.yaml environments.<env>.encrypt_data_catalog), and give every principal that reads the catalog kms:Decrypt on the key."
+  type        = bool
+  default     = true
+}
+
 variable "crawl_quarantine" {
   description = "Add a crawler for quarantine/ that writes `quarantine_<table>` tables into the silver database, so rejected rows are queryable next to silver. The pipeline starts it in its own crawl stage (lake.yaml `pipeline`, target `quarantine`)."
   type        = bool

@@ -120,6 +120,9 @@ module "glue" {
   crawler_role_arn = module.iam.glue_crawler_role_arn
   kms_key_arn      = module.s3_lake.kms_key_arn
 
+  # The catalog's encryption is one setting per account and region: lake.yaml says which environment owns it.
+  encrypt_data_catalog = local.settings.encrypt_data_catalog
+
   # The built code (jozi_lake.zip + glue_scripts/): uploaded under its content hash, the jobs pointed at it.
   # The jobs read the quality namespace from the lake.yaml inside the zip, so it is no job argument.
   code_dir = var.glue_code_dir

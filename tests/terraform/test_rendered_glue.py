@@ -154,3 +154,17 @@ def test_jobs_pass_no_argument_their_glue_version_ignores(
                 assert "--enable-continuous-cloudwatch-log" not in job.values["default_arguments"], (
                     f"{env}: {job.values['name']}"
                 )
+
+
+# --- the catalog --------------------------------------------------------------------------------------------
+
+
+def test_the_data_catalog_is_encrypted_with_the_lake_key(rendered_envs: dict[str, rendered.Rendered]) -> None:
+    for env, state in rendered_envs.items():
+        key = state.one("aws_kms_key").values["arn"]
+        settings = state.one("aws_glue_data_catalog_encryption_settings").values
+        (encryption,) = settings["data_catalog_encryption_settings"]
+        (at_rest,) = encryption["encryption_at_rest"]
+        assert at_rest["catalog_encryption_mode"] == "SSE-KMS" and at_rest["sse_aws_kms_key_id"] == key, env
+        (passwords,) = encryption["connection_password_encryption"]
+        assert passwords["return_connection_password_encrypted"] and passwords["aws_kms_key_id"] == key, env

@@ -196,6 +196,30 @@ run "security_configuration_encrypts_everything_with_the_key" {
     )
     error_message = "S3 output, logs and bookmarks must be encrypted with the lake key"
   }
+
+  assert {
+    condition = (
+      aws_glue_data_catalog_encryption_settings.this[0].data_catalog_encryption_settings[0].encryption_at_rest[0].catalog_encryption_mode == "SSE-KMS"
+      && aws_glue_data_catalog_encryption_settings.this[0].data_catalog_encryption_settings[0].encryption_at_rest[0].sse_aws_kms_key_id == var.kms_key_arn
+      && aws_glue_data_catalog_encryption_settings.this[0].data_catalog_encryption_settings[0].connection_password_encryption[0].aws_kms_key_id == var.kms_key_arn
+      && aws_glue_data_catalog_encryption_settings.this[0].data_catalog_encryption_settings[0].connection_password_encryption[0].return_connection_password_encrypted
+      && output.data_catalog_encrypted
+    )
+    error_message = "the Data Catalog (tables, partitions, connection passwords) must be encrypted with the lake key"
+  }
+}
+
+run "another_environment_may_own_the_catalog_encryption" {
+  command = apply
+
+  variables {
+    encrypt_data_catalog = false
+  }
+
+  assert {
+    condition     = length(aws_glue_data_catalog_encryption_settings.this) == 0 && !output.data_catalog_encrypted
+    error_message = "an environment that does not own the account's catalog setting must not manage it"
+  }
 }
 
 run "crawlers_per_layer_plus_quarantine" {
