@@ -183,12 +183,10 @@ module "monitoring" {
 
   glue_job_names = local.names.jobs
   # Every crawler the glue module made (each a crawl stage of the pipeline).
-  glue_crawler_names   = module.glue.crawler_names
-  job_long_run_minutes = floor(local.longest_job_minutes * 0.75)
-  lambda_function_name = local.names.lambda_function
-  state_machine_name   = local.names.state_machine
-  # Below the state machine timeout, so a slow run warns before it fails.
-  pipeline_long_run_minutes = min(1440, floor(local.pipeline_timeout_seconds / 60 * 0.75))
+  glue_crawler_names        = module.glue.crawler_names
+  job_long_run_minutes      = floor(local.longest_job_minutes * 0.75)
+  lambda_function_name      = local.names.lambda_function
+  state_machine_name        = local.names.state_machine
   quality_namespace         = local.quality_namespace
   quality_tables            = [for s in local.sources : s.name]
   quarantine_rate_threshold = var.quarantine_rate_threshold

@@ -15,6 +15,7 @@ locals {
   state_machine_arn = (var.state_machine_name == null ? null
   : "arn:${local.partition}:states:${local.region}:${local.account_id}:stateMachine:${var.state_machine_name}")
 
+  # Glue publishes the job metrics every 30 seconds while a job runs, so this alarm fires during a slow run.
   job_alarms = {
     for key, job in var.glue_job_names : "glue-${key}-long-run" => {
       description = "Glue job ${job} has been running longer than ${var.job_long_run_minutes} minutes."
@@ -48,31 +49,21 @@ locals {
     }
   }
 
-  state_machine_alarms = var.state_machine_name == null ? {} : merge(
-    {
-      for metric, label in { ExecutionsFailed = "failed", ExecutionsTimedOut = "timed-out", ExecutionsAborted = "aborted" } :
-      "pipeline-${label}" => {
-        description = "A ${var.state_machine_name} execution ${replace(label, "-", " ")}."
-        namespace   = "AWS/States"
-        metric_name = metric
-        dimensions  = { StateMachineArn = local.state_machine_arn }
-        statistic   = "Sum"
-        period      = 300
-        threshold   = 0
-      }
-    },
-    {
-      "pipeline-long-run" = {
-        description = "A ${var.state_machine_name} execution took longer than ${var.pipeline_long_run_minutes} minutes."
-        namespace   = "AWS/States"
-        metric_name = "ExecutionTime"
-        dimensions  = { StateMachineArn = local.state_machine_arn }
-        statistic   = "Maximum"
-        period      = 300
-        threshold   = var.pipeline_long_run_minutes * 60000
-      }
+  # Failed, timed-out and aborted executions. No alarm on ExecutionTime: Step Functions publishes it only when
+  # an execution closes, so it cannot warn while a run is slow; a run longer than the state machine's
+  # timeout fails (ExecutionsTimedOut), and a slow job raises its long-run alarm while it runs.
+  state_machine_alarms = var.state_machine_name == null ? {} : {
+    for metric, label in { ExecutionsFailed = "failed", ExecutionsTimedOut = "timed-out", ExecutionsAborted = "aborted" } :
+    "pipeline-${label}" => {
+      description = "A ${var.state_machine_name} execution ${replace(label, "-", " ")}."
+      namespace   = "AWS/States"
+      metric_name = metric
+      dimensions  = { StateMachineArn = local.state_machine_arn }
+      statistic   = "Sum"
+      period      = 300
+      threshold   = 0
     }
-  )
+  }
 
   # The jobs publish one datapoint per table per run; an hour's Maximum catches it whenever the run ends.
   quality_alarms = {
@@ -178,9 +169,10 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   # No datapoint means nothing ran, not that something broke.
   treat_missing_data = "notBreaching"
   actions_enabled    = true
-  alarm_actions      = [aws_sns_topic.alerts[0].arn]
-  ok_actions         = [aws_sns_topic.alerts[0].arn]
-  tags               = var.tags
+  # Alarms only: with notBreaching an alarm is OK again at the next empty period, so ok_actions would mail
+  # an "OK" after every alert.
+  alarm_actions = [aws_sns_topic.alerts[0].arn]
+  tags          = var.tags
 }
 
 # Glue reports job failures as events, not as a metric; forward them to the topic in readable form.

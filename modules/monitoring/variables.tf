@@ -85,24 +85,13 @@ variable "lambda_function_name" {
 }
 
 variable "state_machine_name" {
-  description = "Pipeline state machine name for the failure, timeout, abort and long-run alarms (its ARN is built in this account and region); null skips them."
+  description = "Pipeline state machine name for the failure, timeout and abort alarms (its ARN is built in this account and region); null skips them."
   type        = string
   default     = null
 
   validation {
     condition     = var.state_machine_name == null || can(regex("^[A-Za-z0-9_-]{1,80}$", var.state_machine_name))
     error_message = "state_machine_name must be 1-80 letters, digits, dashes or underscores."
-  }
-}
-
-variable "pipeline_long_run_minutes" {
-  description = "A pipeline execution longer than this raises the long-run alarm (keep it below the state machine timeout)."
-  type        = number
-  default     = 180
-
-  validation {
-    condition     = var.pipeline_long_run_minutes >= 1 && var.pipeline_long_run_minutes <= 1440
-    error_message = "pipeline_long_run_minutes must be between 1 and 1440."
   }
 }
 
