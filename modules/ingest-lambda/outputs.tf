@@ -3,6 +3,11 @@ output "function_name" {
   value       = try(aws_lambda_function.ingest[0].function_name, null)
 }
 
+output "timeout_seconds" {
+  description = "The function's timeout in seconds (the longest one invocation takes)."
+  value       = var.timeout_seconds
+}
+
 output "function_arn" {
   description = "ARN of the ingest function (the state machine invokes it)."
   value       = try(aws_lambda_function.ingest[0].arn, null)

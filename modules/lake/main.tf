@@ -50,9 +50,7 @@ locals {
   # trigger chained to a crawler Step Functions started would never fire).
   pipeline_crawlers = [for s in local.pipeline : local.names.crawlers[s.layer] if s.kind == "crawl"]
 
-  # The pipeline may run every job to its timeout plus crawls; the state machine gives up after that.
-  pipeline_timeout_seconds = (sum([for job in values(local.lake.jobs) : job.timeout_minutes]) + 60) * 60
-  longest_job_minutes      = max([for job in values(local.lake.jobs) : job.timeout_minutes]...)
+  longest_job_minutes = max([for job in values(local.lake.jobs) : job.timeout_minutes]...)
 
   # Who publishes to the alert topic: the monitoring module's EventBridge rules and alarms.
   alert_topic_publishers = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
@@ -208,7 +206,11 @@ module "stepfunctions" {
   crawler_names       = module.glue.crawler_names
   job_names           = module.glue.job_names
   alert_topic_arn     = module.monitoring.topic_arn
-  timeout_seconds     = local.pipeline_timeout_seconds
+  # The execution timeout is computed from these (every attempt at its timeout plus retry waits) and an
+  # hour for the crawls, which have no timeout of their own.
+  job_timeout_minutes     = { for key, job in local.lake.jobs : key => job.timeout_minutes }
+  lambda_timeout_seconds  = module.ingest_lambda.timeout_seconds
+  crawl_allowance_seconds = 3600
 
   log_level          = local.settings.state_machine_log_level
   log_retention_days = local.settings.log_retention_days

@@ -34,6 +34,16 @@ locals {
     JitterStrategy  = "FULL"
   }], local.task_failed_retry)
 
+  # Another run of the job is going (a manual one): wait for it, bounded (waits of at most 5 minutes).
+  glue_concurrent_runs_retry = {
+    ErrorEquals     = ["Glue.ConcurrentRunsExceededException"]
+    IntervalSeconds = 60
+    BackoffRate     = 1.5
+    MaxDelaySeconds = 300
+    MaxAttempts     = var.service_retry_max_attempts
+    JitterStrategy  = "FULL"
+  }
+
   glue_throttling_retry = {
     ErrorEquals     = ["Glue.ThrottlingException", "Glue.InternalServiceException", "Glue.OperationTimeoutException"]
     IntervalSeconds = 5
@@ -167,7 +177,9 @@ locals {
   } if s.kind == "crawl"]...)
 
   # job: run the Glue job and wait for it (.sync). Only --run_id and --tables are passed per run; --lake_root
-  # and --env are the job's default arguments. A second concurrent start is retried, not failed.
+  # and --env are the job's default arguments. A second concurrent start is retried, not failed. A failed
+  # run (States.TaskFailed) is not retried: it is a code or data problem, and another run of up to the job's
+  # timeout could push the execution past its own timeout; redrive the execution once it is fixed.
   job_states = merge([for s in local.stages : {
     (s.name) = {
       Type     = "Task"
@@ -182,15 +194,9 @@ locals {
       }
       ResultSelector = { "job_run_id.$" = "$.Id", "state.$" = "$.JobRunState" }
       ResultPath     = "$.${s.name}"
-      Retry = concat([{
-        ErrorEquals     = ["Glue.ConcurrentRunsExceededException"]
-        IntervalSeconds = 60
-        BackoffRate     = 2
-        MaxAttempts     = var.service_retry_max_attempts
-        JitterStrategy  = "FULL"
-      }, local.glue_throttling_retry], local.task_failed_retry)
-      Catch = local.catch_to_failure
-      Next  = local.next_state[s.name]
+      Retry          = [local.glue_concurrent_runs_retry, local.glue_throttling_retry]
+      Catch          = local.catch_to_failure
+      Next           = local.next_state[s.name]
     }
   } if s.kind == "job"]...)
 
@@ -248,9 +254,11 @@ locals {
       Type     = "Task"
       Resource = "arn:aws:states:::sns:publish"
       Parameters = {
-        TopicArn    = var.alert_topic_arn
-        Subject     = "${local.notice_subject_tag} pipeline FAILED"
-        "Message.$" = "States.Format('Pipeline run {} failed. Error: {}. Cause: {}', $$.Execution.Name, $.error.Error, $.error.Cause)"
+        TopicArn = var.alert_topic_arn
+        Subject  = "${local.notice_subject_tag} pipeline FAILED"
+        # The whole error object: not every error has a Cause, and an intrinsic over a missing path raises
+        # States.Runtime, which no Catch handles (the run would end without this notice).
+        "Message.$" = "States.Format('Pipeline run {} failed: {}', $$.Execution.Name, States.JsonToString($.error))"
       }
       ResultPath = null
       Retry      = local.sns_retry
@@ -267,10 +275,29 @@ locals {
     }
   }
 
+  # The execution's timeout leaves room for every bounded task's worst case: each attempt its retries may
+  # make at its longest (a job run up to the job's timeout, a Lambda invocation up to the function's) plus
+  # every retry wait, and on top the allowance for what has no timeout of its own (the crawls) and the
+  # notices. tests/terraform/test_rendered_state_machine.py recomputes this from the rendered definition.
+  retry_waits = { for name, retry in {
+    glue_concurrent_runs = local.glue_concurrent_runs_retry
+    glue_throttling      = local.glue_throttling_retry
+    lambda_service       = local.lambda_retry[0]
+    task_failed          = local.task_failed_retry[0]
+    } : name => sum(concat([0], [
+      for i in range(retry.MaxAttempts) : min(retry.IntervalSeconds * pow(retry.BackoffRate, i), try(retry.MaxDelaySeconds, 31536000))
+  ])) }
+  stage_budget_seconds = { for s in local.stages : s.name => (
+    s.kind == "job" ? lookup(var.job_timeout_minutes, coalesce(s.job, "-"), 0) * 60 + local.retry_waits.glue_concurrent_runs + local.retry_waits.glue_throttling
+    : contains(["ingest", "summary"], s.kind) ? (1 + var.task_failed_max_attempts) * var.lambda_timeout_seconds + local.retry_waits.lambda_service + local.retry_waits.task_failed
+    : 0
+  ) }
+  timeout_seconds = ceil(sum(concat([0], values(local.stage_budget_seconds))) + var.crawl_allowance_seconds)
+
   definition = {
     Comment        = "${var.state_machine_name} (${var.environment}): ${join(" -> ", [for s in local.stages : s.name])}."
     StartAt        = local.stages[0].name
-    TimeoutSeconds = var.timeout_seconds
+    TimeoutSeconds = local.timeout_seconds
     States         = merge(local.ingest_states, local.crawl_states, local.job_states, local.summary_states, local.notice_states)
   }
 }
@@ -312,6 +339,14 @@ resource "aws_sfn_state_machine" "pipeline" {
     precondition {
       condition     = alltrue([for s in local.stages : contains(keys(var.job_names), s.job) if s.kind == "job"])
       error_message = "every job stage's job must be a key of job_names."
+    }
+    precondition {
+      condition     = alltrue([for s in local.stages : contains(keys(var.job_timeout_minutes), s.job) if s.kind == "job"])
+      error_message = "every job stage's job needs its timeout in job_timeout_minutes (the execution timeout is computed from them)."
+    }
+    precondition {
+      condition     = local.timeout_seconds <= 31536000
+      error_message = "the computed execution timeout exceeds Step Functions' maximum of one year."
     }
   }
 

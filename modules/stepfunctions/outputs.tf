@@ -13,6 +13,11 @@ output "definition" {
   value       = jsonencode(local.definition)
 }
 
+output "timeout_seconds" {
+  description = "The execution timeout: every bounded task's worst case (attempts at their timeouts plus retry waits) plus crawl_allowance_seconds."
+  value       = local.timeout_seconds
+}
+
 output "stage_entry_states" {
   description = "Entry state name of each pipeline stage, in pipeline order."
   value       = [for s in local.stages : s.name]

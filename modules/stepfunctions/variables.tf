@@ -123,19 +123,41 @@ variable "crawler_poll_seconds" {
   }
 }
 
-variable "timeout_seconds" {
-  description = "Overall execution timeout; an execution running longer fails with States.Timeout (and triggers the timeout alarm)."
-  type        = number
-  default     = 14400
+variable "job_timeout_minutes" {
+  description = "Timeout of each Glue job by lake.yaml job key (lake.yaml jobs.<job>.timeout_minutes): the longest a job stage's run takes, from which the execution timeout is computed."
+  type        = map(number)
+  default     = {}
 
   validation {
-    condition     = var.timeout_seconds >= 60 && var.timeout_seconds <= 31536000
-    error_message = "timeout_seconds must be between 60 seconds and one year."
+    condition     = alltrue([for minutes in values(var.job_timeout_minutes) : minutes >= 1 && minutes <= 2880])
+    error_message = "job_timeout_minutes values must be between 1 and 2880 (Glue's limit of 48 hours)."
+  }
+}
+
+variable "lambda_timeout_seconds" {
+  description = "Timeout of the lake Lambda (ingest and summary stages): the longest one invocation takes, from which the execution timeout is computed."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.lambda_timeout_seconds >= 1 && var.lambda_timeout_seconds <= 900
+    error_message = "lambda_timeout_seconds must be between 1 and 900 (Lambda's maximum)."
+  }
+}
+
+variable "crawl_allowance_seconds" {
+  description = "Time the execution allows beyond the worst case of its bounded tasks (every job and Lambda attempt at its timeout, plus retry waits): the crawls, which have no timeout of their own, and the notices. The execution timeout is the sum; an execution running longer fails with States.Timeout (and the timed-out alarm)."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.crawl_allowance_seconds >= 600 && var.crawl_allowance_seconds <= 86400
+    error_message = "crawl_allowance_seconds must be between 600 (10 minutes) and 86400 (one day)."
   }
 }
 
 variable "task_failed_max_attempts" {
-  description = "Retries of a task after a generic States.TaskFailed (a failed Glue run or Lambda error). Bounded so a broken job fails the run quickly."
+  description = "Retries of a Lambda stage after a generic States.TaskFailed (a function error). Failed Glue job runs are not retried (a code or data problem; a rerun could outlast the execution's timeout)."
   type        = number
   default     = 1
 

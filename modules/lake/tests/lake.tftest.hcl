@@ -116,7 +116,9 @@ run "dev" {
       jsondecode(module.stepfunctions.definition).States.quality_summary.Resource == module.ingest_lambda.function_arn,
       jsondecode(module.stepfunctions.definition).States.quality_summary.Parameters.env == "dev",
       jsondecode(module.stepfunctions.definition).States.notify_failure.Parameters.TopicArn == output.alert_topic_arn,
-      jsondecode(module.stepfunctions.definition).TimeoutSeconds == (60 + 60 + 60) * 60,
+      # Every job and Lambda attempt at its timeout, the retry waits, and an hour for the crawls.
+      jsondecode(module.stepfunctions.definition).TimeoutSeconds == module.stepfunctions.timeout_seconds,
+      module.stepfunctions.timeout_seconds > (60 + 60 + 60) * 60,
     ])
     error_message = "the state machine must start this environment's jobs, crawlers, Lambda (ingest and summary) and topic"
   }

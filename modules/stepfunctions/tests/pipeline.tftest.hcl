@@ -21,6 +21,7 @@ variables {
     bronze_to_silver = "jozi-pizza-test-bronze_to_silver"
     silver_to_gold   = "jozi-pizza-test-silver_to_gold"
   }
+  job_timeout_minutes = { bronze_to_silver = 60, silver_to_gold = 45 }
   # The stage list exactly as lake.yaml has it.
   pipeline = [
     { name = "ingest", kind = "ingest" },
@@ -127,8 +128,24 @@ run "definition_follows_the_stage_list" {
   }
 
   assert {
-    condition     = jsondecode(output.definition).TimeoutSeconds == 14400
-    error_message = "the execution must have an overall timeout"
+    # Jobs: their timeouts (60 + 45 min) + retry waits; Lambda stages: 2 attempts of 900 s + waits; plus the
+    # crawl allowance. The rendered environments check the arithmetic against the retriers themselves.
+    condition     = jsondecode(output.definition).TimeoutSeconds == output.timeout_seconds && output.timeout_seconds > (60 + 45) * 60 + 2 * 2 * 900 + 3600
+    error_message = "the execution timeout must leave room for every Lambda attempt and the crawls"
+  }
+
+  assert {
+    condition = alltrue([
+      for name, state in jsondecode(output.definition).States :
+      !anytrue([for r in state.Retry : contains(r.ErrorEquals, "States.TaskFailed") || contains(r.ErrorEquals, "States.ALL")])
+      if state.Type == "Task" && startswith(try(state.Resource, ""), "arn:aws:states:::glue:startJobRun")
+    ])
+    error_message = "a failed Glue run must not be retried: another run of up to the job's timeout could outlast the execution"
+  }
+
+  assert {
+    condition     = !strcontains(jsondecode(output.definition).States.notify_failure.Parameters["Message.$"], "$.error.Cause")
+    error_message = "the failure notice must not read $.error.Cause: not every error has one, and a missing path raises an uncatchable States.Runtime"
   }
 
   # Every Task retries with backoff and catches into the failure notice (which ends in the Fail state).
@@ -153,6 +170,7 @@ run "definition_follows_the_stage_list" {
   assert {
     condition = alltrue([
       contains(jsondecode(output.definition).States.bronze_to_silver.Retry[0].ErrorEquals, "Glue.ConcurrentRunsExceededException"),
+      jsondecode(output.definition).States.bronze_to_silver.Retry[0].MaxDelaySeconds == 300,
       contains(jsondecode(output.definition).States.crawl_silver.Retry[0].ErrorEquals, "Glue.CrawlerRunningException"),
       contains(jsondecode(output.definition).States.ingest.Retry[0].ErrorEquals, "Lambda.ServiceException"),
       jsondecode(output.definition).States.ingest.Retry[1].ErrorEquals == ["States.TaskFailed"],
@@ -352,4 +370,16 @@ run "rejects_bad_names_and_expression" {
   }
 
   expect_failures = [var.schedule_name, var.schedule_dlq_name, var.log_group_name, var.schedule_expression]
+}
+
+run "rejects_impossible_time_budgets" {
+  command = plan
+
+  variables {
+    job_timeout_minutes     = { bronze_to_silver = 0, silver_to_gold = 60 }
+    lambda_timeout_seconds  = 901
+    crawl_allowance_seconds = 60
+  }
+
+  expect_failures = [var.job_timeout_minutes, var.lambda_timeout_seconds, var.crawl_allowance_seconds]
 }
