@@ -1,7 +1,7 @@
-"""A tiny hand-made gold layer (DuckDB writes the Parquet), crawled, for the query tests.
+"""A tiny hand-made gold layer and ops area (DuckDB writes the Parquet), crawled, for the query tests.
 
 Every value is chosen so the expected answers can be worked out by hand; the golden tests spell
-the arithmetic out next to each expected row.
+the arithmetic out next to each expected row. The ops area comes from ops_lake_samples.py.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from ops_lake_samples import build_ops
 
 from jozi_lake.catalog import crawl
 from jozi_lake.config import EnvConfig, env_config
@@ -146,17 +147,24 @@ def build_gold(lake_home: Path) -> None:
         write_partitioned(lake_home, f"gold/{table}", sql, "order_date")
 
 
+def crawled_env(lake_home: Path) -> EnvConfig:
+    env = env_config("local")
+    result = crawl(env, ["gold", "ops"])
+    assert not result.conflicts, result.conflicts
+    assert not result.warnings, result.warnings
+    return env
+
+
 @pytest.fixture(scope="module")
 def gold_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EnvConfig]:
-    """The local env over a crawled hand-made gold layer (shared by a module's tests; read-only)."""
+    """The local env over a crawled hand-made gold layer and ops area (shared by a module's tests;
+    read-only)."""
     lake_home = tmp_path_factory.mktemp("gold-lake")
     build_gold(lake_home)
+    build_ops(lake_home)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LAKE_HOME", str(lake_home))
-        env = env_config("local")
-        result = crawl(env, ["gold"])
-        assert not result.conflicts, result.conflicts
-        yield env
+        yield crawled_env(lake_home)
 
 
 @pytest.fixture(scope="session")
