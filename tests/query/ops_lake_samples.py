@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from gold_lake_samples import BUCKET_DIR
 
 from jozi_lake.ops_tables import (
     JOB_RULE_RUN_COLUMNS,
@@ -21,8 +22,6 @@ from jozi_lake.ops_tables import (
     write_pipeline_run,
 )
 from jozi_lake.storage import LocalObjectStore
-
-BUCKET_DIR = Path("s3") / "jozi-pizza-local-lake"
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 TODAY = NOW.date()
