@@ -11,7 +11,7 @@ SELECT
     round(
         date_diff('second', max(CASE WHEN rows_written > 0 THEN finished_at END), CAST(current_timestamp AS timestamp))
         / 3600.0,
-        1
+        2
     ) AS hours_since_new_rows
 FROM ops.job_table_runs
 WHERE job_status = 'succeeded'

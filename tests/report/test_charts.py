@@ -81,3 +81,34 @@ def test_a_missing_column_is_a_chart_problem_naming_it() -> None:
         build_figure(parse_chart_spec("bar x=zone y=late_shar"), Answer(["zone", "late_share"], [("a", 1.0)]))
     with pytest.raises(ChartProblem, match="one y column"):
         build_figure(parse_chart_spec("bar x=a y=b,c series=d"), Answer(["a", "b", "c", "d"], [(1, 2, 3, 4)]))
+
+
+def test_long_category_lists_make_the_chart_taller() -> None:
+    few = build_figure(
+        parse_chart_spec("bar x=rule y=n orient=h"), Answer(["rule", "n"], [("a", 1), ("b", 2)])
+    )
+    many = Answer(["rule", "n"], [(f"rule_{i}", i) for i in range(30)])
+    assert few.layout.height == 380
+    assert build_figure(parse_chart_spec("bar x=rule y=n orient=h"), many).layout.height == 22 * 30 + 140
+    assert build_figure(parse_chart_spec("bar x=rule y=n"), many).layout.height == 380  # labels run along
+
+
+def test_a_single_day_shows_as_a_day_not_as_hours() -> None:
+    day = dt.date(2026, 12, 1)
+    figure = build_figure(parse_chart_spec("line x=d y=share"), Answer(["d", "share"], [(day, 0.004)]))
+    axis = figure.layout.xaxis
+    assert (axis.type, axis.tickformat, tuple(axis.range)) == (
+        "date",
+        "%Y-%m-%d",
+        ("2026-11-30", "2026-12-02"),
+    )
+    spread = Answer(["d", "share"], [(day, 0.004), (day + dt.timedelta(days=30), 0.002)])
+    assert build_figure(parse_chart_spec("line x=d y=share"), spread).layout.xaxis.range is None
+
+
+def test_many_scatter_points_keep_their_labels_for_hover() -> None:
+    rows = [(float(i), 0.5, f"DRV-{i:03d}") for i in range(20)]
+    figure = build_figure(
+        parse_chart_spec("scatter x=wait y=late text=driver"), Answer(["wait", "late", "driver"], rows)
+    )
+    assert figure.data[0].mode == "markers" and figure.data[0].text[0] == "DRV-000"

@@ -21,6 +21,8 @@ from jozi_lake.report.data import Tabular
 COLORWAY = ["#0b5fa5", "#e07b00", "#2a9d5c", "#c0392b", "#7d5ba6", "#8c6d31", "#d35f9b", "#5f6b73"]
 HEATMAP_SCALE = "YlOrRd"
 CHART_HEIGHT = 380
+ROW_HEIGHT = 22  # per category of a horizontal bar chart or heatmap row, so labels never crowd
+MAX_LABELLED_POINTS = 12  # a scatter with more points shows its labels on hover only
 
 
 class ChartProblem(ValueError):
@@ -90,7 +92,7 @@ def build_figure(spec: ChartSpec, answer: Tabular) -> go.Figure:
     figure.update_layout(
         template="plotly_white",
         colorway=COLORWAY,
-        height=CHART_HEIGHT,
+        height=_height(spec, answer),
         margin={"l": 60, "r": 20, "t": 20, "b": 50},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "traceorder": "normal"},
         font={"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 12},
@@ -99,6 +101,33 @@ def build_figure(spec: ChartSpec, answer: Tabular) -> go.Figure:
     figure.update_xaxes(automargin=True)
     figure.update_yaxes(automargin=True)  # long category labels push the plot over, never get cut
     return figure
+
+
+def _height(spec: ChartSpec, answer: Tabular) -> int:
+    """Taller than the default when categories run down the side: one row of pixels per label."""
+    if spec.type == "bar" and spec.orient == "h":
+        down = len({_category(v) for v in _column(answer, spec.x)})
+    elif spec.type == "heatmap":
+        down = len({_category(v) for v in _column(answer, spec.y[0])})
+    else:
+        return CHART_HEIGHT
+    return max(CHART_HEIGHT, ROW_HEIGHT * down + 140)
+
+
+def _date_axis(values: Sequence[Any]) -> dict[str, Any]:
+    """A horizontal axis of calendar days shows days (never the hours Plotly picks for one point)."""
+    days = [v for v in values if v is not None]
+    if not days or not all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in days):
+        return {}
+    axis: dict[str, Any] = {"type": "date", "tickformat": "%Y-%m-%d"}
+    first, last = min(days), max(days)
+    if (last - first).days < 2:
+        axis["range"] = [
+            (first - dt.timedelta(days=1)).isoformat(),
+            (last + dt.timedelta(days=1)).isoformat(),
+        ]
+        axis["dtick"] = 86_400_000  # one tick a day, in milliseconds
+    return axis
 
 
 def _titles(spec: ChartSpec) -> tuple[str, str]:
@@ -152,7 +181,7 @@ def _line(figure: go.Figure, spec: ChartSpec, answer: Tabular) -> None:
             )
     x_title, y_title = _titles(spec)
     figure.update_layout(
-        xaxis={"title": {"text": x_title}, "tickformat": spec.xformat or ""},
+        xaxis={"title": {"text": x_title}, "tickformat": spec.xformat or "", **_date_axis(xs)},
         yaxis={"title": {"text": y_title}, "tickformat": spec.yformat or ""},
     )
 
@@ -160,6 +189,7 @@ def _line(figure: go.Figure, spec: ChartSpec, answer: Tabular) -> None:
 def _scatter(figure: go.Figure, spec: ChartSpec, answer: Tabular) -> None:
     xs = _column(answer, spec.x)
     labels = [_category(v) for v in _column(answer, spec.text)] if spec.text else None
+    shown = labels is not None and len(answer.rows) <= MAX_LABELLED_POINTS
     sizes = _column(answer, spec.size) if spec.size else None
     largest = max((s for s in sizes or [] if isinstance(s, int | float)), default=0)
     for name, rows in _series_groups(answer, spec):
@@ -177,16 +207,17 @@ def _scatter(figure: go.Figure, spec: ChartSpec, answer: Tabular) -> None:
                 go.Scatter(
                     x=[xs[i] for i in rows],
                     y=[values[i] for i in rows],
-                    mode="markers+text" if labels else "markers",
+                    mode="markers+text" if shown else "markers",
                     text=[labels[i] for i in rows] if labels else None,
                     textposition="top center",
+                    hovertemplate="%{text}: (%{x}, %{y})<extra></extra>" if labels else None,
                     marker=marker,
                     name=name or measure,
                 )
             )
     x_title, y_title = _titles(spec)
     figure.update_layout(
-        xaxis={"title": {"text": x_title}, "tickformat": spec.xformat or ""},
+        xaxis={"title": {"text": x_title}, "tickformat": spec.xformat or "", **_date_axis(xs)},
         yaxis={"title": {"text": y_title}, "tickformat": spec.yformat or ""},
     )
 
