@@ -196,7 +196,7 @@ def _figure(query: NamedQuery, outcome: ChartOutcome, body: str, answer: Tabular
     numbers = _numbers_html(answer) if answer is not None and answer.rows else ""
     rows = f"{outcome.rows:,} row{'s' if outcome.rows != 1 else ''}" if answer is not None else "no answer"
     return (
-        f'<figure class="card {outcome.status}" id="{outcome.anchor}">'
+        f'<figure class="card is-{outcome.status}" id="{outcome.anchor}">'
         f"<figcaption><h3>{html.escape(query.title)}</h3>"
         f'<p class="description">{html.escape(query.description)}</p></figcaption>'
         f"{body}{numbers}"
