@@ -126,6 +126,14 @@ class LakeConfig:
         return list(self.raw["layers"])
 
     @property
+    def catalogued_areas(self) -> list[str]:
+        """The layers plus the ops area: each is one catalog database (``{project}_{env}_{area}``)
+        crawled from its own prefix, so the lake's operational tables are queried like any other."""
+        from jozi_lake.layout import OPS
+
+        return [*self.layers, OPS]
+
+    @property
     def prefixes(self) -> dict[str, str]:
         return dict(self.raw["prefixes"])
 

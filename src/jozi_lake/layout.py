@@ -19,6 +19,10 @@ the same prefixes). The layout, with the default prefixes::
     gold/<table>/..., gold/_staging/<run>/, gold/_reports/       the same for gold
     scripts/<version>/...                                        the deployed Glue code
     glue-temp/, athena-results/, spark-ui/                       scratch, query results, event logs
+    ops/<table>/run_date=<day>/<job>_<run>.parquet               job-run figures and rule outcomes
+    ops/pipeline_stage_runs/run_date=<day>/<run>.json            a pipeline run's stage timings (JSON lines)
+    ops/_staging/<table>/<job>_<run>/                            Spark's output before it gets its name
+    reports/<name>.html                                          uploaded HTML reports (``lake report``)
 
 Names below a prefix that start with ``_`` or ``.`` are bookkeeping, never data: Spark, Athena, the
 crawlers and the local engine skip them (:func:`is_data_key`).
@@ -42,7 +46,12 @@ REQUIRED_PREFIXES = (
     "athena_results",
     "spark_ui",
     "glue_temp",
+    "ops",
+    "reports",
 )
+# The catalogued area of the lake's own operational tables: not a medallion layer (no job reads it),
+# but crawled like one into database ``{project}_{env}_ops`` (see :mod:`jozi_lake.ops_tables`).
+OPS = "ops"
 # Below a layer prefix: folders for bookkeeping, hidden from every reader of data.
 MANIFESTS = "_manifests"
 STATE = "_state"
@@ -152,6 +161,24 @@ class Layout:
     def spark_ui(self, job: str | None = None) -> str:
         base = self.prefixes["spark_ui"]
         return base if job is None else f"{base}{job}/"
+
+    # ------------------------------------------------------------------ the lake's own tables
+    def ops_table(self, table: str) -> str:
+        """``ops/<table>/``: one operational table (job runs, rule outcomes, pipeline stages)."""
+        return f"{self.prefixes[OPS]}{table}/"
+
+    def ops_file(self, table: str, run_date: str, name: str) -> str:
+        """The one file a run contributes to an ops table: a stable name, so a rerun replaces it."""
+        return f"{self.ops_table(table)}run_date={run_date}/{name}"
+
+    def ops_staging(self, table: str, name: str) -> str:
+        """Where Spark writes a run's ops rows before the file is given its stable name."""
+        return f"{self.prefixes[OPS]}{STAGING}/{table}/{name}/"
+
+    # ------------------------------------------------------------------ reports for people
+    def report_upload(self, name: str) -> str:
+        """``reports/<name>``: an HTML report put into the lake by ``lake report --upload``."""
+        return f"{self.prefixes['reports']}{name}"
 
 
 @cache

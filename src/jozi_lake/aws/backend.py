@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from jozi_lake.aws import athena, crawlers, glue_jobs, pipeline
@@ -308,6 +309,13 @@ class AwsBackend:
             except (TypeError, ValueError):  # written by another version of the jobs
                 continue
         return status
+
+    # --------------------------------------------------------------------------------- report
+    def report_path(self) -> Path:
+        return Path.cwd() / f"lake-report-{self.env.name}.html"
+
+    def report_store(self) -> S3ObjectStore:
+        return self.store
 
     # --------------------------------------------------------------------------------- pipeline
     def run_pipeline(self, options: PipelineOptions, events: PipelineEvents) -> PipelineRun:

@@ -32,7 +32,7 @@ from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
 from jozi_lake.jobs import lake_io
 from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
-from jozi_lake.jobs.report import JobReport, TableReport, now_iso, write_report
+from jozi_lake.jobs.report import JobReport, TableReport, finish_run, now_iso
 from jozi_lake.layout import is_data_key, lake_layout
 from jozi_lake.storage import ObjectStore
 from jozi_lake.transforms import dedup
@@ -368,14 +368,14 @@ def run_bronze_to_silver(
         if not report.tables:  # a table failed to prepare: report the ones that did
             report.tables = [prepared_by_table[t].report for t in names if t in prepared_by_table]
         report.finish("failed", str(err).splitlines()[0] if str(err) else type(err).__name__)
-        write_report(store, report)
+        finish_run(spark, store, report)
         lake_io.delete_prefix(store, staging_root)
         raise
     finally:
         for prepared in prepared_by_table.values():
             if prepared.cached is not None:
                 prepared.cached.unpersist()
-    write_report(store, report)
+    finish_run(spark, store, report)
     return report
 
 

@@ -45,7 +45,7 @@ from jozi_lake.ids import new_run_id
 from jozi_lake.jobs import lake_io
 from jozi_lake.jobs.bronze_to_silver import ProgressCallback
 from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
-from jozi_lake.jobs.report import JobReport, TableReport, now_iso, write_report
+from jozi_lake.jobs.report import JobReport, TableReport, finish_run, now_iso
 from jozi_lake.layout import lake_layout
 from jozi_lake.storage import ObjectStore
 from jozi_lake.transforms import gold
@@ -278,9 +278,9 @@ def run_silver_to_gold(
         report.finish("succeeded")
     except BaseException as err:
         report.finish("failed", str(err).splitlines()[0] if str(err) else type(err).__name__)
-        write_report(store, report)
+        finish_run(spark, store, report)
         raise
-    write_report(store, report)
+    finish_run(spark, store, report)
     return report
 
 

@@ -4,7 +4,8 @@ Per layer it walks ``<bucket>/<layer>/<table>/``, one table per dataset folder, 
 Glue-shaped table definitions to the local catalog. Choices, made the way a Glue user configures a
 crawler for a medallion lake (see ``docs/querying.md``):
 
-* **Databases**: ``env.database(layer)``. Quarantine folders (``quarantine/<table>/``) crawl into the
+* **Databases**: ``env.database(layer)``, and ``env.database("ops")`` for the ops area (the lake's
+  own run tables). Quarantine folders (``quarantine/<table>/``) crawl into the
   *silver* database as ``quarantine_<table>`` (on AWS: a second crawler on the quarantine prefix with
   ``table_prefix = "quarantine_"`` and the silver database), so analysts find rejects next to the table
   they were rejected from.
@@ -81,10 +82,15 @@ class _CrawlTarget:
 
 
 def crawl_targets(layer: str) -> list[_CrawlTarget]:
-    """The prefixes a layer's crawler reads (quarantine belongs to the silver crawler's database)."""
-    prefixes = load_config().prefixes
-    if layer not in prefixes:
-        raise LakeError(f"unknown layer {layer!r}", f"choose one of: {', '.join(load_config().layers)}")
+    """The prefixes a layer's crawler reads (quarantine belongs to the silver crawler's database).
+
+    Besides the layers, the ops area (the lake's own run tables, :mod:`jozi_lake.ops_tables`) has a
+    crawler of its own, into its own database.
+    """
+    config = load_config()
+    prefixes = config.prefixes
+    if layer not in config.catalogued_areas or layer not in prefixes:
+        raise LakeError(f"unknown layer {layer!r}", f"choose one of: {', '.join(config.catalogued_areas)}")
     targets = [_CrawlTarget(layer, prefixes[layer], "")]
     if layer == "silver":
         targets.append(_CrawlTarget(layer, prefixes["quarantine"], QUARANTINE_TABLE_PREFIX))
@@ -113,10 +119,11 @@ def data_file_format(name: str) -> tuple[str, str] | None:
 
 
 def crawl(env: EnvConfig, layers: Iterable[str] | None = None) -> CrawlResult:
-    """Crawl the given layers (default: all) of the local lake into the local catalog."""
+    """Crawl the given layers (default: every layer and the ops area) of the local lake into the local
+    catalog."""
     if not env.is_local:
         raise LakeError(f"the local crawler only crawls the local lake, not {env.name!r}")
-    chosen = list(layers) if layers else load_config().layers
+    chosen = list(layers) if layers else load_config().catalogued_areas
     bucket_dir = env.local_s3_root / env.bucket
     if not bucket_dir.is_dir() or not any(bucket_dir.iterdir()):
         raise LakeError(f"the local lake at {bucket_dir} is empty", "run 'make demo' or 'lake run-pipeline'")

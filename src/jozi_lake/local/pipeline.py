@@ -6,7 +6,9 @@ with the same branch the state machine has: when ingestion brings nothing new, t
 are skipped.
 
 Each run is recorded as JSON under ``<lake_home>/pipeline-runs/`` (the local stand-in for the state
-machine's execution history), which ``lake status`` reads.
+machine's execution history), which ``lake status`` reads, and its stage timings go into the lake's
+``ops/pipeline_stage_runs`` table (:func:`jozi_lake.ops_tables.write_pipeline_run`, which the AWS
+summary step calls too), after which the ops area is crawled, so the run is queryable at once.
 """
 
 from __future__ import annotations
@@ -61,6 +63,34 @@ def recent_runs(env: EnvConfig, limit: int = 10) -> list[PipelineRun]:
     return [PipelineRun.from_dict(json.loads(f.read_text(encoding="utf-8"))) for f in files]
 
 
+def record_pipeline_run(env: EnvConfig, run: PipelineRun) -> str:
+    """Write ``run``'s stage timings to the ops table and crawl the ops area; returns the key written.
+
+    The crawl is the local stand-in for the ops crawler on AWS: job stages wrote their run rows into
+    ``ops/`` during the run, and this run's timings are the last rows, so one crawl here makes the whole
+    run queryable.
+    """
+    from jozi_lake.layout import OPS
+    from jozi_lake.local.crawler import crawl
+    from jozi_lake.ops_tables import StageTiming, write_pipeline_run
+    from jozi_lake.storage import store_for_env
+
+    key = write_pipeline_run(
+        store_for_env(env),
+        run_id=run.run_id,
+        env=run.env,
+        status=run.status,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        stages=[
+            StageTiming(s.name, s.kind, s.status, s.started_at, s.duration_s, s.summary) for s in run.stages
+        ],
+    )
+    if run.stages:
+        crawl(env, [OPS])
+    return key
+
+
 StageHandler = Callable[[StageConfig], StageResult]
 
 
@@ -93,9 +123,18 @@ class LocalPipeline:
                     self.events.stage_finished(result)
                     continue
                 self.events.stage_started(stage.name)
+                stage_started = datetime.now(UTC).isoformat()
                 started = time.perf_counter()
-                result = self._handler(stage)(stage)
+                try:
+                    result = self._handler(stage)(stage)
+                except BaseException as err:  # the failed stage is part of the run's timings too
+                    failed = StageResult(stage.name, stage.kind, FAILED, summary=str(err).split("\n")[0])
+                    failed.duration_s = round(time.perf_counter() - started, 3)
+                    failed.started_at = stage_started
+                    run.stages.append(failed)
+                    raise
                 result.duration_s = round(time.perf_counter() - started, 3)
+                result.started_at = stage_started
                 run.stages.append(result)
                 self.events.stage_finished(result)
                 if (
@@ -105,19 +144,30 @@ class LocalPipeline:
                 ):
                     skip_reason = "no new data"
             run.status = SUCCEEDED
-        except LakeError as err:
+        except BaseException as err:  # recorded for `lake status` and the ops table, then re-raised
             run.status = FAILED
-            run.error = str(err)
+            run.error = str(err) if isinstance(err, LakeError) else f"{type(err).__name__}: {err}"
+            self._close(run, failing=True)
             raise
-        except Exception as err:  # recorded for `lake status`, then re-raised for the caller
-            run.status = FAILED
-            run.error = f"{type(err).__name__}: {err}"
-            raise
-        finally:
-            run.finished_at = datetime.now(UTC).isoformat()
-            run.job_reports = list(self.job_reports)
-            save_run(self.env, run)
+        self._close(run, failing=False)
         return run
+
+    def _close(self, run: PipelineRun, *, failing: bool) -> None:
+        """Save the run record, then put the run's stage timings in the lake and catalogue them.
+
+        When the run is failing already, a failure to record it is noted in the run record instead of
+        replacing the error that stopped the run.
+        """
+        run.finished_at = datetime.now(UTC).isoformat()
+        run.job_reports = list(self.job_reports)
+        save_run(self.env, run)
+        try:
+            record_pipeline_run(self.env, run)
+        except Exception as err:
+            if not failing:
+                raise
+            run.error = f"{run.error} (and the run could not be recorded in ops/: {err})"
+            save_run(self.env, run)
 
     def _handler(self, stage: StageConfig) -> StageHandler:
         handlers: dict[str, StageHandler] = {

@@ -43,7 +43,7 @@ PACKAGE = "jozi_lake"
 PROJECT_FOLDER = f"{PACKAGE}/_project"
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold
 # Parts of the package that only the operator's machine runs: a bundle that reaches one is a bug.
-TOOLING_ONLY = ("cli", "aws", "local", "demo", "tooling")
+TOOLING_ONLY = ("cli", "aws", "local", "demo", "tooling", "report")
 
 
 @dataclass(frozen=True)
