@@ -305,6 +305,14 @@ def query_result(result: QueryResult, limit: int | None = None) -> None:
     console.print(f"[dim]{stats_line(result)}[/]", highlight=False)
 
 
+def answer_text(fmt: str, result: QueryResult) -> None:
+    """Every row as csv, json or markdown on stdout, nothing else (for pipes and pasting)."""
+    from jozi_lake.query.formats import format_answer
+
+    sys.stdout.write(format_answer(fmt, result.columns, result.rows))
+    sys.stdout.flush()
+
+
 def named_queries(queries: list[NamedQuery]) -> None:
     table = Table(title="named queries (lake query <name>)", title_justify="left")
     table.add_column("name", style="cyan")

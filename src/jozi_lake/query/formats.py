@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-FORMATS = ("table", "csv", "json", "markdown")  # table: the Rich table of the terminal (query.report)
+FORMATS = ("table", "csv", "json", "markdown")  # table: the Rich table of the terminal (cli.render)
 
 
 def _text(value: Any) -> str:
@@ -101,7 +101,7 @@ def to_markdown(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def format_answer(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """The answer in ``fmt`` (csv | json | markdown); the terminal table is printed by query.report."""
+    """The answer in ``fmt`` (csv | json | markdown); the terminal table is cli.render's."""
     writers = {"csv": to_csv, "json": to_json, "markdown": to_markdown}
     if fmt not in writers:
         raise ValueError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
