@@ -9,8 +9,8 @@ SELECT
     max(finished_at) AS last_success_at,
     max(CASE WHEN rows_written > 0 THEN finished_at END) AS last_new_rows_at,
     round(
-        date_diff('second', max(CASE WHEN rows_written > 0 THEN finished_at END), CAST(current_timestamp AS timestamp))
-        / 3600.0,
+        CAST(date_diff('second', max(CASE WHEN rows_written > 0 THEN finished_at END), CAST(current_timestamp AS timestamp)) AS double)
+        / 3600,
         2
     ) AS hours_since_new_rows
 FROM ops.job_table_runs

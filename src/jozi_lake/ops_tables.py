@@ -11,7 +11,7 @@ into the database ``{project}_{env}_ops``; SQL names them ``ops.<table>``.
 * ``job_rule_runs``: one row per job run, table and row rule (severity, rows that broke it).
 * ``pipeline_stage_runs``: one row per pipeline run and stage (status, start, seconds).
 
-The two job tables are Parquet written by Spark at the end of each job (``jobs.report.finish_run``).
+The two job tables are Parquet written by Spark at the end of each job (``jobs.run_tables.finish_run``).
 Pipeline stage timings are written by :func:`write_pipeline_run`, which the local pipeline calls at the
 end of a run and the AWS summary step (the lake Lambda, which has no Spark and no Parquet library) will
 call too: so that table is JSON lines, which the Lambda can write with the standard library and which

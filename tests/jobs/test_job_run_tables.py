@@ -1,5 +1,5 @@
 """The jobs' run figures as tables: ops/job_table_runs and ops/job_rule_runs, written by Spark at the end of
-every run (jobs.report.finish_run), crawled into the ops database and answered by the local engine.
+every run (jobs.run_tables.finish_run), crawled into the ops database and answered by the local engine.
 
 One lake for the module: batch 1 through silver and gold (run ``run1``), then a batch that trips the
 silver quality gate (run ``gate``), then ``run1`` of the silver job once more, for two tables with

@@ -32,7 +32,8 @@ from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
 from jozi_lake.jobs import lake_io
 from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
-from jozi_lake.jobs.report import JobReport, TableReport, finish_run, now_iso
+from jozi_lake.jobs.report import JobReport, TableReport, now_iso
+from jozi_lake.jobs.run_tables import finish_run
 from jozi_lake.layout import is_data_key, lake_layout
 from jozi_lake.storage import ObjectStore
 from jozi_lake.transforms import dedup

@@ -45,7 +45,8 @@ from jozi_lake.ids import new_run_id
 from jozi_lake.jobs import lake_io
 from jozi_lake.jobs.bronze_to_silver import ProgressCallback
 from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
-from jozi_lake.jobs.report import JobReport, TableReport, finish_run, now_iso
+from jozi_lake.jobs.report import JobReport, TableReport, now_iso
+from jozi_lake.jobs.run_tables import finish_run
 from jozi_lake.layout import lake_layout
 from jozi_lake.storage import ObjectStore
 from jozi_lake.transforms import gold
