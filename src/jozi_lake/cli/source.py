@@ -145,12 +145,14 @@ def register(app: typer.Typer) -> None:
                 on_start=started,
             )
         store = store_for_env(env_cfg)
-        console.print(_summary_table(summary, "ingest run"))
-        console.print(f"manifest: {store.uri(summary['manifest_key'])}")
-        if summary["status"] != "SUCCEEDED":
-            raise LakeError(
-                f"ingest run {summary['run_id']} failed: {summary.get('error')}", "rerun to resume"
+        console.print(_summary_table(summary.to_dict(), "ingest run"))
+        console.print(f"manifest: {store.uri(summary.manifest_key or '')}")
+        for rejected in summary.rejected_files:
+            console.print(
+                f"[yellow]rejected[/] {rejected.file}: {rejected.reason} -> {rejected.rejected_key}"
             )
+        if summary.status != "SUCCEEDED":
+            raise LakeError(f"ingest run {summary.run_id} failed: {summary.error}", summary.hint)
 
     @app.command()
     @friendly_errors
@@ -163,7 +165,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Copy file drops under landing/<source>/ into bronze (each drop once)."""
         from jozi_lake.config import load_config
-        from jozi_lake.ingest import ingest_drops
+        from jozi_lake.ingest import ingest_files
         from jozi_lake.storage import LocalObjectStore, store_for_env
 
         env_cfg = resolve_env(env)
@@ -178,9 +180,11 @@ def register(app: typer.Typer) -> None:
 
             files = write_exports(env_cfg.local_source_dir, store.base / "landing", export, names)
             console.print(f"wrote {len(files)} export files into {store.uri('landing/')}")
-        summary = ingest_drops(store, names)
-        console.print(_summary_table(summary, "drop run"))
-        if summary["status"] != "SUCCEEDED":
-            raise LakeError(
-                f"drop run {summary['run_id']} failed: {summary.get('error')}", "fix landing/ and rerun"
+        summary = ingest_files(store, names, env=env_cfg.name)
+        console.print(_summary_table(summary.to_dict(), "drop run"))
+        for rejected in summary.rejected_files:
+            console.print(
+                f"[yellow]rejected[/] {rejected.file}: {rejected.reason} -> {rejected.rejected_key}"
             )
+        if summary.status != "SUCCEEDED":
+            raise LakeError(f"drop run {summary.run_id} failed: {summary.error}", summary.hint)
