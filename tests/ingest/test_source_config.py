@@ -161,6 +161,7 @@ def test_no_ingestion_code_names_a_source() -> None:
         root / "src" / "jozi_lake" / "sources.py",
         root / "src" / "jozi_lake" / "config.py",
         root / "src" / "jozi_lake" / "layout.py",
+        root / "src" / "jozi_lake" / "cli" / "sources.py",
         root / "lambda" / "ingest_handler.py",
     ]
     names = [*load_config().source_names, "jozi_store_api"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from jozi_lake.cli import aws, catalog, jobs, pipeline, source
+from jozi_lake.cli import aws, catalog, jobs, pipeline, source, sources
 
 app = typer.Typer(
     name="lake",
@@ -18,7 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for area in (source, jobs, catalog, pipeline, aws):
+for area in (source, sources, jobs, catalog, pipeline, aws):
     area.register(app)
 
 
