@@ -10,6 +10,8 @@ the same prefixes). The layout, with the default prefixes::
     bronze/_manifests/ingest/<run>.json                          one manifest per ingest run
     bronze/_state/ingest/<source>.json                           API watermark and open window
     bronze/_state/drops/<source>.json                            the drop ledger
+    rejected/<source>/<day>/<run>-<sha12>-<file>                 a landed file that could not be read
+    rejected/<source>/<day>/<run>-<sha12>-<file>.reason.json     why, with its size, SHA-256, first bytes
     silver/<table>/<partition>=<value>/part-*.parquet            typed, deduplicated rows
     silver/_state/<table>/processed.json                         bronze files already processed
     silver/_state/changes/<table>/<run>.json                     dates each run changed (gold reads)
@@ -48,10 +50,12 @@ REQUIRED_PREFIXES = (
     "glue_temp",
     "ops",
     "reports",
+    "rejected",
 )
 # The catalogued area of the lake's own operational tables: not a medallion layer (no job reads it),
 # but crawled like one into database ``{project}_{env}_ops`` (see :mod:`jozi_lake.ops_tables`).
 OPS = "ops"
+REASON_SUFFIX = ".reason.json"
 # Below a layer prefix: folders for bookkeeping, hidden from every reader of data.
 MANIFESTS = "_manifests"
 STATE = "_state"
@@ -93,10 +97,25 @@ class Layout:
         return f"{self.prefixes['bronze']}{source}/"
 
     def bronze_page(self, source: str, day: str, run_id: str, page: int, fmt: str = "json") -> str:
+        """An API page; ``fmt`` is its bronze format (:func:`jozi_lake.sources.bronze_suffix`)."""
         return f"{self.bronze_table(source)}ingest_date={day}/{run_id}-{page:05d}.{fmt}.gz"
 
     def bronze_drop(self, source: str, day: str, run_id: str, stem: str, fmt: str) -> str:
+        """A landed file; ``fmt`` is its bronze format, encoding tag included (``cp1252.csv``)."""
         return f"{self.bronze_table(source)}ingest_date={day}/{run_id}-{stem}.{fmt}.gz"
+
+    def rejected(self, source: str | None = None) -> str:
+        """Where unreadable landed files are set aside (all of them, or one source's)."""
+        base = self.prefixes["rejected"]
+        return base if source is None else f"{base}{source}/"
+
+    def rejected_file(self, source: str, day: str, run_id: str, sha256: str, name: str) -> str:
+        """The rejected copy of a landed file; the SHA-256 prefix keeps two versions of a name apart."""
+        return f"{self.rejected(source)}{day}/{run_id}-{sha256[:12]}-{name}"
+
+    def rejection_reason(self, rejected_key: str) -> str:
+        """The reason record beside a rejected file."""
+        return rejected_key + REASON_SUFFIX
 
     def ingest_manifests(self) -> str:
         return f"{self.prefixes['bronze']}{MANIFESTS}/ingest/"

@@ -36,6 +36,7 @@ from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.contracts import tables_for_job
 from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
+from jozi_lake.ingest.summary import IngestSummary
 from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobReport, JobRunFailed, RunReport, find_report, latest_reports
 from jozi_lake.query.translate import athena_sql_for_env
@@ -68,7 +69,7 @@ class AwsBackend:
         return S3ObjectStore(self.aws.lake.bucket, client=self.aws.client("s3"))
 
     # --------------------------------------------------------------------------------- ingest
-    def ingest(self, options: IngestOptions, progress: Progress | None = None) -> dict[str, Any]:
+    def ingest(self, options: IngestOptions, progress: Progress | None = None) -> IngestSummary:
         """Invoke the lake Lambda synchronously with the event the state machine sends."""
         if options.as_of or options.source_url:
             raise LakeError(
@@ -84,9 +85,12 @@ class AwsBackend:
         if progress:
             progress(f"ingesting with Lambda {function} (run {run_id})")
         payload = self._invoke(function, event, "ingest function")
-        if not isinstance(payload, dict):
-            raise LakeError(f"ingest function {function} returned {str(payload)[:200]!r}, not a summary")
-        return payload
+        if not isinstance(payload, dict) or "status" not in payload:
+            raise LakeError(
+                f"ingest function {function} returned {str(payload)[:200]!r}, not an ingest summary",
+                "deploy the current code: make plan apply ENV=" + self.env.name,
+            )
+        return IngestSummary.from_dict(payload)
 
     def _invoke(self, function: str, event: dict[str, Any], role: str) -> Any:
         """Invoke the function synchronously; a function error is a LakeError naming its log group."""

@@ -31,6 +31,7 @@ from jozi_lake.backend import (
     StageResult,
     TableInfo,
 )
+from jozi_lake.ingest.summary import IngestSummary
 from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobReport, RunReport
 from jozi_lake.query.named import NamedQuery
@@ -89,43 +90,32 @@ def _kv_table(title: str, rows: list[tuple[str, str]]) -> Table:
 # ------------------------------------------------------------------------------------------ ingest
 
 
-def ingest_summary(summary: dict[str, Any], title: str = "ingest run") -> None:
-    """One row per source: status, rows, pages or files, watermark, error; then the manifest."""
-    table = Table(title=f"{title} {summary.get('run_id')}: {summary.get('status')}", title_justify="left")
-    for column in ("source", "status", "rows", "pages/files", "watermark / skipped", "error"):
-        table.add_column(column, justify="right" if column in ("rows", "pages/files") else "left")
-    for name, result in (summary.get("sources") or {}).items():
-        status = str(result.get("status"))
-        colour = "green" if status == SUCCEEDED else "red"
+def ingest_summary(summary: IngestSummary, title: str = "ingest run") -> None:
+    """One row per source (pages or files landed, watermark, error), the rejected files, the manifest."""
+    table = Table(title=f"{title} {summary.run_id}: {summary.status}", title_justify="left")
+    for column in ("source", "kind", "status", "rows", "pages", "files", "watermark / skipped", "error"):
+        table.add_column(column, justify="right" if column in ("rows", "pages", "files") else "left")
+    for name, result in summary.sources.items():
+        colour = "green" if result.status == SUCCEEDED else "red"
         table.add_row(
             name,
-            f"[{colour}]{status}[/]",
-            f"{int(result.get('rows', 0)):,}",
-            str(result.get("pages", result.get("files", 0))),
-            str(result.get("watermark") if "watermark" in result else result.get("skipped", "")),
-            str(result.get("error", "") or ""),
-        )
-    drops = summary.get("drops") or {}
-    for name, result in (drops.get("sources") or {}).items():
-        if not result.get("files") and result.get("status") == SUCCEEDED:
-            continue  # a source without drops this run
-        status = str(result.get("status"))
-        colour = "green" if status == SUCCEEDED else "red"
-        table.add_row(
-            f"{name} (drops)",
-            f"[{colour}]{status}[/]",
-            f"{int(result.get('rows', 0)):,}",
-            str(result.get("files", 0)),
-            str(result.get("skipped", "")),
-            str(result.get("error", "") or ""),
+            result.kind,
+            f"[{colour}]{result.status}[/]",
+            f"{result.rows:,}",
+            str(result.pages),
+            str(result.files),
+            str(result.watermark or (f"{result.skipped} skipped" if result.skipped else "")),
+            result.error or "",
         )
     console.print(table)
-    console.print(
-        f"{int(summary.get('new_rows', 0)):,} new rows; has_new_data={summary.get('has_new_data')}",
-        highlight=False,
-    )
-    if summary.get("manifest_key"):
-        console.print(f"[dim]manifest: {summary['manifest_key']}[/]", highlight=False)
+    for rejected in summary.rejected_files:
+        console.print(
+            f"[yellow]rejected[/] {rejected.file}: {rejected.reason} → {rejected.rejected_key}",
+            highlight=False,
+        )
+    console.print(f"{summary.new_rows:,} new rows; has_new_data={summary.has_new_data}", highlight=False)
+    if summary.manifest_key:
+        console.print(f"[dim]manifest: {summary.manifest_key}[/]", highlight=False)
 
 
 # ------------------------------------------------------------------------------------------ jobs

@@ -35,22 +35,30 @@ from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
 from jozi_lake.jobs.report import JobReport, TableReport, now_iso
 from jozi_lake.jobs.run_tables import finish_run
 from jozi_lake.layout import is_data_key, lake_layout
+from jozi_lake.sources import (
+    BRONZE_CSV,
+    BRONZE_JSON_DOCUMENT,
+    SPARK_CHARSETS,
+    CsvOptions,
+    SourceConfig,
+    bronze_format,
+)
 from jozi_lake.storage import ObjectStore
 from jozi_lake.transforms import dedup
 from jozi_lake.transforms.quality import FAIL_RULES, QUARANTINE_REASONS, WARN_RULES, evaluate_rules
 from jozi_lake.transforms.records import (
     CORRUPT_RECORD,
     NON_UTF8,
+    UNREADABLE,
     batch_id_of,
     csv_rows_as_lines,
+    documents_as_lines,
     exact_bytes_base64,
     parse_lines,
 )
 from jozi_lake.transforms.typed import conform, type_columns
 
 JOB_NAME = "bronze_to_silver"
-JSON_SUFFIXES = (".json.gz", ".json", ".jsonl", ".jsonl.gz")
-CSV_SUFFIXES = (".csv.gz", ".csv")
 
 QUARANTINE_COLUMNS = (
     "raw_record",
@@ -84,49 +92,107 @@ class PreparedTable:
 
 
 def new_bronze_files(store: ObjectStore, table: str) -> list[str]:
-    """Bronze files of ``table`` not processed yet (JSON lines, or CSV from file drops)."""
+    """Bronze files of ``table`` not processed yet (any bronze format: JSON lines, JSON documents, CSV)."""
     layout = lake_layout()
     prefix = layout.bronze_table(table)
     processed = set(lake_io.read_json(store, layout.processed_batches(table), {"files": {}})["files"])
     return [
         key
         for key in store.list_keys(prefix)
-        if is_data_key(key, prefix) and key.endswith(JSON_SUFFIXES + CSV_SUFFIXES) and key not in processed
+        if is_data_key(key, prefix) and bronze_format(key) is not None and key not in processed
     ]
 
 
-def read_bronze_lines(spark: SparkSession, store: ObjectStore, keys: list[str]) -> DataFrame:
-    """All files as one frame of raw lines (``value``, ``bronze_file``, ``bronze_batch_id``); CSV rows
-    become JSON lines.
+def _decoded(value: Column, encoding_tag: str | None) -> Column:
+    """Text of a non-UTF-8 bronze file decoded by its name's encoding tag (Spark reads text as UTF-8)."""
+    if encoding_tag in (None, "utf8sig"):
+        text = value
+    else:
+        text = F.decode(value.cast("binary"), SPARK_CHARSETS[str(encoding_tag)])
+    if encoding_tag == "utf8sig":
+        text = F.regexp_replace(text, "^\ufeff", "")
+    return text
 
-    JSON files are read with one scan per bronze batch (a nightly run is one batch), each tagged with
-    its batch id computed once on the driver.
+
+def read_bronze_lines(
+    spark: SparkSession, store: ObjectStore, keys: list[str], source: SourceConfig | None = None
+) -> DataFrame:
+    """All files as one frame of raw lines (``value``, ``bronze_file``, ``bronze_batch_id``, and the
+    unreadable-document flag), one JSON object text per record.
+
+    Each file is read by the format its name says (:func:`jozi_lake.sources.bronze_format`) with the
+    options of its ``source`` (records path, CSV dialect; defaults when lake.yaml declares none), so
+    silver reads bronze with the definition ingestion wrote it with. JSON lines and JSON documents are
+    read with one scan per bronze batch and encoding (a nightly run is one batch), each tagged with its
+    batch id computed once on the driver.
     """
-    json_batches: dict[str, list[str]] = {}
+    records_path = source.records_path if source else ()
+    csv_options = source.files.csv if source else CsvOptions()
+    scans: dict[tuple[str, str | None, str], list[str]] = {}
+    csv_files: list[tuple[str, str | None]] = []
     for key in keys:
-        if key.endswith(JSON_SUFFIXES):
-            json_batches.setdefault(batch_id_of(key), []).append(lake_io.spark_uri(store, key))
-    frames: list[DataFrame] = [
-        spark.read.text(uris).select(
-            F.col("value"), F.input_file_name().alias("bronze_file"), F.lit(batch).alias(BATCH_COLUMN)
+        parsed = bronze_format(key)
+        if parsed is None:
+            continue
+        fmt, tag = parsed
+        if fmt == BRONZE_CSV:
+            csv_files.append((key, tag))
+        else:
+            scans.setdefault((fmt, tag, batch_id_of(key)), []).append(lake_io.spark_uri(store, key))
+    frames: list[DataFrame] = []
+    for (fmt, tag, batch), uris in sorted(
+        scans.items(), key=lambda item: (item[0][0], item[0][1] or "", item[0][2])
+    ):
+        whole = fmt == BRONZE_JSON_DOCUMENT
+        read = spark.read.text(uris, wholetext=whole).select(
+            _decoded(F.col("value"), tag).alias("value"),
+            F.input_file_name().alias("bronze_file"),
+            F.lit(batch).alias(BATCH_COLUMN),
         )
-        for batch, uris in sorted(json_batches.items())
-    ]
-    # Dropped CSV files may differ in header, so each is read on its own and turned into JSON lines.
-    frames += [
-        csv_rows_as_lines(
-            spark.read.option("header", True)
-            .option("inferSchema", False)
-            .option("multiLine", True)
-            .option("escape", '"')
-            .csv(lake_io.spark_uri(store, key)),
-            lake_io.spark_uri(store, key),
-            batch_id_of(key),
+        if whole:
+            frames.append(documents_as_lines(read, records_path))
+        else:
+            frames.append(read.withColumn(UNREADABLE, F.lit(False)))
+    # CSV files may differ in header, so each is read on its own and turned into JSON lines.
+    for key, tag in csv_files:
+        frames.append(
+            csv_rows_as_lines(
+                _read_csv(spark, lake_io.spark_uri(store, key), csv_options, tag),
+                lake_io.spark_uri(store, key),
+                batch_id_of(key),
+                csv_options.null_values,
+            )
         )
-        for key in keys
-        if key.endswith(CSV_SUFFIXES)
-    ]
+    if not frames:
+        raise LakeError(
+            f"none of {len(keys)} bronze file(s) has a bronze format in its name", "see docs/data-model.md"
+        )
     return reduce(DataFrame.unionByName, frames)
+
+
+def _read_csv(spark: SparkSession, uri: str, options: CsvOptions, tag: str | None) -> DataFrame:
+    """One CSV file, every column as text, in the source's dialect and the file's encoding."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    reader = (
+        spark.read.option("header", options.header)
+        .option("inferSchema", False)
+        .option("multiLine", True)
+        .option("sep", options.delimiter)
+        .option("quote", options.quote)
+        .option("escape", options.escape)
+        .option("encoding", SPARK_CHARSETS.get(tag or "", "UTF-8"))
+    )
+    if options.columns:
+        reader = reader.schema(StructType([StructField(c, StringType()) for c in options.columns]))
+    frame = reader.csv(uri)
+    # A byte-order mark ends up in the first column's name (header) or first value (given columns).
+    first = frame.columns[0]
+    if first.startswith("\ufeff"):
+        frame = frame.withColumnRenamed(first, first.lstrip("\ufeff"))
+    elif tag == "utf8sig" and not options.header:
+        frame = frame.withColumn(first, F.regexp_replace(F.col(f"`{first}`"), "^\ufeff", ""))
+    return frame
 
 
 def _count_of(condition: Column) -> Column:
@@ -134,9 +200,17 @@ def _count_of(condition: Column) -> Column:
 
 
 def prepare_table(
-    spark: SparkSession, store: ObjectStore, contract: SilverContract, run_id: str, timezone: str
+    spark: SparkSession,
+    store: ObjectStore,
+    contract: SilverContract,
+    run_id: str,
+    timezone: str | None = None,
 ) -> PreparedTable:
-    """Phase 1 for one table: parse, validate, merge, count; stage partitions that must be rebuilt."""
+    """Phase 1 for one table: parse, validate, merge, count; stage partitions that must be rebuilt.
+
+    Local times are read in ``timezone`` when given, else in the zone of the table's source
+    (lake.yaml ``sources.<table>.timezone``, default ``source_timezone``).
+    """
     table = contract.table
     staging = f"{lake_layout().staging(SILVER, run_id)}{table}/"
     new_files = new_bronze_files(store, table)
@@ -146,8 +220,12 @@ def prepare_table(
         report.status = "no_new_data"
         return prepared
 
+    source = load_config().find_source(table)
+    zone = timezone or (source.timezone if source else load_config().source_timezone)
     checked = evaluate_rules(
-        type_columns(parse_lines(read_bronze_lines(spark, store, new_files), contract), contract, timezone),
+        type_columns(
+            parse_lines(read_bronze_lines(spark, store, new_files, source), contract), contract, zone
+        ),
         contract,
     )
     target = lake_layout().silver_table(table)
@@ -328,7 +406,6 @@ def run_bronze_to_silver(
     no table is published.
     """
     run_id = run_id or new_run_id()
-    zone = timezone or load_config().source_timezone
     report = JobReport(job=JOB_NAME, run_id=run_id, env=env, started_at=now_iso())
     names = resolve_tables(SILVER, tables)
     staging_root = lake_layout().staging(SILVER)
@@ -338,7 +415,7 @@ def run_bronze_to_silver(
     @inheritable_thread_target  # driver threads carry the caller's Spark job properties
     def prepare(table: str) -> PreparedTable:
         _notify(progress, f"silver: preparing {table}")
-        prepared = prepare_table(spark, store, silver_contract(table), run_id, zone)
+        prepared = prepare_table(spark, store, silver_contract(table), run_id, timezone)
         prepared_by_table[table] = prepared  # registered at once, so a failure elsewhere still unpersists it
         return prepared
 

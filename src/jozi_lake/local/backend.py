@@ -31,6 +31,7 @@ from jozi_lake.storage import ObjectStore, store_for_env
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from jozi_lake.ingest import IngestSummary
     from jozi_lake.jobs.report import RunReport
 
 
@@ -58,12 +59,12 @@ class LocalBackend:
         return self._spark
 
     # --------------------------------------------------------------------------------- ingest
-    def ingest(self, options: IngestOptions, progress: Progress | None = None) -> dict[str, Any]:
+    def ingest(self, options: IngestOptions, progress: Progress | None = None) -> IngestSummary:
         return self.ingest_for_run(None, options, progress)
 
     def ingest_for_run(
         self, run_id: str | None, options: IngestOptions, progress: Progress | None = None
-    ) -> dict[str, Any]:
+    ) -> IngestSummary:
         """Ingest under a given run id (the pipeline's), starting the local fixture API if needed."""
         from jozi_lake.ingest.local import ingest_local
 

@@ -184,21 +184,24 @@ class LocalPipeline:
     def _ingest(self, stage: StageConfig) -> StageResult:
         """Pull the sources (API pages and file drops): both land in bronze, both count as new data."""
         summary = self.backend.ingest_for_run(self.run_id, IngestOptions(as_of=self.options.as_of))
-        if summary.get("status") != "SUCCEEDED":
-            raise LakeError(
-                f"ingestion failed: {summary.get('error', 'see the run manifests')}",
-                "rerun 'lake run-pipeline': the watermark resumes the window",
-            )
-        api_rows, drop_rows = summary["api_rows"], summary["drop_rows"]
+        if summary.status != "SUCCEEDED":
+            raise LakeError(f"ingestion failed: {summary.error}", summary.hint)
+        api_rows, drop_rows = summary.http_rows, summary.file_rows
         parts = [f"{api_rows:,} new rows from the API"] if api_rows else []
         if drop_rows:
             parts.append(f"{drop_rows:,} from file drops")
+        if summary.rejected_files:
+            parts.append(f"{len(summary.rejected_files)} file(s) rejected")
         return StageResult(
             stage.name,
             stage.kind,
             SUCCEEDED,
             summary=", ".join(parts) or "nothing new",
-            detail={"has_new_data": summary["has_new_data"], "new_rows": summary["new_rows"]},
+            detail={
+                "has_new_data": summary.has_new_data,
+                "new_rows": summary.new_rows,
+                "rejected_files": [r.to_dict() for r in summary.rejected_files],
+            },
         )
 
     def _crawl(self, stage: StageConfig) -> StageResult:
