@@ -271,7 +271,9 @@ class IngestOptions:
 class PipelineOptions:
     force: bool = False  # run every stage even when nothing new arrived
     as_of: str | None = None  # local fixture API only
-    wait: bool = True  # AWS: follow the execution to its end
+    follow: bool = True  # AWS: follow the execution to its end (else return once it started)
+    wait_seconds: float = 0.0  # another run holds the lake: wait this long for it, then give up
+    trigger: str = "cli"
 
 
 # ---------------------------------------------------------------------------------------- interface

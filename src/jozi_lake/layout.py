@@ -51,6 +51,7 @@ REQUIRED_PREFIXES = (
     "ops",
     "reports",
     "rejected",
+    "state",
 )
 # The catalogued area of the lake's own operational tables: not a medallion layer (no job reads it),
 # but crawled like one into database ``{project}_{env}_ops`` (see :mod:`jozi_lake.ops_tables`).
@@ -165,6 +166,11 @@ class Layout:
 
     def report(self, layer: str, started: str, job: str, run_id: str) -> str:
         return f"{self.reports(layer)}{started}_{job}_{run_id}.json"
+
+    # ------------------------------------------------------------------ the lake's own state
+    def lease(self, name: str = "pipeline") -> str:
+        """The lease that keeps runs of the pipeline from overlapping (:mod:`jozi_lake.lease`)."""
+        return f"{self.prefixes['state']}leases/{name}.json"
 
     # ------------------------------------------------------------------ code and scratch
     def scripts(self, version: str | None = None) -> str:

@@ -343,7 +343,7 @@ class AwsBackend:
             started_at=datetime.now(UTC).isoformat(),
             location=execution_arn,
         )
-        if not options.wait:
+        if not options.follow:
             return run
         stages = load_config().pipeline
         follower = pipeline.StageFollower(stages, events)

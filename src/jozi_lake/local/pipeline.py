@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jozi_lake import lease
 from jozi_lake.backend import (
     FAILED,
     SKIPPED,
@@ -35,6 +36,7 @@ from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
 from jozi_lake.jobs.report import JobReport, JobRunFailed
 from jozi_lake.jobs.summary import summarise_run, summary_line
+from jozi_lake.layout import lake_layout
 
 if TYPE_CHECKING:
     from jozi_lake.local.backend import LocalBackend
@@ -112,6 +114,22 @@ class LocalPipeline:
         self.job_reports: list[JobReport] = []
 
     def run(self) -> PipelineRun:
+        """Take the lake's lease (one run at a time), walk the stages, record the run, release the lease."""
+        held = lease.acquire(
+            self.backend.store,
+            lake_layout().lease(),
+            holder=lease.local_holder(),
+            run_id=self.run_id,
+            trigger=self.options.trigger,
+            wait_seconds=self.options.wait_seconds,
+            hint="wait for it to end, or run again with --wait <seconds>",
+        )
+        try:
+            return self._run(held)
+        finally:
+            held.release()
+
+    def _run(self, held: lease.Lease) -> PipelineRun:
         run = PipelineRun(run_id=self.run_id, env=self.env.name, started_at=datetime.now(UTC).isoformat())
         save_run(self.env, run)
         skip_reason: str | None = None
@@ -122,6 +140,7 @@ class LocalPipeline:
                     run.stages.append(result)
                     self.events.stage_finished(result)
                     continue
+                held.renew()  # a stage can take long: the lease stays ours, and a lost lease stops the run
                 self.events.stage_started(stage.name)
                 stage_started = datetime.now(UTC).isoformat()
                 started = time.perf_counter()
