@@ -168,6 +168,14 @@ class Layout:
         return f"{self.reports(layer)}{started}_{job}_{run_id}.json"
 
     # ------------------------------------------------------------------ the lake's own state
+    def layer_change(self, layer: str) -> str:
+        """When ``layer`` last changed (a writer records it; its crawl stage then has work)."""
+        return f"{self.prefixes['state']}layers/{layer}/changed.json"
+
+    def layer_crawl(self, layer: str) -> str:
+        """When the last local crawl of ``layer`` started (on AWS Glue keeps the crawler's last crawl)."""
+        return f"{self.prefixes['state']}layers/{layer}/crawled.json"
+
     def lease(self, name: str = "pipeline") -> str:
         """The lease that keeps runs of the pipeline from overlapping (:mod:`jozi_lake.lease`)."""
         return f"{self.prefixes['state']}leases/{name}.json"

@@ -426,3 +426,87 @@ def status(report: LakeStatus) -> None:
         console.print(job_reports(report.job_reports, title="Latest job reports"))
     else:
         console.print("Latest job reports: none yet")
+
+
+# ------------------------------------------------------------------------------------------ sources
+
+
+def as_json(data: Any) -> None:
+    console.print_json(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def source_overviews(env: str, overviews: list[Any]) -> None:
+    """``lake sources``: kind, where from, auth, pagination, change field, watermark, last run, files."""
+    table = Table(title=f"sources ({env})", title_justify="left")
+    for column in ("source", "kind", "from", "auth", "pagination", "change time", "watermark", "last run"):
+        table.add_column(column)
+    table.add_column("files")
+    for o in overviews:
+        last = o.last_run_id or "-"
+        if o.open_window:
+            last += f" [red](window of {o.open_window} open)[/]"
+        files = ", ".join(f"[red]{n} {s}[/]" if s == "rejected" else f"{n} {s}" for s, n in o.files.items())
+        table.add_row(
+            o.name,
+            o.kind,
+            o.location,
+            o.auth,
+            o.pagination,
+            o.incremental,
+            o.watermark or "-",
+            last,
+            files or "-",
+        )
+    console.print(table)
+
+
+def probe_result(result: Any) -> None:
+    """``lake source probe``: what one page or file holds, or why ingestion would refuse it."""
+    console.print(f"[bold]{result.source}[/] ({result.kind}): {result.where}", highlight=False)
+    if result.status is not None:
+        console.print(
+            f"HTTP {result.status}, {result.content_type or 'no content type'}, {result.size:,} bytes",
+            highlight=False,
+        )
+    for header, value in result.headers.items():
+        console.print(f"  {header}: {value}", highlight=False)
+    if result.failure:
+        console.print(f"[bold red]ingestion would refuse this:[/] {result.failure.message}", highlight=False)
+        console.print(f"[bold]fix:[/] {result.failure.hint}", highlight=False)
+        return
+    console.print(f"records: {result.records:,} (bronze format {result.bronze_format})", highlight=False)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    console.print(f"pagination: {result.pagination}", highlight=False)
+    if result.next_request:
+        console.print(f"next page: {result.next_request}", highlight=False)
+    table = Table(title="fields", title_justify="left")
+    for column in ("field", "present", "empty", "distinct", "parse", "type", "examples"):
+        table.add_column(column)
+    for f in result.fields:
+        table.add_row(
+            f.name,
+            str(f.present),
+            str(f.nulls),
+            str(f.distinct) + (" (unique)" if f.unique else ""),
+            f.parse,
+            f.type,
+            " | ".join(f.examples),
+        )
+    console.print(table)
+
+
+def contract_draft(draft: Any, written: Any | None, problem: str | None) -> None:
+    """``lake contract draft``: the file written (or the draft), key and time candidates, review notes."""
+    if written is None:
+        console.print(draft.to_yaml(), highlight=False, markup=False)
+    else:
+        console.print(f"wrote {written} from {draft.records_sampled} records", highlight=False)
+    console.print(
+        "key candidates: " + (", ".join("+".join(c) for c in draft.key_candidates) or "none"), highlight=False
+    )
+    console.print(f"change time: {draft.dedup_order or 'none'}; event time: {draft.event_time or 'none'}")
+    for note in draft.notes:
+        console.print(f"[yellow]review:[/] {note}", highlight=False)
+    if problem:
+        console.print(f"[yellow]the draft does not load yet:[/] {problem}", highlight=False)

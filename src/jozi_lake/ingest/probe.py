@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jozi_lake.config import LakeConfig
+from jozi_lake.config import EnvConfig, LakeConfig
 from jozi_lake.errors import LakeError
 from jozi_lake.ingest.bodies import ParsedBody, content_type, parse_page, read_landed_file
 from jozi_lake.ingest.failures import Failure, SourceError
@@ -225,3 +225,42 @@ def _probe_file(config: LakeConfig, source: SourceConfig, store: Any, file: str 
             landed.raw, "if the export is cp1252 or latin-1, set files.encoding for this source"
         )
     return result
+
+
+def probe_in_env(
+    env: EnvConfig,
+    name: str,
+    *,
+    file: str | None = None,
+    source_url: str | None = None,
+    as_of: str | None = None,
+) -> ProbeResult:
+    """``lake source probe``: one page or file of ``name`` through its configuration in ``env``.
+
+    Locally (or with ``source_url``) an http source is reached the way the local ingest reaches it,
+    starting the demo world's fixture API when lake.yaml says so; secrets come from the environment.
+    """
+    from contextlib import ExitStack
+
+    from jozi_lake.config import load_config
+    from jozi_lake.ingest.local import local_endpoints
+    from jozi_lake.storage import store_for_env
+
+    config = load_config()
+    source = config.source(name)
+    with ExitStack() as stack:
+        urls: dict[str, str] = {}
+        secrets: Any = EnvironmentSecrets()
+        if source.is_http and file is None and (env.is_local or source_url):
+            urls, secrets = stack.enter_context(
+                local_endpoints(env, [source], as_of=as_of, source_url=source_url)
+            )
+        return probe_source(
+            config,
+            name,
+            env=env.name,
+            store=store_for_env(env),
+            secrets=secrets,
+            base_url=urls.get(name),
+            file=file,
+        )

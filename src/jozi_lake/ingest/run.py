@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from jozi_lake.backlog import mark_changed
 from jozi_lake.config import LakeConfig, load_config
 from jozi_lake.errors import LakeError
 from jozi_lake.ids import check_run_id, new_run_id
@@ -118,6 +119,9 @@ def run_ingest(
         write_manifest()
     summary.finish(books.iso(books.utc_now() if now is None else now))
     write_manifest()
+    if summary.rows:
+        # Bronze has new objects: the bronze crawl has work (the pipeline decides from this, not from us).
+        mark_changed(store, "bronze", run_id)
     return summary
 
 

@@ -26,6 +26,7 @@ from pyspark import StorageLevel, inheritable_thread_target
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from jozi_lake.backlog import unprocessed_bronze_files
 from jozi_lake.config import load_config
 from jozi_lake.contracts import BATCH_COLUMN, SILVER, SilverContract, resolve_tables, silver_contract
 from jozi_lake.errors import LakeError
@@ -34,7 +35,7 @@ from jozi_lake.jobs import lake_io
 from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
 from jozi_lake.jobs.report import JobReport, TableReport, now_iso
 from jozi_lake.jobs.run_tables import finish_run
-from jozi_lake.layout import is_data_key, lake_layout
+from jozi_lake.layout import lake_layout
 from jozi_lake.sources import (
     BRONZE_CSV,
     BRONZE_JSON_DOCUMENT,
@@ -92,15 +93,8 @@ class PreparedTable:
 
 
 def new_bronze_files(store: ObjectStore, table: str) -> list[str]:
-    """Bronze files of ``table`` not processed yet (any bronze format: JSON lines, JSON documents, CSV)."""
-    layout = lake_layout()
-    prefix = layout.bronze_table(table)
-    processed = set(lake_io.read_json(store, layout.processed_batches(table), {"files": {}})["files"])
-    return [
-        key
-        for key in store.list_keys(prefix)
-        if is_data_key(key, prefix) and bronze_format(key) is not None and key not in processed
-    ]
+    """Bronze files of ``table`` not processed yet (the pipeline's backlog rule reads the same list)."""
+    return unprocessed_bronze_files(store, table)
 
 
 def _decoded(value: Column, encoding_tag: str | None) -> Column:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from jozi_lake import ops_tables
+from jozi_lake.backlog import mark_changed
 from jozi_lake.errors import LakeError
 from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobReport, write_report
@@ -31,13 +32,30 @@ def finish_run(spark: SparkSession, store: ObjectStore, report: JobReport) -> st
     raises, so the gap is seen (its data is published already, so a rerun is safe).
     """
     key = write_report(store, report)
+    mark_published(store, report)
     try:
-        write_run_tables(spark, store, report)
+        if write_run_tables(spark, store, report):
+            mark_changed(store, "ops", report.run_id)
     except Exception as err:
         if report.status != "failed":
             raise
         print(f"warning: could not write the ops table rows of run {report.run_id}: {err}", file=sys.stderr)
     return key
+
+
+def mark_published(store: ObjectStore, report: JobReport) -> None:
+    """Record which layers this run changed, so their crawl stages have work (:mod:`jozi_lake.backlog`).
+
+    A succeeded run that rewrote partitions changed the layer it writes; quarantined rows changed the
+    quarantine area, whose tables live in the silver database. A failed run published nothing.
+    """
+    if report.status != "succeeded":
+        return
+    if any(t.partitions_changed or t.rows_written for t in report.tables):
+        mark_changed(store, registry.job(report.job).writes, report.run_id)
+    if any(t.rows_quarantined for t in report.tables):
+        mark_changed(store, "quarantine", report.run_id)
+        mark_changed(store, registry.job(report.job).writes, report.run_id)
 
 
 def _timestamp(value: str) -> datetime | None:

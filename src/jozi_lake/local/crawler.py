@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from jozi_lake.backend import CrawlResult, SchemaConflict, TableOutcome
+from jozi_lake.backlog import mark_crawled
 from jozi_lake.catalog.hive_types import (
     JSON_SCALAR_TYPES,
     HiveType,
@@ -131,7 +132,12 @@ def crawl(env: EnvConfig, layers: Iterable[str] | None = None) -> CrawlResult:
     catalog = LocalCatalog.for_env(env)
     result = CrawlResult(layers=chosen)
     for layer in chosen:
+        started = datetime.now(UTC)
         _crawl_layer(env, layer, store, catalog, result)
+        # What Glue records of a crawler's last crawl; the pipeline's crawl stages decide from it.
+        names = {prefix: name for name, prefix in load_config().prefixes.items()}
+        for target in crawl_targets(layer):  # the layer itself, and quarantine with silver
+            mark_crawled(store, names[target.prefix], started)
     return result
 
 

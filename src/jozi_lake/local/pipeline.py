@@ -2,8 +2,8 @@
 
 On AWS the Step Functions state machine walks the same list (Terraform builds its states from it);
 here :class:`LocalPipeline` does, in one process and one Spark session (the local backend's verbs),
-with the same branch the state machine has: when ingestion brings nothing new, the remaining stages
-are skipped.
+with the rule the state machine has: a stage runs when the lake's state says there is work for it
+(:mod:`jozi_lake.backlog`), whatever this run's ingest brought; ``--force`` runs every stage.
 
 Each run is recorded as JSON under ``<lake_home>/pipeline-runs/`` (the local stand-in for the state
 machine's execution history), which ``lake status`` reads, and its stage timings go into the lake's
@@ -31,6 +31,7 @@ from jozi_lake.backend import (
     PipelineRun,
     StageResult,
 )
+from jozi_lake.backlog import last_local_crawl, stage_work
 from jozi_lake.config import EnvConfig, StageConfig, load_config
 from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
@@ -132,11 +133,15 @@ class LocalPipeline:
     def _run(self, held: lease.Lease) -> PipelineRun:
         run = PipelineRun(run_id=self.run_id, env=self.env.name, started_at=datetime.now(UTC).isoformat())
         save_run(self.env, run)
-        skip_reason: str | None = None
         try:
             for stage in self.config.pipeline:
-                if skip_reason:
-                    result = StageResult(stage.name, stage.kind, SKIPPED, summary=skip_reason)
+                work = stage_work(
+                    self.backend.store, stage, lambda layer: last_local_crawl(self.backend.store, layer)
+                )
+                if stage.kind == "summary" and not self.job_reports:
+                    work.has_work, work.reason = False, "no job ran in this run"
+                if not work.has_work and not self.options.force:
+                    result = StageResult(stage.name, stage.kind, SKIPPED, summary=work.reason)
                     run.stages.append(result)
                     self.events.stage_finished(result)
                     continue
@@ -156,12 +161,6 @@ class LocalPipeline:
                 result.started_at = stage_started
                 run.stages.append(result)
                 self.events.stage_finished(result)
-                if (
-                    stage.kind == "ingest"
-                    and not result.detail.get("has_new_data", True)
-                    and not self.options.force
-                ):
-                    skip_reason = "no new data"
             run.status = SUCCEEDED
         except BaseException as err:  # recorded for `lake status` and the ops table, then re-raised
             run.status = FAILED
