@@ -69,6 +69,7 @@ def test_the_lambda_summarise_action_returns_the_same_summary(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "af-south-1",
         "LAKE_BUCKET": "jozi-pizza-dev-lake",
+        "LAKE_ENV": "dev",
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
