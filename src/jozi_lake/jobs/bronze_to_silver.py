@@ -481,7 +481,7 @@ def run_bronze_to_silver(
             for prepared in prepared_tables:
                 if prepared.gate_failures:
                     prepared.report.status = "failed"
-                    prepared.report.message = "fail rule(s): " + ", ".join(prepared.gate_failures)
+                    prepared.report.message = "quality gate: " + ", ".join(prepared.gate_failures)
             detail = "; ".join(f"{t}: {', '.join(f)}" for t, f in failures.items())
             raise QualityGateError(
                 f"quality gate failed, nothing published ({detail})",
@@ -500,14 +500,13 @@ def run_bronze_to_silver(
         if not report.tables:  # a table failed to prepare: report the ones that did
             report.tables = [prepared_by_table[t].report for t in names if t in prepared_by_table]
         report.finish("failed", str(err).splitlines()[0] if str(err) else type(err).__name__)
-        write_report(store, report)
         lake_io.delete_prefix(store, staging_root)
         raise
     finally:
         for prepared in prepared_by_table.values():
             if prepared.cached is not None:
                 prepared.cached.unpersist()
-    write_report(store, report)
+        write_report(store, report)  # the one place the run's report is written, failed or not
     return report
 
 

@@ -387,7 +387,7 @@ def run_silver_to_gold(
                 run.checked.unpersist()
         if planner is not None:
             planner.drop_views()
-        write_report(store, report)
+        write_report(store, report)  # the one place the run's report is written, failed or not
     return report
 
 
