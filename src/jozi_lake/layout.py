@@ -12,13 +12,15 @@ the same prefixes). The layout, with the default prefixes::
     bronze/_state/drops/<source>.json                            the drop ledger
     rejected/<source>/<day>/<run>-<sha12>-<file>                 a landed file that could not be read
     rejected/<source>/<day>/<run>-<sha12>-<file>.reason.json     why, with its size, SHA-256, first bytes
-    silver/<table>/<partition>=<value>/part-*.parquet            typed, deduplicated rows
+    silver/<table>/<partition>=<value>/part-*.parquet            typed, deduplicated rows (event tables)
+    silver/<table>/part-*.parquet                                reference tables (not partitioned)
     silver/_state/<table>/processed.json                         bronze files already processed
-    silver/_state/changes/<table>/<run>.json                     dates each run changed (gold reads)
+    silver/_state/changes/<table>/<run>.json                     what each run changed (gold reads)
     silver/_staging/<run>/<table>/                               a run's rebuilt partitions before publish
     silver/_reports/<started>_<job>_<run>.json                   the silver job's run reports
     quarantine/<table>/bronze_batch_id=<batch>/part-*.parquet    rejected rows with reasons
-    gold/<table>/..., gold/_staging/<run>/, gold/_reports/       the same for gold
+    gold/<table>/..., gold/_reports/                             gold tables (SQL models) and run reports
+    quarantine/<gold table>/<partition>=<value>/                 gold rows a quarantine rule set aside
     scripts/<version>/...                                        the deployed Glue code
     glue-temp/, athena-results/, spark-ui/                       scratch, query results, event logs
     ops/<table>/run_date=<day>/<job>_<run>.parquet               job-run figures and rule outcomes

@@ -68,9 +68,12 @@ def test_row_conservation_per_run_finds_the_unbalanced_one(gold_env: EnvConfig) 
 def test_freshness_per_layer_and_table(gold_env: EnvConfig) -> None:
     rows = {r["table_label"]: r for r in answer(gold_env, "freshness_by_layer_table")}
     assert list(rows) == ["gold.fact_deliveries", "silver.menu", "silver.orders"]
-    assert rows["silver.orders"]["hours_since_new_rows"] == pytest.approx(2.0, abs=0.11)  # r-2, not r-gate
-    assert rows["silver.menu"]["hours_since_new_rows"] == pytest.approx(30.0, abs=0.11)  # r-2 wrote none
-    assert rows["gold.fact_deliveries"]["hours_since_new_rows"] == pytest.approx(29.5, abs=0.11)
+    # The samples are dated from NOW, taken when pytest collected them; the query measures from its own now.
+    waited = (dt.datetime.now(dt.UTC) - NOW).total_seconds() / 3600
+    # silver.orders: r-2, not r-gate; silver.menu: r-2 wrote none
+    assert rows["silver.orders"]["hours_since_new_rows"] == pytest.approx(2.0 + waited, abs=0.02)
+    assert rows["silver.menu"]["hours_since_new_rows"] == pytest.approx(30.0 + waited, abs=0.02)
+    assert rows["gold.fact_deliveries"]["hours_since_new_rows"] == pytest.approx(29.5 + waited, abs=0.02)
     assert rows["silver.menu"]["last_success_at"] > rows["silver.menu"]["last_new_rows_at"]
 
 

@@ -42,6 +42,7 @@ class TableReport:
     rows_replacing: int = 0
     rows_quarantined: int = 0
     duplicates_removed: int = 0
+    rows_deleted: int = 0  # reference tables: keys a full snapshot no longer carried (not bronze rows)
     rule_failures: dict[str, int] = field(default_factory=dict)
     partitions_changed: list[str] = field(default_factory=list)
     batches: list[str] = field(default_factory=list)
