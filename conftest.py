@@ -32,3 +32,21 @@ def lake_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     home.mkdir()
     monkeypatch.setenv("LAKE_HOME", str(home))
     yield home
+
+
+@pytest.fixture()
+def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the project files (lake.yaml, contracts/, sql/) that a test may edit, made the
+    project through LAKE_PROJECT_DIR (contracts and models are cached per project folder)."""
+    import shutil
+
+    from jozi_lake import project
+
+    source = project.project_dir()
+    target = tmp_path / "project"
+    target.mkdir()
+    shutil.copy2(source / "lake.yaml", target / "lake.yaml")
+    for folder in ("contracts", "sql"):
+        shutil.copytree(source / folder, target / folder)
+    monkeypatch.setenv(project.PROJECT_DIR_ENV_VAR, str(target))
+    yield target

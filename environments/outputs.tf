@@ -82,9 +82,9 @@ output "ingest_function_name" {
   value       = module.lake.ingest_function_name
 }
 
-output "source_token_secret_arn" {
-  description = "Secret to put the store API token into (aws secretsmanager put-secret-value)."
-  value       = module.lake.source_token_secret_arn
+output "source_secret_arns" {
+  description = "The secret of each source credential (lake.yaml auth.secret), to put its value into (aws secretsmanager put-secret-value)."
+  value       = module.lake.source_secret_arns
 }
 
 output "alert_topic_arn" {

@@ -2,11 +2,6 @@
 # per-deployment inputs (values in each environment's terraform.tfvars); everything else is lake.yaml's.
 # modules/lake validates them.
 
-variable "source_base_url" {
-  description = "Base URL of the store's operational API (https). The ingest Lambda appends lake.yaml's endpoints to it."
-  type        = string
-}
-
 variable "alert_emails" {
   description = "Email addresses subscribed to the alert topic; at least one in a protected environment (prod)."
   type        = list(string)

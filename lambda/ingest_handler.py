@@ -1,63 +1,49 @@
-"""AWS Lambda entry point of the ingest step: environment → config → :func:`jozi_lake.ingest.ingest_api`.
+"""AWS Lambda entry point of the lake: dispatches on the event's ``action`` (default ``ingest``).
 
-Kept thin on purpose: all behaviour lives in ``jozi_lake.ingest`` and is tested locally against the
-store's local API. After the API it copies new file drops (``landing/<source>/``) into bronze, as the
-local pipeline does. The zip (``scripts/build_lambda.py``) holds this file plus the ``jozi_lake``
-modules it imports; boto3 comes from the Lambda runtime. Environment variables are listed in
-:mod:`jozi_lake.ingest.environment`.
+Kept thin on purpose: all behaviour lives in ``jozi_lake`` and is tested locally. ``ingest`` runs
+:func:`jozi_lake.ingest.run_ingest` over the sources of the packaged lake.json, in the environment
+``LAKE_ENV`` names, with secrets from Secrets Manager (:mod:`jozi_lake.ingest.lambda_settings` lists
+the environment variables). The zip (``make build-lambda``) holds this file, the ``jozi_lake``
+modules it reaches and ``requests`` with its pure-Python dependencies; boto3 comes from the runtime.
 
-The event's ``action`` says what to do (default ``ingest``):
+Step Functions sends ``{"run_id": "<execution name>", "trigger": "step-functions"}``; an event may
+narrow a run to some sources: ``{"sources": ["<name>", ...]}``. The return value is the run summary Step
+Functions branches on (``status``, boolean ``has_new_data``, ``new_rows``, ``rejected_files`` ...). A
+configuration problem is returned as a FAILED summary with the reason, not raised, so the state
+machine can report it like any other failed run.
 
-* ``{"action": "ingest", "run_id": "<execution name>", "trigger": "step-functions"}`` (an event may
-  narrow a run to some sources: ``{"sources": ["orders"]}``) returns the run summary Step Functions
-  branches on (``status``, ``has_new_data``, ``new_rows`` ...). A configuration problem is returned as
-  a FAILED summary with the reason, not raised, so the state machine reports it like any failed run.
-* ``{"action": "summarise", "run_id": ...}`` returns the run's quality summary
-  (:func:`jozi_lake.jobs.summary.summarise_run`), the same function the local pipeline's summary
-  stage calls.
+``{"action": "summarise", "run_id": ...}`` is the pipeline's summary stage: it returns the run's quality
+summary (:func:`jozi_lake.jobs.summary.summarise_run`, the function the local pipeline's summary stage
+calls), read from the job reports in the lake.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 
 from jozi_lake.errors import LakeError
-from jozi_lake.ingest import ingest_api
-from jozi_lake.ingest.combined import with_drops
-from jozi_lake.ingest.environment import config_from_environment
+from jozi_lake.ingest import SecretsManagerSecrets, run_ingest
+from jozi_lake.ingest.lambda_settings import LambdaSettings
+from jozi_lake.ingest.summary import failed_summary
 from jozi_lake.storage import S3ObjectStore
 
 
-def _read_secret(arn: str) -> str:
-    return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-
-
-def handler(event: dict[str, Any] | None, context: Any = None) -> dict[str, Any]:
-    event = event or {}
-    action = event.get("action") or "ingest"
-    if action == "summarise":
-        return summarise(event)
-    if action != "ingest":
-        raise ValueError(f"unknown action {action!r}: this function does ingest and summarise")
-    try:
-        bucket, config = config_from_environment(os.environ, _read_secret)
-        store = S3ObjectStore(bucket, client=boto3.client("s3"))
-        sources = event.get("sources") or None
-        summary = ingest_api(store, config, sources=sources, run_id=event.get("run_id") or None)
-        # File drops under landing/<source>/ enter bronze in the same step, as they do locally.
-        return with_drops(store, summary, sources or list(config.endpoints))
-    except LakeError as err:
-        return {
-            "status": "FAILED",
-            "run_id": event.get("run_id"),
-            "new_rows": 0,
-            "has_new_data": False,
-            "sources": {},
-            "error": str(err),
-        }
+def ingest(event: dict[str, Any]) -> dict[str, Any]:
+    """Ingest every source (or ``event["sources"]``) of lake.json into the bucket."""
+    settings = LambdaSettings.from_environment(os.environ)
+    summary = run_ingest(
+        S3ObjectStore(settings.bucket, client=boto3.client("s3")),
+        env=settings.env,
+        sources=event.get("sources") or None,
+        run_id=event.get("run_id") or None,
+        secrets=SecretsManagerSecrets(settings.secret_ids, lambda: boto3.client("secretsmanager")),
+    )
+    # Bronze keys stay in the manifest: a Step Functions state holds at most 256 KB.
+    return summary.to_dict(with_keys=False)
 
 
 def summarise(event: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +52,24 @@ def summarise(event: dict[str, Any]) -> dict[str, Any]:
 
     run_id = event.get("run_id")
     if not run_id:
-        raise ValueError("the summarise action needs the run_id of the pipeline execution")
-    store = S3ObjectStore(os.environ["LAKE_BUCKET"], client=boto3.client("s3"))
-    return summarise_run(store, str(run_id))
+        raise LakeError("the summarise action needs the run_id of the pipeline execution")
+    settings = LambdaSettings.from_environment(os.environ)
+    return summarise_run(S3ObjectStore(settings.bucket, client=boto3.client("s3")), str(run_id))
+
+
+ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"ingest": ingest, "summarise": summarise}
+
+
+def handler(event: dict[str, Any] | None, context: Any = None) -> dict[str, Any]:
+    event = event or {}
+    action = str(event.get("action") or "ingest")
+    run = ACTIONS.get(action)
+    env = os.environ.get("LAKE_ENV", "")
+    if run is None:
+        return failed_summary(
+            event.get("run_id"), env, f"unknown action {action!r}", f"use one of: {', '.join(ACTIONS)}"
+        )
+    try:
+        return run(event)
+    except LakeError as err:
+        return failed_summary(event.get("run_id"), env, err.message, err.hint)

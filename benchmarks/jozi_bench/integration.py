@@ -51,9 +51,9 @@ def land_bronze(
     summary = land_generated_dataset(
         source_dir or env.local_source_dir, store_for_env(env), load_config().source_names, now=now
     )
-    if summary.get("status") not in (None, "SUCCEEDED"):
-        raise LakeError(f"landing bronze failed: {summary.get('error', summary.get('status'))}")
-    return summary
+    if summary.status != "SUCCEEDED":
+        raise LakeError(f"landing bronze failed: {summary.error or summary.status}")
+    return summary.to_dict()
 
 
 def spark_session(conf_overrides: dict[str, str], cores: int | str = "*") -> Any:

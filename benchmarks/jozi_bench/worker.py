@@ -181,34 +181,24 @@ def scale_scenario(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-# Which bronze sources each gold table is built from (docs/data-model.md): the raw data a question
-# answered from that table would have to scan without the lake.
-GOLD_LINEAGE: dict[str, tuple[str, ...]] = {
-    "fact_deliveries": (
-        "orders",
-        "order_items",
-        "kitchen_events",
-        "dispatch_events",
-        "complaints",
-        "ratings",
-        "load_shedding",
-    ),
-    "delivery_performance_hourly": ("orders", "kitchen_events", "dispatch_events"),
-    "lateness_stage_attribution": ("orders", "kitchen_events", "dispatch_events"),
-    "driver_performance": ("orders", "kitchen_events", "dispatch_events", "drivers", "complaints"),
-    "menu_prep_impact": ("orders", "order_items", "menu", "kitchen_events", "dispatch_events"),
-    "complaints_vs_lateness": ("orders", "kitchen_events", "dispatch_events", "complaints", "ratings"),
-    "repeat_customers": ("orders", "kitchen_events", "dispatch_events"),
-}
-
-
 def raw_sources_for(tables: list[str]) -> list[str]:
-    """Bronze sources behind the (qualified or plain) table names a query read."""
+    """Bronze sources behind the (qualified or plain) table names a query read: the raw data a
+    question answered from those tables would have to scan without the lake.
+
+    A silver table is its own source; a gold table's sources come from the gold models' SQL
+    (:func:`jozi_lake.lineage.silver_sources`), the lineage the gold job itself runs by. Names that are
+    not tables of the contracts (a quarantine table) count as their own source.
+    """
+    from jozi_lake.errors import LakeError
+    from jozi_lake.lineage import silver_sources
+
     sources: set[str] = set()
     for qualified in tables:
         table = qualified.rsplit(".", 1)[-1]
-        # A silver table is one source; a gold table is its lineage.
-        sources.update(GOLD_LINEAGE.get(table, (table,)))
+        try:
+            sources.update(silver_sources(table))
+        except LakeError:
+            sources.add(table)
     return sorted(sources)
 
 

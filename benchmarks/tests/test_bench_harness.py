@@ -110,12 +110,28 @@ def test_plan_days_covers_the_target() -> None:
 
 
 def test_raw_sources_of_gold_and_silver_tables() -> None:
+    # Derived from the SQL: the hourly table reads the fact, which reads seven silver tables.
     assert raw_sources_for(["db.delivery_performance_hourly"]) == [
+        "complaints",
         "dispatch_events",
         "kitchen_events",
+        "load_shedding",
+        "order_items",
         "orders",
+        "ratings",
+    ]
+    assert raw_sources_for(["db.driver_performance"]) == [
+        "complaints",
+        "dispatch_events",
+        "drivers",
+        "kitchen_events",
+        "load_shedding",
+        "order_items",
+        "orders",
+        "ratings",
     ]
     assert raw_sources_for(["jozi_pizza_local_silver.ratings"]) == ["ratings"]
+    assert raw_sources_for(["jozi_pizza_local_silver.quarantine_orders"]) == ["quarantine_orders"]
 
 
 def test_cli_inputs_are_validated() -> None:

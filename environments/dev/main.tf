@@ -9,7 +9,6 @@ module "lake" {
   lake_file   = "${path.root}/../../lake.yaml"
   sql_dir     = "${path.root}/../../sql"
 
-  source_base_url     = var.source_base_url
   alert_emails        = var.alert_emails
   ingest_package_path = var.ingest_package_path
   glue_code_dir       = var.glue_code_dir

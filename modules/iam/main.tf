@@ -25,7 +25,7 @@ locals {
   ingest_log_group_arn = "arn:${local.partition}:logs:${local.arn_tail}:log-group:${var.ingest_log_group_name}"
   state_machine_arn    = "arn:${local.partition}:states:${local.arn_tail}:stateMachine:${var.state_machine_name}"
   # Secrets Manager appends "-" and six random characters to a secret's ARN.
-  ingest_secret_arn   = var.ingest_secret_name == null ? null : "arn:${local.partition}:secretsmanager:${local.arn_tail}:secret:${var.ingest_secret_name}-??????"
+  ingest_secret_arns  = [for name in var.ingest_secret_names : "arn:${local.partition}:secretsmanager:${local.arn_tail}:secret:${name}-??????"]
   ingest_dlq_arn      = var.ingest_dlq_queue_name == null ? null : "arn:${local.partition}:sqs:${local.arn_tail}:${var.ingest_dlq_queue_name}"
   scheduler_dlq_arn   = var.scheduler_dlq_queue_name == null ? null : "arn:${local.partition}:sqs:${local.arn_tail}:${var.scheduler_dlq_queue_name}"
   alert_topic_arn     = var.alert_topic_name == null ? null : "arn:${local.partition}:sns:${local.arn_tail}:${var.alert_topic_name}"
@@ -107,13 +107,15 @@ locals {
   roles = {
     ingest_lambda = {
       policy_name      = "ingest"
-      description      = "Runs the ingestion Lambda: store API -> bronze/."
+      description      = "Runs the lake Lambda: sources -> bronze/ (unreadable files -> rejected/), the pipeline's summary."
       service          = "lambda.amazonaws.com"
       trust_sid        = "LambdaAssumesRole"
       trust_conditions = []
       statements = concat(
         [
-          { sid = "ReadLandingFiles", actions = ["s3:GetObject"], resources = [local.objects["landing"]], conditions = [] },
+          # A landed file that cannot be read is moved to rejected/ (copied there, then deleted from landing/).
+          { sid = "ReadAndMoveLandingFiles", actions = ["s3:GetObject", "s3:DeleteObject"], resources = [local.objects["landing"]], conditions = [] },
+          { sid = "SetAsideRejectedFiles", actions = ["s3:GetObject", "s3:PutObject"], resources = [local.objects["rejected"]], conditions = [] },
           # New batches and the bookkeeping in bronze/_state/ and bronze/_manifests/ are written here.
           { sid = "WriteBronzeBatches", actions = ["s3:PutObject", "s3:AbortMultipartUpload"], resources = [local.objects["bronze"]], conditions = [] },
           {
@@ -129,10 +131,10 @@ locals {
           { sid = "WriteTraces", actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources = ["*"], conditions = [] },
         ],
         local.kms_statements,
-        local.ingest_secret_arn == null ? [] : [{
-          sid        = "ReadSourceApiSecret"
+        length(local.ingest_secret_arns) == 0 ? [] : [{
+          sid        = "ReadSourceSecrets"
           actions    = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-          resources  = [local.ingest_secret_arn]
+          resources  = local.ingest_secret_arns
           conditions = []
         }],
         local.ingest_dlq_arn == null ? [] : [{ sid = "SendToDeadLetterQueue", actions = ["sqs:SendMessage"], resources = [local.ingest_dlq_arn], conditions = [] }],

@@ -54,11 +54,11 @@ output "role_arns" {
 }
 
 output "granted_arns" {
-  description = "The ARNs (and ARN patterns) of other modules' resources the roles are granted on, built from the names given: lambda_function, lambda_log_group, secret (pattern `<name>-??????`), ingest_dlq, scheduler_dlq, alert_topic, state_machine, glue_jobs, glue_crawlers, glue_databases, glue_tables. The composition tests compare them with the resources created."
+  description = "The ARNs (and ARN patterns) of other modules' resources the roles are granted on, built from the names given: lambda_function, lambda_log_group, secrets (patterns `<name>-??????`), ingest_dlq, scheduler_dlq, alert_topic, state_machine, glue_jobs, glue_crawlers, glue_databases, glue_tables. The composition tests compare them with the resources created."
   value = {
     lambda_function  = local.ingest_function_arn
     lambda_log_group = local.ingest_log_group_arn
-    secret           = local.ingest_secret_arn
+    secrets          = local.ingest_secret_arns
     ingest_dlq       = local.ingest_dlq_arn
     scheduler_dlq    = local.scheduler_dlq_arn
     alert_topic      = local.alert_topic_arn

@@ -23,8 +23,8 @@ variable "prefixes" {
   type        = map(string)
 
   validation {
-    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "scripts", "spark_ui", "glue_temp"] : contains(keys(var.prefixes), key)])
-    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, scripts, spark_ui and glue_temp (as in lake.yaml)."
+    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "rejected", "scripts", "spark_ui", "glue_temp"] : contains(keys(var.prefixes), key)])
+    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, rejected, scripts, spark_ui and glue_temp (as in lake.yaml)."
   }
 
   validation {
@@ -94,14 +94,14 @@ variable "ingest_log_group_name" {
   }
 }
 
-variable "ingest_secret_name" {
-  description = "Name of the Secrets Manager secret holding the store API credentials; the Lambda may read only this secret (ARN pattern `<name>-??????`). Null grants no secret access."
-  type        = string
-  default     = null
+variable "ingest_secret_names" {
+  description = "Names of the Secrets Manager secrets holding the sources' credentials; the Lambda may read only these (ARN pattern `<name>-??????`). Empty grants no secret access."
+  type        = list(string)
+  default     = []
 
   validation {
-    condition     = var.ingest_secret_name == null || can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.ingest_secret_name))
-    error_message = "ingest_secret_name must be a Secrets Manager secret name."
+    condition     = alltrue([for name in var.ingest_secret_names : can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", name))])
+    error_message = "ingest_secret_names must be Secrets Manager secret names."
   }
 }
 

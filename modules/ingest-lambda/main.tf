@@ -1,21 +1,16 @@
-# The ingest Lambda: pages through the store's API and writes bronze batches. Configuration comes from
-# lake.yaml through environment variables; the API token stays in Secrets Manager and only its ARN is
-# passed, so it never appears in the function configuration or the Terraform state.
+# The lake Lambda: ingests lake.yaml's sources into bronze (and serves the pipeline's summary step). The
+# sources' configuration travels inside the zip (lake.json); the function gets only its environment, its
+# bucket and the ARNs of the source credentials, which stay in Secrets Manager, so no credential appears
+# in the function configuration or the Terraform state.
 
 locals {
   in_vpc = length(var.vpc_subnet_ids) > 0
 
   # Names the handler reads (docs/terraform-interfaces.md); the module's own values win over extras.
   environment_variables = merge(var.additional_environment_variables, {
-    LAKE_ENV                = var.environment
-    LAKE_BUCKET             = var.bucket_name
-    LAKE_BRONZE_PREFIX      = var.bronze_prefix
-    SOURCE_BASE_URL         = var.source_base_url
-    SOURCE_ENDPOINTS        = jsonencode([for s in var.sources : { name = s.name, endpoint = s.endpoint }])
-    SOURCE_PAGINATION       = var.pagination
-    SOURCE_PAGE_SIZE        = tostring(var.page_size)
-    SOURCE_AUTH_HEADER      = var.auth_header
-    SOURCE_TOKEN_SECRET_ARN = try(aws_secretsmanager_secret.source_token[0].arn, "")
+    LAKE_ENV            = var.environment
+    LAKE_BUCKET         = var.bucket_name
+    LAKE_SOURCE_SECRETS = jsonencode({ for key, secret in aws_secretsmanager_secret.source : key => secret.arn })
   })
 }
 
@@ -29,14 +24,14 @@ resource "aws_cloudwatch_log_group" "function" {
   tags              = var.tags
 }
 
-# The API token. Only the secret container is managed here: its value is put out of band
-# (`aws secretsmanager put-secret-value`), so the token never enters Terraform state.
-resource "aws_secretsmanager_secret" "source_token" {
-  #checkov:skip=CKV2_AWS_57:The token is issued by the store's API vendor; there is no API to rotate it automatically, so rotation is a documented manual step.
-  count = var.create ? 1 : 0
+# One secret per source credential. Only the secret container is managed here: its value is put out of band
+# (`aws secretsmanager put-secret-value`), so the credential never enters Terraform state.
+resource "aws_secretsmanager_secret" "source" {
+  #checkov:skip=CKV2_AWS_57:Source credentials are issued by each source's vendor; there is no API to rotate them automatically, so rotation is a documented manual step.
+  for_each = var.create ? var.source_secret_names : {}
 
-  name                    = var.token_secret_name
-  description             = "API token for the store's operational API, read by ${var.function_name}. Value set out of band."
+  name                    = each.value
+  description             = "Credential '${each.key}' of the lake's sources (lake.yaml auth.secret), read by ${var.function_name}. Value set out of band."
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = var.secret_recovery_window_days
   tags                    = var.tags
@@ -61,7 +56,7 @@ resource "aws_lambda_function" "ingest" {
   count = var.create ? 1 : 0
 
   function_name                  = var.function_name
-  description                    = "Pulls new records from the store's API into s3://${var.bucket_name}/${var.bronze_prefix}."
+  description                    = "Ingests lake.yaml's sources into s3://${var.bucket_name} (and runs the pipeline's summary step)."
   role                           = var.role_arn
   filename                       = var.package_path
   source_code_hash               = filebase64sha256(var.package_path)

@@ -18,14 +18,14 @@ output "log_group_name" {
   value       = try(aws_cloudwatch_log_group.function[0].name, null)
 }
 
-output "token_secret_arn" {
-  description = "ARN of the Secrets Manager secret to put the API token into."
-  value       = try(aws_secretsmanager_secret.source_token[0].arn, null)
+output "source_secret_arns" {
+  description = "ARN of each source credential's secret, by its lake.yaml auth.secret name (put the values into these)."
+  value       = { for key, secret in aws_secretsmanager_secret.source : key => secret.arn }
 }
 
-output "token_secret_name" {
-  description = "Name of the API token secret."
-  value       = try(aws_secretsmanager_secret.source_token[0].name, null)
+output "source_secret_names" {
+  description = "Name of each source credential's secret, by its lake.yaml auth.secret name."
+  value       = { for key, secret in aws_secretsmanager_secret.source : key => secret.name }
 }
 
 output "dlq_arn" {
@@ -39,6 +39,6 @@ output "dlq_name" {
 }
 
 output "environment_variables" {
-  description = "The environment variables the function receives (no secret values: the token is referenced by ARN)."
+  description = "The environment variables the function receives (no secret values: credentials are referenced by ARN)."
   value       = local.environment_variables
 }

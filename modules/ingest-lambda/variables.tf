@@ -120,88 +120,6 @@ variable "bucket_name" {
   }
 }
 
-variable "bronze_prefix" {
-  description = "Key prefix of the bronze layer (lake.yaml prefixes.bronze), passed as LAKE_BRONZE_PREFIX."
-  type        = string
-  default     = "bronze/"
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9_-]*/$", var.bronze_prefix))
-    error_message = "bronze_prefix must be one lowercase path segment ending in '/'."
-  }
-}
-
-variable "source_base_url" {
-  description = "Base URL of the store's operational API (SOURCE_BASE_URL); endpoints are appended to it."
-  type        = string
-
-  validation {
-    condition     = can(regex("^https://[^\\s/]+(/[^\\s]*)?$", var.source_base_url))
-    error_message = "source_base_url must be an https:// URL (the token must never travel in clear text)."
-  }
-}
-
-variable "sources" {
-  description = "Source endpoints from lake.yaml source_api.sources, passed as the SOURCE_ENDPOINTS JSON list."
-  type = list(object({
-    name     = string
-    endpoint = string
-  }))
-
-  validation {
-    condition     = length(var.sources) > 0 && alltrue([for s in var.sources : can(regex("^[a-z][a-z0-9_]*$", s.name)) && startswith(s.endpoint, "/")])
-    error_message = "sources must be non-empty; names lower_snake_case, endpoints starting with '/'."
-  }
-
-  validation {
-    condition     = length(distinct([for s in var.sources : s.name])) == length(var.sources)
-    error_message = "source names must be unique."
-  }
-}
-
-variable "pagination" {
-  description = "Pagination style of the API (lake.yaml source_api.pagination): cursor or page."
-  type        = string
-  default     = "cursor"
-
-  validation {
-    condition     = contains(["cursor", "page"], var.pagination)
-    error_message = "pagination must be cursor or page."
-  }
-}
-
-variable "page_size" {
-  description = "Records requested per page (lake.yaml source_api.page_size)."
-  type        = number
-  default     = 500
-
-  validation {
-    condition     = var.page_size >= 1 && var.page_size <= 10000 && floor(var.page_size) == var.page_size
-    error_message = "page_size must be a whole number between 1 and 10000."
-  }
-}
-
-variable "auth_header" {
-  description = "HTTP header that carries the API token (lake.yaml source_api.auth_header)."
-  type        = string
-  default     = "Authorization"
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9-]+$", var.auth_header))
-    error_message = "auth_header must be an HTTP header name."
-  }
-}
-
-variable "token_secret_name" {
-  description = "Name of the Secrets Manager secret created for the API token (computed once by the composition). Its value is set out of band."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", var.token_secret_name))
-    error_message = "token_secret_name must be a Secrets Manager secret name."
-  }
-}
-
 variable "secret_recovery_window_days" {
   description = "Days a deleted token secret can still be restored (0 deletes at once; 7-30 otherwise)."
   type        = number
@@ -308,4 +226,15 @@ variable "tags" {
   description = "Tags added to every taggable resource."
   type        = map(string)
   default     = {}
+}
+
+variable "source_secret_names" {
+  description = "One Secrets Manager secret per credential the sources in lake.yaml use (their auth.secret -> the secret's name, computed by the composition). Each is created here with no value (it is put out of band) and passed to the function as LAKE_SOURCE_SECRETS."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for key, name in var.source_secret_names : can(regex("^[A-Za-z0-9_-]+$", key)) && can(regex("^[A-Za-z0-9/_+=.@-]{1,512}$", name))])
+    error_message = "source_secret_names keys must be lake.yaml auth.secret names and values Secrets Manager secret names."
+  }
 }

@@ -16,15 +16,16 @@ locals {
   # the rest docs/terraform-interfaces.md. The CLI reads them from the outputs, never derives them.
   name_prefix = "${local.project}-${var.environment}"
   names = {
-    bucket                  = "${local.name_prefix}-lake"
-    workgroup               = local.name_prefix
-    databases               = { for layer in local.lake.layers : layer => replace("${local.project}_${var.environment}_${layer}", "-", "_") }
-    jobs                    = { for key in keys(local.lake.jobs) : key => "${local.name_prefix}-${key}" }
-    crawlers                = merge({ for layer in local.lake.layers : layer => "${local.name_prefix}-${layer}-crawler" }, { quarantine = "${local.name_prefix}-quarantine-crawler" })
-    lambda_function         = "${local.name_prefix}-ingest"
-    lambda_log_group        = "/aws/lambda/${local.name_prefix}-ingest"
-    ingest_dlq              = "${local.name_prefix}-ingest-dlq"
-    token_secret            = "${local.project}/${var.environment}/source-api-token"
+    bucket           = "${local.name_prefix}-lake"
+    workgroup        = local.name_prefix
+    databases        = { for layer in local.lake.layers : layer => replace("${local.project}_${var.environment}_${layer}", "-", "_") }
+    jobs             = { for key in keys(local.lake.jobs) : key => "${local.name_prefix}-${key}" }
+    crawlers         = merge({ for layer in local.lake.layers : layer => "${local.name_prefix}-${layer}-crawler" }, { quarantine = "${local.name_prefix}-quarantine-crawler" })
+    lambda_function  = "${local.name_prefix}-ingest"
+    lambda_log_group = "/aws/lambda/${local.name_prefix}-ingest"
+    ingest_dlq       = "${local.name_prefix}-ingest-dlq"
+    # One secret per credential of the sources (lake.yaml auth.secret of every authenticated http source).
+    source_secrets          = { for secret in local.source_secrets : secret => "${local.project}/${var.environment}/sources/${secret}" }
     state_machine           = "${local.name_prefix}-pipeline"
     state_machine_log_group = "/aws/vendedlogs/states/${local.name_prefix}-pipeline"
     schedule                = "${local.name_prefix}-pipeline-schedule"
@@ -33,7 +34,19 @@ locals {
   }
 
   quality_namespace = local.lake.quality_metrics.namespace
-  sources           = [for s in local.lake.source_api.sources : { name = s.name, endpoint = s.endpoint }]
+  # Sources as jozi_lake.sources resolves them: a source's template first, merged key by key (auth, a
+  # mapping, one level deep); its secret is auth.secret, or the source's name. tests/terraform checks that
+  # this gives the secrets the Python side expects.
+  source_templates = try(local.lake.source_templates, {})
+  sources = {
+    for name, s in local.lake.sources : name => merge(try(local.source_templates[s.template], {}), s, {
+      auth = merge(try(local.source_templates[s.template].auth, {}), try(s.auth, {}))
+    })
+  }
+  source_secrets = distinct([
+    for name, s in local.sources : try(s.auth.secret, name)
+    if try(s.kind, "") == "http" && try(s.auth.type, "none") != "none"
+  ])
   pipeline = [for s in local.lake.pipeline : {
     name  = s.name
     kind  = s.kind
@@ -95,7 +108,7 @@ module "iam" {
   glue_crawler_names        = local.pipeline_crawlers
   ingest_function_name      = local.names.lambda_function
   ingest_log_group_name     = local.names.lambda_log_group
-  ingest_secret_name        = local.names.token_secret
+  ingest_secret_names       = values(local.names.source_secrets)
   ingest_dlq_queue_name     = local.names.ingest_dlq
   state_machine_name        = local.names.state_machine
   alert_topic_name          = local.names.alert_topic
@@ -155,14 +168,8 @@ module "ingest_lambda" {
   package_path   = var.ingest_package_path
   environment    = var.environment
   bucket_name    = module.s3_lake.bucket_name
-  bronze_prefix  = local.prefixes.bronze
 
-  source_base_url             = var.source_base_url
-  sources                     = local.sources
-  pagination                  = local.lake.source_api.pagination
-  page_size                   = local.lake.source_api.page_size
-  auth_header                 = local.lake.source_api.auth_header
-  token_secret_name           = local.names.token_secret
+  source_secret_names         = local.names.source_secrets
   secret_recovery_window_days = local.settings.secret_recovery_window_days
 
   kms_key_arn        = module.s3_lake.kms_key_arn
@@ -186,7 +193,7 @@ module "monitoring" {
   lambda_function_name      = local.names.lambda_function
   state_machine_name        = local.names.state_machine
   quality_namespace         = local.quality_namespace
-  quality_tables            = [for s in local.sources : s.name]
+  quality_tables            = keys(local.sources)
   quarantine_rate_threshold = var.quarantine_rate_threshold
   dlq_names                 = { ingest = local.names.ingest_dlq, schedule = local.names.schedule_dlq }
   athena_workgroup_name     = module.athena.workgroup_name

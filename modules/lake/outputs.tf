@@ -17,7 +17,7 @@ output "tags" {
 }
 
 output "names" {
-  description = "Every resource name, computed once from lake.yaml: bucket, workgroup, databases, jobs, crawlers, lambda_function, lambda_log_group, ingest_dlq, token_secret, state_machine, state_machine_log_group, schedule, schedule_dlq, alert_topic."
+  description = "Every resource name, computed once from lake.yaml: bucket, workgroup, databases, jobs, crawlers, lambda_function, lambda_log_group, ingest_dlq, source_secrets, state_machine, state_machine_log_group, schedule, schedule_dlq, alert_topic."
   value       = local.names
 }
 
@@ -116,9 +116,9 @@ output "ingest_function_name" {
   value       = module.ingest_lambda.function_name
 }
 
-output "source_token_secret_arn" {
-  description = "Secret to put the store API token into (aws secretsmanager put-secret-value)."
-  value       = module.ingest_lambda.token_secret_arn
+output "source_secret_arns" {
+  description = "The secret of each source credential (lake.yaml auth.secret), to put its value into (aws secretsmanager put-secret-value)."
+  value       = module.ingest_lambda.source_secret_arns
 }
 
 output "alert_topic_arn" {

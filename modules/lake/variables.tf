@@ -44,16 +44,6 @@ variable "glue_code_dir" {
   type        = string
 }
 
-variable "source_base_url" {
-  description = "Base URL of the store's operational API (https). The ingest Lambda appends lake.yaml's endpoints to it."
-  type        = string
-
-  validation {
-    condition     = can(regex("^https://[^\\s/]+(/[^\\s]*)?$", var.source_base_url))
-    error_message = "source_base_url must be an https:// URL."
-  }
-}
-
 variable "alert_emails" {
   description = "Email addresses subscribed to the alert topic (each must confirm the subscription). Required when `protected`."
   type        = list(string)

@@ -1,5 +1,7 @@
 -- title: Complaints and ratings by how late the order was
 -- description: Per lateness bucket over the period: orders, the share with a complaint and the average rating.
+-- section: Where do peak-hour delays come from?
+-- chart: bar x=lateness_bucket y=complaint_rate yformat=.0% ytitle="orders with a complaint" order=100
 SELECT
     lateness_bucket,
     sum(orders) AS orders,

@@ -1,5 +1,7 @@
 -- title: Drivers: deliveries, lateness and speed
 -- description: Per driver over the period: deliveries, late share, average drive and wait-for-driver minutes, minutes per km and complaints.
+-- section: Where do peak-hour delays come from?
+-- chart: scatter x=avg_wait_for_driver_min y=late_share text=driver_id size=deliveries yformat=.0% xtitle="average wait for the driver (min)" ytitle="late share" order=80
 SELECT
     driver_id,
     max_by(shift, order_date) AS shift,

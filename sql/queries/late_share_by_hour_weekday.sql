@@ -1,5 +1,7 @@
 -- title: Late share and p90 delivery time by weekday and hour
 -- description: For each weekday and local hour: delivered orders, the share delivered late and the 90th-percentile total minutes (nearest rank).
+-- section: Where do peak-hour delays come from?
+-- chart: heatmap x=order_hour y=weekday z=late_share zformat=.0% xtitle="local hour" ztitle="late share" order=10
 WITH ranked AS (
     SELECT
         weekday,

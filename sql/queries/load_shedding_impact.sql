@@ -1,5 +1,7 @@
 -- title: Load-shedding impact on the oven and on lateness
 -- description: Orders whose oven stage overlapped a load-shedding window against the rest: oven minutes, total minutes and late share.
+-- section: Where do peak-hour delays come from?
+-- chart: bar x=during_load_shedding y=avg_oven_min,avg_total_min xtitle="oven stage overlapped load-shedding" ytitle="minutes per order" order=40
 SELECT
     during_load_shedding,
     count(*) AS orders,

@@ -1,5 +1,7 @@
 -- title: Menu items that slow the kitchen
 -- description: Per menu item: orders containing it, their average prep minutes and how much that exceeds the average prep of all orders.
+-- section: Where do peak-hour delays come from?
+-- chart: bar x=item_name y=excess_prep_min orient=h ytitle="prep minutes above the average order" order=90
 WITH overall AS (
     SELECT avg(prep_min) AS avg_prep_min FROM fact_deliveries
 )

@@ -1,5 +1,7 @@
 -- title: Which stage makes peak-hour orders late
 -- description: At peak hours, each stage's average minutes in late orders minus in on-time orders, and its share of the total excess.
+-- section: Where do peak-hour delays come from?
+-- chart: bar x=stage y=excess_min ytitle="extra minutes in late orders" order=60
 WITH stages AS (
     SELECT
         a.stage,

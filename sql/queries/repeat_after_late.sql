@@ -1,5 +1,7 @@
 -- title: Do customers come back after a late delivery?
 -- description: Customers who ordered again within 30 days after a late versus an on-time delivery (counted per customer and order date).
+-- section: Where do peak-hour delays come from?
+-- chart: bar x=experience y=repeat_rate yformat=.0% ytitle="reordered within 30 days" order=50
 SELECT
     experience,
     sum(orders) AS orders,

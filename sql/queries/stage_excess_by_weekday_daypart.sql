@@ -1,5 +1,7 @@
 -- title: The stage behind late orders, per weekday and meal peak
 -- description: For each weekday's lunch (11-14h) and dinner (17-21h) peak, the stage with the largest excess minutes in late orders and its share of the excess.
+-- section: Where do peak-hour delays come from?
+-- chart: heatmap x=daypart y=weekday z=excess_min text=top_stage ztitle="excess minutes" order=70
 WITH stages AS (
     SELECT
         weekday,

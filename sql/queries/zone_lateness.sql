@@ -1,5 +1,7 @@
 -- title: Zones: distance, drive time and lateness
 -- description: Per delivery zone: delivered orders, late share, average distance, drive minutes, wait for a driver and minutes late.
+-- section: Where do peak-hour delays come from?
+-- chart: bar x=zone y=late_share orient=h yformat=.0% ytitle="late share" order=30
 SELECT
     zone,
     count(*) AS orders,

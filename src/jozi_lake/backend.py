@@ -17,9 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from jozi_lake.config import EnvConfig
+from jozi_lake.storage import ObjectStore
 
 if TYPE_CHECKING:
     from jozi_lake.ingest import IngestSummary
@@ -160,6 +162,7 @@ class StageResult:
     duration_s: float = 0.0
     summary: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
+    started_at: str = ""  # ISO-8601 UTC; empty for a skipped stage (and in records older than it)
 
 
 @dataclass
@@ -268,7 +271,9 @@ class IngestOptions:
 class PipelineOptions:
     force: bool = False  # run every stage even when nothing new arrived
     as_of: str | None = None  # local fixture API only
-    wait: bool = True  # AWS: follow the execution to its end
+    follow: bool = True  # AWS: follow the execution to its end (else return once it started)
+    wait_seconds: float = 0.0  # another run holds the lake: wait this long for it, then give up
+    trigger: str = "cli"
 
 
 # ---------------------------------------------------------------------------------------- interface
@@ -318,6 +323,14 @@ class LakeBackend(Protocol):
 
     def run_pipeline(self, options: PipelineOptions, events: PipelineEvents) -> PipelineRun:
         """Walk lake.yaml's stage list (locally in-process; on AWS by starting the state machine)."""
+        ...
+
+    def report_path(self) -> Path:
+        """Where ``lake report`` writes its file by default."""
+        ...
+
+    def report_store(self) -> ObjectStore:
+        """The lake bucket a report is uploaded to (``--upload``); a LakeError where that means nothing."""
         ...
 
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 from jozi_lake import project
 from jozi_lake.errors import LakeError
+from jozi_lake.sources import SourceConfig, parse_sources
 
 LAKE_HOME_ENV_VAR = "LAKE_HOME"
 LOCAL_ENV = "local"
@@ -39,12 +40,6 @@ class ConfigError(LakeError):
 def repo_root() -> Path:
     """The checkout this package runs from (Terraform environments, build outputs), else the cwd."""
     return project._checkout() or Path.cwd()
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    name: str
-    endpoint: str
 
 
 @dataclass(frozen=True)
@@ -135,19 +130,29 @@ class LakeConfig:
         return list(self.raw["layers"])
 
     @property
+    def catalogued_areas(self) -> list[str]:
+        """The layers plus the ops area: each is one catalog database (``{project}_{env}_{area}``)
+        crawled from its own prefix, so the lake's operational tables are queried like any other."""
+        from jozi_lake.layout import OPS
+
+        return [*self.layers, OPS]
+
+    @property
     def prefixes(self) -> dict[str, str]:
         return dict(self.raw["prefixes"])
 
     @property
     def crawl_targets(self) -> list[str]:
-        """What a crawl stage (and ``lake crawl``) can name: every layer, and ``quarantine``."""
-        return [*self.layers, QUARANTINE]
+        """What a crawl stage (and ``lake crawl``) can name: every layer, ``quarantine`` and ``ops``."""
+        from jozi_lake.layout import OPS
+
+        return [*self.layers, QUARANTINE, OPS]
 
     def catalog_layer(self, target: str) -> str:
         """The layer whose database a crawl target is catalogued in (quarantine: silver's)."""
         if target == QUARANTINE:
             return QUARANTINE_DATABASE_LAYER
-        if target not in self.layers:
+        if target not in self.catalogued_areas:
             choices = ", ".join(self.crawl_targets)
             raise ConfigError(f"unknown crawl target {target!r}; choose one of: {choices}")
         return target
@@ -160,17 +165,31 @@ class LakeConfig:
     def environments(self) -> list[str]:
         return list(self.raw["environments"])
 
+    @cached_property
+    def _sources(self) -> dict[str, SourceConfig]:
+        return parse_sources(self.raw)
+
     @property
     def sources(self) -> list[SourceConfig]:
-        return [SourceConfig(**s) for s in self.raw["source_api"]["sources"]]
+        """The ``sources:`` of lake.yaml, resolved and validated (:mod:`jozi_lake.sources`)."""
+        return list(self._sources.values())
 
     @property
     def source_names(self) -> list[str]:
-        return [s.name for s in self.sources]
+        return list(self._sources)
 
-    @property
-    def source_api(self) -> dict[str, Any]:
-        return dict(self.raw["source_api"])
+    def source(self, name: str) -> SourceConfig:
+        """One source by name; an unknown name is an error listing the known ones."""
+        if name not in self._sources:
+            raise ConfigError(
+                f"unknown source {name!r}",
+                f"choose one of: {', '.join(self._sources) or '(none in lake.yaml)'}",
+            )
+        return self._sources[name]
+
+    def find_source(self, name: str) -> SourceConfig | None:
+        """The source of a bronze/silver table name, or None when lake.yaml declares no such source."""
+        return self._sources.get(name)
 
     @property
     def jobs(self) -> dict[str, dict[str, Any]]:
@@ -213,7 +232,9 @@ def parse_config_text(text: str, where: str) -> LakeConfig:
             raise ConfigError(f"{where} is not valid YAML ({str(err).splitlines()[0]})") from None
     if not isinstance(raw, dict) or "project" not in raw:
         raise ConfigError(f"{where} is not a lake configuration (no 'project' key)")
-    return LakeConfig(raw=raw)
+    config = LakeConfig(raw=raw)
+    config.sources  # noqa: B018 - a broken source definition fails on reading lake.yaml, not mid-run
+    return config
 
 
 @cache

@@ -10,15 +10,23 @@ the same prefixes). The layout, with the default prefixes::
     bronze/_manifests/ingest/<run>.json                          one manifest per ingest run
     bronze/_state/ingest/<source>.json                           API watermark and open window
     bronze/_state/drops/<source>.json                            the drop ledger
-    silver/<table>/<partition>=<value>/part-*.parquet            typed, deduplicated rows
+    rejected/<source>/<day>/<run>-<sha12>-<file>                 a landed file that could not be read
+    rejected/<source>/<day>/<run>-<sha12>-<file>.reason.json     why, with its size, SHA-256, first bytes
+    silver/<table>/<partition>=<value>/part-*.parquet            typed, deduplicated rows (event tables)
+    silver/<table>/part-*.parquet                                reference tables (not partitioned)
     silver/_state/<table>/processed.json                         bronze files already processed
-    silver/_state/changes/<table>/<run>.json                     dates each run changed (gold reads)
+    silver/_state/changes/<table>/<run>.json                     what each run changed (gold reads)
     silver/_staging/<run>/<table>/                               a run's rebuilt partitions before publish
     silver/_reports/<started>_<job>_<run>.json                   the silver job's run reports
     quarantine/<table>/bronze_batch_id=<batch>/part-*.parquet    rejected rows with reasons
-    gold/<table>/..., gold/_staging/<run>/, gold/_reports/       the same for gold
+    gold/<table>/..., gold/_reports/                             gold tables (SQL models) and run reports
+    quarantine/<gold table>/<partition>=<value>/                 gold rows a quarantine rule set aside
     scripts/<version>/...                                        the deployed Glue code
     glue-temp/, athena-results/, spark-ui/                       scratch, query results, event logs
+    ops/<table>/run_date=<day>/<job>_<run>.parquet               job-run figures and rule outcomes
+    ops/pipeline_stage_runs/run_date=<day>/<run>.json            a pipeline run's stage timings (JSON lines)
+    ops/_staging/<table>/<job>_<run>/                            Spark's output before it gets its name
+    reports/<name>.html                                          uploaded HTML reports (``lake report``)
 
 Names below a prefix that start with ``_`` or ``.`` are bookkeeping, never data: Spark, Athena, the
 crawlers and the local engine skip them (:func:`is_data_key`).
@@ -42,7 +50,15 @@ REQUIRED_PREFIXES = (
     "athena_results",
     "spark_ui",
     "glue_temp",
+    "ops",
+    "reports",
+    "rejected",
+    "state",
 )
+# The catalogued area of the lake's own operational tables: not a medallion layer (no job reads it),
+# but crawled like one into database ``{project}_{env}_ops`` (see :mod:`jozi_lake.ops_tables`).
+OPS = "ops"
+REASON_SUFFIX = ".reason.json"
 # Below a layer prefix: folders for bookkeeping, hidden from every reader of data.
 MANIFESTS = "_manifests"
 STATE = "_state"
@@ -84,10 +100,25 @@ class Layout:
         return f"{self.prefixes['bronze']}{source}/"
 
     def bronze_page(self, source: str, day: str, run_id: str, page: int, fmt: str = "json") -> str:
+        """An API page; ``fmt`` is its bronze format (:func:`jozi_lake.sources.bronze_suffix`)."""
         return f"{self.bronze_table(source)}ingest_date={day}/{run_id}-{page:05d}.{fmt}.gz"
 
     def bronze_drop(self, source: str, day: str, run_id: str, stem: str, fmt: str) -> str:
+        """A landed file; ``fmt`` is its bronze format, encoding tag included (``cp1252.csv``)."""
         return f"{self.bronze_table(source)}ingest_date={day}/{run_id}-{stem}.{fmt}.gz"
+
+    def rejected(self, source: str | None = None) -> str:
+        """Where unreadable landed files are set aside (all of them, or one source's)."""
+        base = self.prefixes["rejected"]
+        return base if source is None else f"{base}{source}/"
+
+    def rejected_file(self, source: str, day: str, run_id: str, sha256: str, name: str) -> str:
+        """The rejected copy of a landed file; the SHA-256 prefix keeps two versions of a name apart."""
+        return f"{self.rejected(source)}{day}/{run_id}-{sha256[:12]}-{name}"
+
+    def rejection_reason(self, rejected_key: str) -> str:
+        """The reason record beside a rejected file."""
+        return rejected_key + REASON_SUFFIX
 
     def ingest_manifests(self) -> str:
         return f"{self.prefixes['bronze']}{MANIFESTS}/ingest/"
@@ -138,6 +169,19 @@ class Layout:
     def report(self, layer: str, started: str, job: str, run_id: str) -> str:
         return f"{self.reports(layer)}{started}_{job}_{run_id}.json"
 
+    # ------------------------------------------------------------------ the lake's own state
+    def layer_change(self, layer: str) -> str:
+        """When ``layer`` last changed (a writer records it; its crawl stage then has work)."""
+        return f"{self.prefixes['state']}layers/{layer}/changed.json"
+
+    def layer_crawl(self, layer: str) -> str:
+        """When the last local crawl of ``layer`` started (on AWS Glue keeps the crawler's last crawl)."""
+        return f"{self.prefixes['state']}layers/{layer}/crawled.json"
+
+    def lease(self, name: str = "pipeline") -> str:
+        """The lease that keeps runs of the pipeline from overlapping (:mod:`jozi_lake.lease`)."""
+        return f"{self.prefixes['state']}leases/{name}.json"
+
     # ------------------------------------------------------------------ code and scratch
     def scripts(self, version: str | None = None) -> str:
         base = self.prefixes["scripts"]
@@ -152,6 +196,24 @@ class Layout:
     def spark_ui(self, job: str | None = None) -> str:
         base = self.prefixes["spark_ui"]
         return base if job is None else f"{base}{job}/"
+
+    # ------------------------------------------------------------------ the lake's own tables
+    def ops_table(self, table: str) -> str:
+        """``ops/<table>/``: one operational table (job runs, rule outcomes, pipeline stages)."""
+        return f"{self.prefixes[OPS]}{table}/"
+
+    def ops_file(self, table: str, run_date: str, name: str) -> str:
+        """The one file a run contributes to an ops table: a stable name, so a rerun replaces it."""
+        return f"{self.ops_table(table)}run_date={run_date}/{name}"
+
+    def ops_staging(self, table: str, name: str) -> str:
+        """Where Spark writes a run's ops rows before the file is given its stable name."""
+        return f"{self.prefixes[OPS]}{STAGING}/{table}/{name}/"
+
+    # ------------------------------------------------------------------ reports for people
+    def report_upload(self, name: str) -> str:
+        """``reports/<name>``: an HTML report put into the lake by ``lake report --upload``."""
+        return f"{self.prefixes['reports']}{name}"
 
 
 @cache

@@ -1,16 +1,21 @@
 """Object storage behind one small interface: S3 on AWS, a directory locally, same bucket/key layout.
 
-Everything that reads or writes lake objects from plain Python (ingestion, manifests, job state, the
-local crawler, CLI uploads) goes through :class:`ObjectStore`, so the code above it cannot tell the
-two apart. Spark reads and writes data files itself, through the URI from :meth:`ObjectStore.uri`.
+Everything that reads or writes lake objects from plain Python (ingestion, manifests, job state, the local
+crawler, CLI uploads) goes through :class:`ObjectStore`, so the code above it cannot tell the two apart.
+Spark reads and writes data files itself, through the URI from :meth:`ObjectStore.uri`.
 
 Writes are atomic in both implementations: an S3 PUT is all-or-nothing, and the local store writes a
-hidden temporary file in the target folder and renames it into place. Readers (Spark, DuckDB, the
-crawler) skip names starting with ``.`` or ``_``, so a half-written temporary file is never seen.
+hidden temporary file in the target folder and renames it into place. Conditional writes (create only if
+absent, replace only if unchanged) are S3's ``If-None-Match``/``If-Match`` and, locally, an exclusive
+create and a lock around compare-and-replace: what the run lease (:mod:`jozi_lake.lease`) stands on.
+Readers (Spark, DuckDB, the crawler) skip names starting with ``.`` or ``_``, so a half-written temporary
+file is never seen.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -44,6 +49,15 @@ class ObjectStore(Protocol):
 
     def uri(self, key: str = "") -> str:
         """The URI Spark/DuckDB use for ``key``: ``s3://bucket/key`` or ``file:///.../bucket/key``."""
+
+    def create(self, key: str, data: bytes) -> bool:
+        """Write the object only if no object has that key; False when one exists (nothing written)."""
+
+    def read_versioned(self, key: str) -> tuple[bytes, str]:
+        """The object and a version token for :meth:`replace_if`; KeyError when it does not exist."""
+
+    def replace_if(self, key: str, data: bytes, version: str) -> bool:
+        """Replace the object only if it is still at ``version``; False when it changed (nothing written)."""
 
 
 class LocalObjectStore:
@@ -99,6 +113,41 @@ class LocalObjectStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def create(self, key: str, data: bytes) -> bool:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.link(tmp, target)  # fails if the target exists: the exclusive create, complete when visible
+            return True
+        except FileExistsError:
+            return False
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
+    def read_versioned(self, key: str) -> tuple[bytes, str]:
+        data = self.get_bytes(key)
+        return data, hashlib.sha256(data).hexdigest()
+
+    def replace_if(self, key: str, data: bytes, version: str) -> bool:
+        target = self._path(key)
+        lock_path = target.with_name(f".{target.name}.lock.tmp")  # hidden from list_keys like temp files
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # writers of this key take turns; readers see whole files
+            try:
+                current = hashlib.sha256(target.read_bytes()).hexdigest()
+            except FileNotFoundError:
+                return False
+            if current != version:
+                return False
+            self.put_bytes(key, data)
+            return True
+
     def uri(self, key: str = "") -> str:
         """``file://`` + the raw path, as ``s3://bucket/key`` is raw: Hadoop and the crawler take the
         path literally, so percent-encoding (``ingest_date%3D...``) would name a folder that isn't there."""
@@ -147,8 +196,47 @@ class S3ObjectStore:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
 
+    def _precondition_failed(self, err: Exception) -> bool:
+        from botocore.exceptions import ClientError
+
+        return isinstance(err, ClientError) and err.response.get("Error", {}).get("Code") in (
+            "PreconditionFailed",
+            "ConditionalRequestConflict",  # a concurrent conditional write to the same key won
+        )
+
+    def create(self, key: str, data: bytes) -> bool:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*")
+            return True
+        except Exception as err:
+            if self._precondition_failed(err):
+                return False
+            raise
+
+    def read_versioned(self, key: str) -> tuple[bytes, str]:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.NoSuchKey:
+            raise KeyError(f"{self.uri(key)} does not exist") from None
+        return response["Body"].read(), str(response["ETag"])
+
+    def replace_if(self, key: str, data: bytes, version: str) -> bool:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfMatch=version)
+            return True
+        except Exception as err:
+            if self._precondition_failed(err) or _is_missing(err):
+                return False
+            raise
+
     def uri(self, key: str = "") -> str:
         return f"s3://{self.bucket}/{key}"
+
+
+def _is_missing(err: Exception) -> bool:
+    from botocore.exceptions import ClientError
+
+    return isinstance(err, ClientError) and err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404")
 
 
 def store_for_uri(lake_root: str, s3_client: Any | None = None) -> ObjectStore:

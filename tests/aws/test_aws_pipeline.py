@@ -51,7 +51,7 @@ def test_failed_pipeline_raises_naming_the_failed_state(deployed: FakeDeployment
 
 
 def test_no_wait_returns_after_the_start(deployed: FakeDeployment) -> None:
-    cli.run_pipeline(env="dev", wait=False)
+    cli.run_pipeline(env="dev", follow=False)
     assert "started pipeline execution arn:aws:states:" in deployed.printed
     assert "SUCCEEDED" not in deployed.printed
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -199,3 +201,20 @@ def test_views_are_created_after_the_views_they_read(tmp_path: Path, monkeypatch
     (views / "z_base.sql").write_text("CREATE OR REPLACE VIEW z_base AS SELECT * FROM fact_deliveries")
     monkeypatch.setattr("jozi_lake.query.named.sql_dir", lambda: tmp_path)
     assert [name for name, _ in athena.views_in_dependency_order()] == ["z_base", "a_late"]
+
+
+def test_athena_text_cells_become_typed_values() -> None:
+    types = ["date", "bigint", "double", "decimal(10,2)", "boolean", "timestamp(3)", "varchar", "integer"]
+    cells = ["2026-06-01", "42", "0.25", "129.90", "true", "2026-06-01 18:00:00.000", "north", None]
+    assert [athena.typed_value(c, t) for c, t in zip(cells, types, strict=True)] == [
+        dt.date(2026, 6, 1),
+        42,
+        0.25,
+        Decimal("129.90"),
+        True,
+        dt.datetime(2026, 6, 1, 18),
+        "north",
+        None,
+    ]
+    zoned = athena.typed_value("2026-06-01 18:00:00.000 UTC", "timestamp(3) with time zone")
+    assert zoned == dt.datetime(2026, 6, 1, 18)

@@ -281,11 +281,14 @@ def check_grants_match_resources(session: boto3.Session, lake: outputs.DeployedL
 
     function = session.client("lambda").get_function(FunctionName=lake.require_ingest_function())
     assert function["Configuration"]["FunctionArn"] in resources("state-machine", "InvokeLakeFunction")
-    secret_arn = session.client("secretsmanager").describe_secret(SecretId=values["source_token_secret_arn"])[
-        "ARN"
+    secrets = session.client("secretsmanager")
+    secret_arns = [
+        secrets.describe_secret(SecretId=arn)["ARN"] for arn in values["source_secret_arns"].values()
     ]
-    (secret_pattern,) = resources("ingest-lambda", "ReadSourceApiSecret")
-    assert fnmatch.fnmatchcase(secret_arn, secret_pattern), (secret_arn, secret_pattern)
+    patterns = resources("ingest-lambda", "ReadSourceSecrets")
+    assert secret_arns and len(patterns) == len(secret_arns)
+    for secret_arn in secret_arns:
+        assert any(fnmatch.fnmatchcase(secret_arn, p) for p in patterns), (secret_arn, patterns)
     sqs = session.client("sqs")
     url = sqs.get_queue_url(QueueName=f"{lake.require_ingest_function()}-dlq")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

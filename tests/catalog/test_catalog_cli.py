@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,3 +74,16 @@ def test_queries_lists_named_queries_with_titles() -> None:
     code, output = lake("queries")
     assert code == 0
     assert "peak_hour_stage_excess" in output and "Which stage makes peak-hour orders late" in output
+
+
+def test_query_format_prints_every_row_for_pipes(lake_home: Path, parquet_file: ParquetWriter) -> None:
+    """--format csv|json|markdown: the answer alone on stdout, every row, machine-readable."""
+    parquet_file(lake_home, "gold/sales/order_date=2026-06-01/p.parquet", "SELECT 10::BIGINT AS amount")
+    assert lake("crawl", "--layer", "gold")[0] == 0
+    code, output = lake("query", "SELECT amount, order_date FROM sales", "--format", "csv")
+    assert code == 0, output
+    assert output.splitlines() == ["amount,order_date", "10,2026-06-01"]
+    code, output = lake("query", "SELECT amount FROM sales", "--format", "json")
+    assert code == 0 and json.loads(output) == [{"amount": 10}]
+    code, output = lake("query", "SELECT amount FROM sales", "--format", "xml")
+    assert code == 1 and "unknown --format 'xml'" in output

@@ -17,6 +17,7 @@ from jozi_lake.errors import LakeError
 from jozi_lake.local.backend import LocalBackend
 from jozi_lake.local.catalog import LocalCatalog
 from jozi_lake.local.crawler import crawl
+from jozi_lake.local.engine import run_query
 
 ParquetWriter = Callable[[Path, str, str], Path]
 JsonWriter = Callable[[Path, str, list[dict[str, Any]]], Path]
@@ -323,3 +324,39 @@ def test_recrawl_rereads_a_rewritten_file_but_not_unchanged_ones(
     result = crawl(env, ["gold"])
     assert read == ["gold/t/order_date=2026-06-01/p.parquet"]  # the unchanged file came from the cache
     assert result.outcome("t").new_columns == ["extra"]
+
+
+def test_unpartitioned_reference_table_is_catalogued_and_queried(
+    lake_home: Path, parquet_file: ParquetWriter
+) -> None:
+    """A reference table (no event time) is one folder of files: no partition keys, its location read
+    whole, and a query joining it to a partitioned table sees every version row."""
+    parquet_file(
+        lake_home,
+        "silver/menu/part-00000.snappy.parquet",
+        "SELECT * FROM (VALUES"
+        " ('ITM-01', 'Margherita', NULL::TIMESTAMP, TIMESTAMP '2026-06-02 10:00:00', false),"
+        " ('ITM-01', 'Margherita XL', TIMESTAMP '2026-06-02 10:00:00', NULL::TIMESTAMP, true))"
+        " AS v(item_id, name, valid_from, valid_to, is_current)",
+    )
+    for day in ("2026-06-01", "2026-06-03"):
+        parquet_file(
+            lake_home,
+            f"silver/order_items/event_date={day}/part-0.snappy.parquet",
+            f"SELECT 'ITM-01' AS item_id, TIMESTAMP '{day} 12:00:00' AS updated_at",
+        )
+    env = env_config("local")
+    result = crawl(env, ["silver"])
+    assert result.outcome("menu").partitions == 0
+    document = catalog_document(lake_home, SILVER, "menu")
+    assert document["Table"]["PartitionKeys"] == [] and document["Partitions"] == []
+    assert document["Table"]["StorageDescriptor"]["Location"].endswith("/silver/menu/")
+    answer = run_query(
+        env,
+        sql="SELECT i.event_date, m.name FROM silver.order_items i "
+        "JOIN silver.menu m ON m.item_id = i.item_id "
+        "AND (m.valid_from IS NULL OR m.valid_from <= i.updated_at) "
+        "AND (m.valid_to IS NULL OR i.updated_at < m.valid_to) ORDER BY 1",
+    )
+    assert answer.rows == [("2026-06-01", "Margherita"), ("2026-06-03", "Margherita XL")]
+    assert answer.files_read == 3

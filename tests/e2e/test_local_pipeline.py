@@ -22,6 +22,8 @@ from jozi_lake.jobs.report import JobReport, latest_reports
 from jozi_lake.local.backend import LocalBackend
 from jozi_lake.local.engine import run_query
 from jozi_lake.local.pipeline import recent_runs
+from jozi_lake.query import list_named_queries
+from jozi_lake.query.named import OPS
 from jozi_lake.storage import store_for_env
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -52,7 +54,12 @@ def lake(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
             "load_shedding_impact",
             "complaints_vs_lateness",
             "late_share_by_hour_weekday",
+            "repeat_after_late",
+            "quarantine_share_orders_daily",
         )
+    }
+    ops_answers = {
+        query.name: run_query(env, sql=query.sql).as_dicts() for query in list_named_queries(folder=OPS)
     }
     gold_before = _gold_snapshot(env)
     second = backend.run_pipeline(PipelineOptions(), QuietEvents())
@@ -62,6 +69,10 @@ def lake(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
         "first": first,
         "second": second,
         "answers": answers,
+        "ops_answers": ops_answers,
+        "ops_after_second": {
+            query.name: run_query(env, sql=query.sql).as_dicts() for query in list_named_queries(folder=OPS)
+        },
         "gold_before": gold_before,
         "gold_after": _gold_snapshot(env),
     }
@@ -167,3 +178,48 @@ def test_run_records_are_json(lake: dict[str, Any]) -> None:
     records = sorted(Path(lake["env"].lake_home, "pipeline-runs").glob("*.json"))
     assert len(records) == 2
     assert json.loads(records[0].read_text())["status"] == SUCCEEDED
+
+
+def test_late_deliveries_cost_repeat_customers(lake: dict[str, Any]) -> None:
+    rate = {r["experience"]: r["repeat_rate"] for r in lake["answers"]["repeat_after_late"]}
+    assert rate["late"] < rate["on_time"] - 0.1, rate
+
+
+def _silver_report(lake: dict[str, Any]) -> JobReport:
+    reports = [JobReport.from_dict(r) for r in latest_reports(store_for_env(lake["env"]), 10)]
+    return next(r for r in reports if r.job == "bronze_to_silver" and r.run_id == lake["first"].run_id)
+
+
+def test_the_runs_figures_are_tables_the_analysts_sql_reads(lake: dict[str, Any]) -> None:
+    """ops.job_table_runs, ops.job_rule_runs and ops.pipeline_stage_runs hold what the run reports say."""
+    orders = next(t for t in _silver_report(lake).tables if t.table == "orders")
+    (today,) = lake["answers"]["quarantine_share_orders_daily"]
+    assert (today["rows_read"], today["rows_quarantined"]) == (orders.rows_read, orders.rows_quarantined)
+    assert today["quarantine_share"] == round(orders.rows_quarantined / orders.rows_read, 4)
+
+    rules = lake["ops_answers"]["top_failing_rules_this_month"]
+    failures = {
+        (t.table, rule): n for t in _silver_report(lake).tables for rule, n in t.rule_failures.items()
+    }
+    assert {(r["table_name"], r["rule"]): r["rows_failed"] for r in rules} == {
+        key: n for key, n in failures.items() if n
+    }
+    assert rules[0]["rows_failed"] == max(failures.values())
+
+    conservation = lake["ops_answers"]["row_conservation_per_run"]
+    assert [(r["run_id"], r["unbalanced_tables"]) for r in conservation] == [(lake["first"].run_id, 0)]
+
+    stages = [r for r in lake["ops_answers"]["pipeline_stage_seconds"] if r["run_id"] == lake["first"].run_id]
+    assert [r["stage"] for r in stages] == [s.name for s in lake["first"].stages]
+    assert [r["duration_seconds"] for r in stages] == [s.duration_s for s in lake["first"].stages]
+    freshness = {r["table_label"]: r for r in lake["ops_answers"]["freshness_by_layer_table"]}
+    assert freshness["silver.orders"]["hours_since_new_rows"] < 1
+    assert freshness["gold.fact_deliveries"]["hours_since_new_rows"] < 1
+
+
+def test_a_run_with_nothing_new_adds_only_its_stage_timings(lake: dict[str, Any]) -> None:
+    before, after = lake["ops_answers"], lake["ops_after_second"]
+    assert after["row_conservation_per_run"] == before["row_conservation_per_run"]
+    assert after["top_failing_rules_this_month"] == before["top_failing_rules_this_month"]
+    second = [r for r in after["pipeline_stage_seconds"] if r["run_id"] == lake["second"].run_id]
+    assert [r["stage"] for r in second] == ["ingest"]  # skipped stages have no seconds to show

@@ -7,15 +7,20 @@ measure analysts use on lateness_stage_attribution.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import json
+import math
+import random
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from jozi_lake.demo.generator.simulate import CHURN_AWAY_DAYS, assign_customers
 
 STAGES = ("wait_before_prep", "prep", "oven", "wait_for_driver", "drive")
 FAR = {"east", "west"}
@@ -24,6 +29,7 @@ FAR = {"east", "west"}
 @dataclass
 class Delivery:
     placed: dt.datetime
+    customer: str
     zone: str
     distance_km: float
     stages: dict[str, float]
@@ -56,6 +62,7 @@ def load_deliveries(folder: Path) -> list[Delivery]:
         out.append(
             Delivery(
                 placed=placed,
+                customer=o["customer_id"],
                 zone=o["zone"],
                 distance_km=o["distance_km"],
                 stages=dict(zip(STAGES, minutes, strict=True)),
@@ -158,3 +165,57 @@ def test_complaints_and_ratings_follow_lateness(clean_dataset: Path, deliveries:
     for r in read("ratings"):
         stars[lateness[r["order_id"]] > 0].append(r["stars"])
     assert statistics.mean(stars[False]) - statistics.mean(stars[True]) > 0.7
+
+
+def repeat_rates(folder: Path, deliveries: list[Delivery], late_from: float, late_to: float) -> float:
+    """Share of customers who order again (any status) within 30 days of a delivery whose minutes late
+    lie in (late_from, late_to], counted per customer and order date as repeat_customers counts."""
+    placed_by_customer: dict[str, list[dt.datetime]] = defaultdict(list)
+    with open(folder / "orders.jsonl", "rb") as fh:
+        for line in fh:
+            record = json.loads(line)
+            placed_by_customer[record["customer_id"]].append(_ts(record["placed_at"]))
+    for times in placed_by_customer.values():
+        times.sort()
+    seen: set[tuple[str, dt.date]] = set()
+    came_back: set[tuple[str, dt.date]] = set()
+    for d in deliveries:
+        if not late_from < d.minutes_late <= late_to:
+            continue
+        key = (d.customer, d.placed.date())
+        seen.add(key)
+        times = placed_by_customer[d.customer]
+        after = bisect.bisect_right(times, d.placed)
+        if after < len(times) and times[after] <= d.placed + dt.timedelta(days=30):
+            came_back.add(key)
+    assert len(seen) >= 200, "slice too small to judge"
+    return len(came_back) / len(seen)
+
+
+def test_late_deliveries_cost_repeat_customers(clean_dataset: Path, deliveries: list[Delivery]) -> None:
+    on_time = repeat_rates(clean_dataset, deliveries, -math.inf, 0)
+    late = repeat_rates(clean_dataset, deliveries, 0, math.inf)
+    assert on_time - late > 0.15, (late, on_time)
+    # The later the delivery, the likelier the customer stays away.
+    assert repeat_rates(clean_dataset, deliveries, 20, math.inf) < repeat_rates(
+        clean_dataset, deliveries, 0, 10
+    )
+
+
+def test_customers_stay_away_only_after_a_late_delivery() -> None:
+    first = [1, 2, 1, 1, 2]
+    days = [0, 0, 1, 2, CHURN_AWAY_DAYS + 1]
+    on_time = assign_customers(first, [-5.0, -1.0, -3.0, 0.0, -2.0], days, 100, random.Random(1))
+    assert on_time == first  # nobody was disappointed: every order keeps its first choice
+    cancelled = assign_customers(first, [math.nan] * 5, days, 100, random.Random(1))
+    assert cancelled == first  # a cancelled order was never late
+    # Customer 1 is very late on day 0 (50 % chance to stay away): over many seeds, some of their later
+    # orders go to others, and never beyond the days away (day CHURN_AWAY_DAYS + 1 is theirs again).
+    moved = 0
+    for seed in range(200):
+        got = assign_customers(
+            [1, 1, 1], [60.0, -1.0, -1.0], [0, 10, CHURN_AWAY_DAYS + 1], 100, random.Random(seed)
+        )
+        assert got[0] == 1 and got[2] == 1
+        moved += got[1] != 1
+    assert 60 < moved < 140

@@ -117,3 +117,161 @@ def test_committed_contracts_doc_is_current() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def _reference_raw() -> dict:
+    return {
+        "table": "zones",
+        "kind": "reference",
+        "primary_key": ["zone_code"],
+        "columns": [
+            {"name": "zone_code", "type": "string", "parse": "text", "required": True},
+            {"name": "zone_name", "type": "string", "parse": "text"},
+            {"name": "changed_at", "type": "timestamp", "parse": "local_timestamp"},
+        ],
+    }
+
+
+def test_reference_tables_are_unpartitioned_and_history_adds_the_version_columns() -> None:
+    latest = parse_silver_contract(_reference_raw(), "z.yaml")
+    assert (latest.kind, latest.partition_column, latest.dedup_order, latest.history) == (
+        "reference",
+        None,
+        None,
+        "latest",
+    )
+    assert [c.name for c in latest.columns][-1] == "bronze_batch_id"
+    history = parse_silver_contract(
+        {**_reference_raw(), "history": "scd2", "dedup_order": "changed_at", "full_snapshot": True}, "z.yaml"
+    )
+    assert [c.name for c in history.columns][-5:] == [
+        "bronze_batch_id",
+        "valid_from",
+        "valid_to",
+        "is_current",
+        "is_deleted",
+    ]
+    # The version time itself is not a tracked value: a re-export with a new time is no new version.
+    assert history.tracked_columns == ("zone_name",)
+    assert history.max_deleted_share == 0.2
+    menu = silver_contract("menu")
+    assert menu.scd2 and menu.partition_column is None and menu.dedup_order == "updated_at"
+
+
+def test_a_keyless_event_table_is_identified_by_all_its_values() -> None:
+    raw = _orders_raw()
+    raw["primary_key"] = "none"
+    contract = parse_silver_contract(raw, "t.yaml")
+    assert not contract.keyed and contract.dedup_order is None
+    assert contract.identity_columns == (
+        "order_id",
+        "placed_at",
+        "placed_at_utc_offset_minutes",
+        "updated_at",
+        "updated_at_utc_offset_minutes",
+        "total_zar",
+    )
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda r: r.update(event_time="changed_at"), "reference tables have no event time"),
+        (lambda r: r.update(primary_key="none"), "a reference table needs a primary key"),
+        (lambda r: r.update(kind="snapshot"), "unknown kind 'snapshot'"),
+        (lambda r: r.update(history="scd3"), "unknown history 'scd3'"),
+        (lambda r: r.update(max_deleted_share=0.5), "max_deleted_share applies only to full_snapshot"),
+        (lambda r: r.update(full_snapshot=True, max_deleted_share=1.5), "between 0 and 1"),
+        (lambda r: r.update(full_snapshot="yes"), "full_snapshot must be true or false"),
+        (lambda r: r.update(dedup_order="zone_name"), "dedup_order column 'zone_name' must be a timestamp"),
+        (lambda r: r["columns"].append({"name": "valid_from", "type": "timestamp"}), "reserved"),
+        (lambda r: r.update(primary_key="zone_code"), "primary_key must be a list of columns or none"),
+        (lambda r: r.pop("primary_key"), "missing required key 'primary_key'"),
+    ],
+)
+def test_broken_reference_contracts_are_rejected_with_a_clear_message(mutate, message: str) -> None:
+    raw = _reference_raw()
+    mutate(raw)
+    with pytest.raises(ContractError) as info:
+        parse_silver_contract(raw, "z.yaml")
+    assert message in str(info.value)
+    assert str(info.value).startswith("z.yaml")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda r: r.pop("event_time"), "a table without one (a code list, a menu) is kind: reference"),
+        (lambda r: r.update(history="scd2"), "history is an option of reference tables"),
+        (lambda r: r.update(full_snapshot=True), "full_snapshot is an option of reference tables"),
+        (lambda r: r.update(primary_key="none", dedup_order="updated_at"), "dedup_order needs a key"),
+    ],
+)
+def test_event_contracts_reject_reference_options(mutate, message: str) -> None:
+    raw = _orders_raw()
+    mutate(raw)
+    with pytest.raises(ContractError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_silver_contract(raw, "t.yaml")
+
+
+def _gold_raw() -> dict:
+    return {
+        "table": "zone_day",
+        "grain": ["order_date", "zone"],
+        "partition_column": "order_date",
+        "columns": [
+            {"name": "order_date", "type": "date", "description": "d"},
+            {"name": "zone", "type": "string", "description": "z"},
+            {"name": "orders", "type": "bigint", "description": "n"},
+        ],
+        "rules": [{"name": "some", "severity": "fail", "expr": "orders > 0"}],
+        "incremental": {
+            "fact_deliveries": {"by": "date", "column": "order_date", "lookback_days": 2},
+            "zones": "full_refresh",
+        },
+    }
+
+
+def test_gold_contract_declares_rules_and_incremental_mappings() -> None:
+    contract = parse_gold_contract(_gold_raw(), "g.yaml")
+    assert [r.name for r in contract.rules] == ["some"]
+    assert contract.incremental.mapping("fact_deliveries").lookback_days == 2
+    assert contract.incremental.mapping("fact_deliveries").lookahead_days == 0
+    assert contract.incremental.mapping("zones").by == "full_refresh"
+    unpartitioned = parse_gold_contract(
+        {**_gold_raw(), "partition_column": "none", "incremental": None}, "g.yaml"
+    )
+    assert unpartitioned.partition_column is None and unpartitioned.incremental.full_refresh
+    assert parse_gold_contract(
+        {**_gold_raw(), "incremental": "full_refresh"}, "g.yaml"
+    ).incremental.full_refresh
+    fact = gold_contracts()["fact_deliveries"].incremental
+    assert fact.mapping("complaints").by == "key" and fact.mapping("complaints").lookback_days is None
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda r: r["incremental"].update(zones={"by": "magic"}), "unknown mapping by 'magic'"),
+        (lambda r: r["incremental"].update(zones={"by": "date"}), "missing required key 'column'"),
+        (
+            lambda r: r["incremental"].update(zones={"by": "key", "column": "zone"}),
+            "missing required key 'lookup'",
+        ),
+        (lambda r: r["incremental"].update(zones={"by": "validity", "column": "x"}), "do(es) not apply"),
+        (
+            lambda r: r["incremental"]["fact_deliveries"].update(lookback_days=-1),
+            "lookback_days must be a whole number of days",
+        ),
+        (lambda r: r.update(partition_column="none"), "an unpartitioned table is rebuilt whole"),
+        (lambda r: r.update(incremental={}), "incremental must map each input table"),
+        (lambda r: r.update(partition_column="zone"), "incremental mappings shift dates"),
+        (lambda r: r["rules"][0].update(expr="ordres > 0"), "unknown column(s) ordres"),
+    ],
+)
+def test_broken_gold_contracts_are_rejected_with_a_clear_message(mutate, message: str) -> None:
+    raw = _gold_raw()
+    mutate(raw)
+    with pytest.raises(ContractError) as info:
+        parse_gold_contract(raw, "g.yaml")
+    assert message in str(info.value)

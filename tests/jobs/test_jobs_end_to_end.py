@@ -269,18 +269,18 @@ def test_a_gold_run_killed_half_way_is_repaired_by_the_next(
         "silver/_state/changes/orders/replay.json",
         json.dumps({"table": "orders", "run_id": "replay", "event_dates": ["2026-06-05"]}).encode(),
     )
-    real_publish = s2g.publish_table
+    real_publish = s2g.publish
 
-    def dies_mid_way(spark: Any, store: Any, contract: Any, *args: Any) -> None:
-        if contract.table == "fact_deliveries":
+    def dies_mid_way(store: Any, run: Any) -> None:
+        if run.model.table == "fact_deliveries":
             raise RuntimeError("killed")
-        real_publish(spark, store, contract, *args)
+        real_publish(store, run)
 
-    monkeypatch.setattr(s2g, "publish_table", dies_mid_way)
+    monkeypatch.setattr(s2g, "publish", dies_mid_way)
     with pytest.raises(RuntimeError, match="killed"):
         s2g.run_silver_to_gold(spark, store, run_id="dies")
     assert store.exists("silver/_state/changes/orders/replay.json")  # not consumed by the failed run
-    monkeypatch.setattr(s2g, "publish_table", real_publish)
+    monkeypatch.setattr(s2g, "publish", real_publish)
     s2g.run_silver_to_gold(spark, store, run_id="replay")
     assert not store.exists("silver/_state/changes/orders/replay.json")
     assert snapshot(spark, store) == scenario["after_third"]

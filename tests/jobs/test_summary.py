@@ -69,6 +69,7 @@ def test_the_lambda_summarise_action_returns_the_same_summary(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "af-south-1",
         "LAKE_BUCKET": "jozi-pizza-dev-lake",
+        "LAKE_ENV": "dev",
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
@@ -80,5 +81,5 @@ def test_the_lambda_summarise_action_returns_the_same_summary(
         _reports(store, "exec-1")
         result = handler.handler({"action": "summarise", "run_id": "exec-1", "env": "dev"})  # type: ignore[attr-defined]
         assert result == summarise_run(store, "exec-1")
-        with pytest.raises(ValueError, match="unknown action"):
-            handler.handler({"action": "rebuild"})  # type: ignore[attr-defined]
+        unknown = handler.handler({"action": "rebuild", "run_id": "r"})  # type: ignore[attr-defined]
+        assert unknown["status"] == "FAILED" and "unknown action 'rebuild'" in unknown["error"]

@@ -12,11 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from ops_lake_samples import TODAY, days_ago
 
 from jozi_lake.config import EnvConfig
 from jozi_lake.local.engine import run_query
 from jozi_lake.query import list_named_queries, list_views
 from jozi_lake.query.guard import ensure_read_only
+from jozi_lake.query.named import OPS, QUERIES
 from jozi_lake.query.translate import parse_athena
 
 EXPECTED: dict[str, list[tuple[Any, ...]]] = {
@@ -80,6 +82,23 @@ EXPECTED: dict[str, list[tuple[Any, ...]]] = {
         ("late", 3, 3, 1, 0.3333),
         ("on_time", 3, 3, 3, 1.0),
     ],
+    # hour, stage, orders, (sum late + sum on time) / orders over the hour's slots of both days
+    "stage_minutes_by_hour": [
+        (12, "oven", 1, 100.0),  # (0 + 100) / 1
+        (18, "wait_before_prep", 5, 5.0),  # (10 + 5 + 5 + 5) / (3 + 2)
+        (18, "prep", 5, 9.4),  # (22 + 8 + 9 + 8) / 5
+        (18, "oven", 5, 11.0),  # (25 + 9 + 11 + 10) / 5
+        (18, "wait_for_driver", 5, 4.8),  # (13 + 2 + 5 + 4) / 5
+        (18, "drive", 5, 9.4),  # (20 + 6 + 15 + 6) / 5
+        (19, "oven", 2, 15.0),  # (20 + 10) / 2
+    ],
+    # ops.job_table_runs (conftest JOB_RUNS): silver orders of succeeded runs that read rows, from 89 days
+    # ago to today; 90 and 100 days ago are out, the failed gate run and r-2's menu row do not count.
+    "quarantine_share_orders_daily": [
+        (days_ago(89), 40, 2, 0.05),
+        (days_ago(1), 200, 3, 0.015),
+        (TODAY, 100, 1, 0.01),
+    ],
 }
 
 
@@ -120,7 +139,21 @@ def test_peak_hours_view_keeps_the_threshold_hour(gold_env: EnvConfig) -> None:
     assert result.rows == [(18, 5), (19, 4)]  # 4 >= 0.8 * 5 is kept; hour 12 (1 order) is not
 
 
-@pytest.mark.parametrize("query", list_named_queries(), ids=lambda q: q.name)
+ALL_QUERIES = list_named_queries(folder=QUERIES) + list_named_queries(folder=OPS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_chart_spec_parses_and_names_only_returned_columns(gold_env: EnvConfig, name: str) -> None:
+    """A query in sql/queries has a chart, drawn from columns its golden result really has."""
+    query = next(q for q in list_named_queries() if q.name == name)
+    chart = query.chart()
+    assert chart is not None, f"{name} has no '-- chart:' line"
+    assert query.section, f"{name} has no '-- section:' line"
+    columns = run_query(gold_env, named=name).columns
+    assert set(chart.columns) <= set(columns), (chart.columns, columns)
+
+
+@pytest.mark.parametrize("query", ALL_QUERIES, ids=lambda q: f"{q.path.parent.name}/{q.name}")
 def test_named_query_files_deploy_as_athena_named_queries(query: object) -> None:
     """One read-only statement, a title and a one-line description, no trailing semicolon."""
     text = query.sql  # type: ignore[attr-defined]

@@ -91,7 +91,10 @@ def test_lambda_bundle_carries_lake_yaml_as_json(tmp_path: Path) -> None:
     result = build(LAMBDA, [root / "handler.py"], root / "src", root)
     document = json.loads(result.members["jozi_lake/_project/lake.json"])
     assert document["project"] == "mini" and document["jobs"]["bronze_to_silver"]["writes"] == "silver"
-    assert "jozi_lake/_project/contracts/silver/orders.yaml" not in result.members
+    # The backlog check lists silver tables by their contract files' names; the zip never parses them
+    # (no YAML parser ships) and carries no gold SQL, which only Glue runs.
+    assert "jozi_lake/_project/contracts/silver/orders.yaml" in result.members
+    assert not [n for n in result.members if n.startswith("jozi_lake/_project/sql/")]
 
 
 def test_bundle_is_deterministic_and_versioned_by_content(tmp_path: Path) -> None:
@@ -137,6 +140,28 @@ def test_vendorable_libraries_ship_only_when_a_reached_module_needs_them(tmp_pat
     assert result.vendored == ("sqlglot",)
     assert "sqlglot/__init__.py" in result.members
     assert not [n for n in result.members if "__pycache__" in n]
+
+
+def test_requests_ships_in_the_lambda_zip_with_its_pure_python_dependencies(tmp_path: Path) -> None:
+    root = make_checkout(tmp_path, {"src/jozi_lake/transforms/helpers.py": "import requests\n"})
+    result = build(LAMBDA, [root / "handler.py"], root / "src", root)
+    assert result.vendored == ("certifi", "charset_normalizer", "idna", "requests", "urllib3")
+    assert {
+        "requests/__init__.py",
+        "urllib3/util/retry.py",
+        "idna/core.py",
+        "charset_normalizer/md.py",
+    } <= set(result.members)
+    assert not [n for n in result.members if n.endswith(".so")]
+    plain = build(
+        LAMBDA,
+        [make_checkout(tmp_path / "plain") / "handler.py"],
+        tmp_path / "plain" / "src",
+        tmp_path / "plain",
+    )
+    assert plain.vendored == ()  # only shipped when something reached imports it
+    with pytest.raises(LakeError, match="requests, which the glue runtime lacks"):
+        glue(make_checkout(tmp_path / "glue", {"src/jozi_lake/transforms/helpers.py": "import requests\n"}))
 
 
 def test_namespace_folders_get_an_init_in_the_zip(tmp_path: Path) -> None:
@@ -221,7 +246,13 @@ sys.path = [p for p in sys.path if 'jozi' not in p and not p.endswith('/src')]
 sys.path.insert(0, sys.argv[1])
 import ingest_handler, jozi_lake
 assert jozi_lake.__file__.startswith(sys.argv[1]), jozi_lake.__file__
+# requests and its dependencies come from the zip, not from wherever this Python found them.
+import certifi, charset_normalizer, idna, requests, urllib3
+for module in (requests, urllib3, idna, certifi, charset_normalizer):
+    assert module.__file__.startswith(sys.argv[1]), module.__file__
+from jozi_lake.config import load_config
 from jozi_lake.layout import lake_layout
+assert load_config().sources  # the packaged lake.json carries the source definitions
 print(ingest_handler.handler.__name__, lake_layout().bronze_table('x'))
 """
 
@@ -235,6 +266,13 @@ def test_the_lambda_zip_is_byte_identical_across_builds(tmp_path: Path) -> None:
 def test_the_lambda_zip_holds_the_handler_and_runs_without_pyyaml_spark_or_cli(tmp_path: Path) -> None:
     result = build_lambda(repo_root(), tmp_path / "out")
     got = names(result)
+    assert result.vendored == ("certifi", "charset_normalizer", "idna", "requests", "urllib3")
+    assert "requests/adapters.py" in got and "certifi/cacert.pem" in got
+    # Compiled speed-ups stay out (their pure-Python twins ship); the zip stays small.
+    assert not [n for n in got if n.endswith((".so", ".pyd", ".dylib"))]
+    assert (tmp_path / "out" / "ingest.zip").stat().st_size < 1_000_000
+    # The ingestion runtime only: no probe/draft/listing tooling, no local runner.
+    assert not {"jozi_lake/ingest/local.py", "jozi_lake/ingest/draft.py", "jozi_lake/ingest/probe.py"} & got
     assert {
         "ingest_handler.py",
         "jozi_lake/storage.py",

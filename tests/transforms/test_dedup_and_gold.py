@@ -1,4 +1,4 @@
-"""Latest-version-wins merge against silver, and gold stage arithmetic, on tiny frames."""
+"""Latest-version-wins merge against silver, and the gold models' arithmetic (their SQL), on tiny frames."""
 
 from __future__ import annotations
 
@@ -6,18 +6,40 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import yaml
 from pyspark.sql import functions as F
 
-from jozi_lake.contracts import silver_contract, spark_ddl
-from jozi_lake.transforms import dedup, gold
+from jozi_lake import project
+from jozi_lake.contracts import parse_silver_contract, spark_ddl
+from jozi_lake.jobs.silver_to_gold import TIMEZONE_VARIABLE, model_frame
+from jozi_lake.lineage import gold_model
+from jozi_lake.transforms import dedup
 
 ZONE = "Africa/Johannesburg"  # the zone the fixture times are written in
+STAGES = ("wait_before_prep", "prep", "oven", "wait_for_driver", "drive")
+
+
+def run_model(spark: Any, table: str, **inputs: Any) -> Any:
+    """A gold model's SQL (sql/gold/<table>.sql) over the given frames, as the gold job runs it."""
+    spark.conf.set(TIMEZONE_VARIABLE, ZONE)
+    return model_frame(spark, gold_model(table), inputs)
+
 
 pytestmark = pytest.mark.spark
 
 
+def menu_as_events() -> Any:
+    """The menu's columns as an event table partitioned by its last change (what menu was before it
+    became a reference table): a small keyed event contract for the merge."""
+    raw = yaml.safe_load(project.project_file("contracts", "silver", "menu.yaml").read_text(encoding="utf-8"))
+    for option in ("kind", "history"):
+        raw.pop(option, None)
+    raw["event_time"] = "updated_at"
+    return parse_silver_contract(raw, "menu as events")
+
+
 def _menu_rows(spark: Any, rows: list[tuple], extra: bool) -> Any:
-    contract = silver_contract("menu")
+    contract = menu_as_events()
     ddl = spark_ddl(contract.columns)
     frame = spark.createDataFrame(
         [
@@ -42,7 +64,7 @@ def _menu_rows(spark: Any, rows: list[tuple], extra: bool) -> Any:
 
 
 def test_latest_version_wins_across_batches_and_partitions(spark: Any) -> None:
-    contract = silver_contract("menu")
+    contract = menu_as_events()
     existing = _menu_rows(
         spark, [("ITM-1", "old", 1, 120), ("ITM-2", "same", 2, 120), ("ITM-3", "keep", 1, 120)], False
     )
@@ -120,12 +142,22 @@ def test_fact_stages_add_up_and_aggregates_keep_exact_sums(spark: Any) -> None:
         "order_id string, stars int, rated_at timestamp, updated_at timestamp, rating_id string",
     )
     shedding = spark.createDataFrame([(at(20), at(22))], "starts_at timestamp, ends_at timestamp")
-    fact = gold.build_fact_deliveries(orders, items, kitchen, dispatch, complaints, ratings, shedding, ZONE)
+    fact = run_model(
+        spark,
+        "fact_deliveries",
+        orders=orders,
+        order_items=items,
+        kitchen_events=kitchen,
+        dispatch_events=dispatch,
+        complaints=complaints,
+        ratings=ratings,
+        load_shedding=shedding,
+    ).cache()  # the aggregates below read it, as the gold job reads the kept fact
     by_id = {r["order_id"]: r for r in fact.collect()}
     assert set(by_id) == {"O1", "O2", "O3"}  # cancelled orders are not deliveries
     o1 = by_id["O1"]
     assert (o1["order_date"], o1["order_hour"], o1["weekday"]) == (dt.date(2026, 6, 5), 18, "Fri")
-    assert [o1[f"{s}_min"] for s, _, _ in gold.STAGES] == [5.0, 10.0, 10.0, 30.0, 25.0]
+    assert [o1[f"{s}_min"] for s in STAGES] == [5.0, 10.0, 10.0, 30.0, 25.0]
     assert o1["total_min"] == 80.0 and o1["minutes_late"] == 40.0 and o1["is_late"] is True
     assert (o1["items_count"], o1["has_complaint"], o1["rating_stars"], o1["during_load_shedding"]) == (
         3,
@@ -138,18 +170,25 @@ def test_fact_stages_add_up_and_aggregates_keep_exact_sums(spark: Any) -> None:
 
     attribution = {
         r["stage"]: r
-        for r in gold.lateness_stage_attribution(fact).where(F.col("order_date") == "2026-06-05").collect()
+        for r in run_model(spark, "lateness_stage_attribution", fact_deliveries=fact)
+        .where(F.col("order_date") == "2026-06-05")
+        .collect()
     }
     assert attribution["wait_for_driver"]["stage_min_sum_late"] == 30.0
     assert attribution["wait_for_driver"]["stage_min_sum_on_time"] == 5.0
     assert attribution["drive"]["late_orders"] == 1 and attribution["drive"]["orders"] == 2
 
-    buckets = {r["lateness_bucket"]: r for r in gold.complaints_vs_lateness(fact).collect()}
+    buckets = {
+        r["lateness_bucket"]: r
+        for r in run_model(spark, "complaints_vs_lateness", fact_deliveries=fact).collect()
+    }
     assert buckets["late_20_plus"]["complaints"] == 1 and buckets["on_time"]["complaints"] == 0
 
     repeat = {
         (r["order_date"].day, r["experience"]): r
-        for r in gold.repeat_customers(fact, orders.select("customer_id", "placed_at")).collect()
+        for r in run_model(
+            spark, "repeat_customers", fact_deliveries=fact, orders=orders.select("customer_id", "placed_at")
+        ).collect()
     }
     # C1 came back three days after a late delivery; C2 never did.
     assert repeat[(5, "late")]["reordered_within_30d"] == 1

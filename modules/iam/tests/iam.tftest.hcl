@@ -20,13 +20,14 @@ variables {
     athena_results = "athena-results/"
     spark_ui       = "spark-ui/"
     glue_temp      = "glue-temp/"
+    rejected       = "rejected/"
   }
   glue_database_names       = ["jozi_pizza_dev_bronze", "jozi_pizza_dev_silver", "jozi_pizza_dev_gold"]
   glue_job_names            = ["jozi-pizza-dev-bronze_to_silver", "jozi-pizza-dev-silver_to_gold"]
   glue_crawler_names        = ["jozi-pizza-dev-bronze-crawler", "jozi-pizza-dev-silver-crawler", "jozi-pizza-dev-gold-crawler"]
   ingest_function_name      = "jozi-pizza-dev-ingest"
   ingest_log_group_name     = "/aws/lambda/jozi-pizza-dev-ingest"
-  ingest_secret_name        = "jozi-pizza/dev/source-api-token"
+  ingest_secret_names       = ["jozi-pizza/dev/sources/jozi_store_api"]
   ingest_dlq_queue_name     = "jozi-pizza-dev-ingest-dlq"
   ingest_metrics_namespace  = "JoziLake/Quality"
   quality_metrics_namespace = "JoziLake/Quality"
@@ -120,19 +121,19 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
         for resource in statement.Resource :
-        anytrue([for prefix in ["landing/", "bronze/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+        anytrue([for prefix in ["landing/", "bronze/", "rejected/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if anytrue([for action in statement.Action : startswith(action, "s3:") && action != "s3:ListBucket"])
     ]))
-    error_message = "the Lambda may touch objects only under landing/ and bronze/"
+    error_message = "the Lambda may touch objects only under landing/, bronze/ and rejected/"
   }
 
   assert {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
-        for resource in statement.Resource : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/")
+        for resource in statement.Resource : anytrue([for prefix in ["bronze/", "rejected/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if contains(statement.Action, "s3:PutObject")
     ]))
-    error_message = "the Lambda may write only bronze/"
+    error_message = "the Lambda may write only bronze/ and rejected/ (an unreadable file is set aside there)"
   }
 
   assert {
@@ -142,6 +143,15 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
       && contains(statement.Resource, "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_manifests/*")
     ])
     error_message = "the Lambda must read its cursors and manifests"
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
+        for resource in statement.Resource : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/landing/")
+      ] if contains(statement.Action, "s3:DeleteObject")
+    ]))
+    error_message = "the Lambda may delete only from landing/ (moving a rejected file out, after its copy is safe)"
   }
 
   assert {
@@ -292,9 +302,9 @@ run "catalog_kms_logs_and_secret_scoped" {
     condition = anytrue([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement :
       toset(statement.Action) == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
-      && toset(statement.Resource) == toset(["arn:aws:secretsmanager:af-south-1:123456789012:secret:jozi-pizza/dev/source-api-token-??????"])
+      && toset(statement.Resource) == toset(["arn:aws:secretsmanager:af-south-1:123456789012:secret:jozi-pizza/dev/sources/jozi_store_api-??????"])
     ])
-    error_message = "the Lambda may read exactly its one secret"
+    error_message = "the Lambda may read exactly the sources' secrets"
   }
 
   assert {
@@ -387,7 +397,7 @@ run "optional_grants_disappear_without_names" {
 
   variables {
     kms_key_arn               = null
-    ingest_secret_name        = null
+    ingest_secret_names       = []
     ingest_dlq_queue_name     = null
     ingest_metrics_namespace  = null
     quality_metrics_namespace = null

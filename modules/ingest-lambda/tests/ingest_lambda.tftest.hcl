@@ -5,16 +5,18 @@ mock_provider "aws" {
 }
 
 variables {
-  function_name     = "jozi-pizza-test-ingest"
-  log_group_name    = "/aws/lambda/jozi-pizza-test-ingest"
-  dlq_name          = "jozi-pizza-test-ingest-dlq"
-  role_arn          = "arn:aws:iam::123456789012:role/jozi-pizza-test-ingest-lambda"
-  package_path      = "./tests/fixtures/ingest.zip"
-  environment       = "test"
-  bucket_name       = "jozi-pizza-test-lake"
-  source_base_url   = "https://api.example.co.za"
-  token_secret_name = "jozi-pizza/test/source-api-token"
-  kms_key_arn       = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  function_name  = "jozi-pizza-test-ingest"
+  log_group_name = "/aws/lambda/jozi-pizza-test-ingest"
+  dlq_name       = "jozi-pizza-test-ingest-dlq"
+  role_arn       = "arn:aws:iam::123456789012:role/jozi-pizza-test-ingest-lambda"
+  package_path   = "./tests/fixtures/ingest.zip"
+  environment    = "test"
+  bucket_name    = "jozi-pizza-test-lake"
+  source_secret_names = {
+    store_api = "jozi-pizza/test/sources/store_api"
+    stripe    = "jozi-pizza/test/sources/stripe"
+  }
+  kms_key_arn = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   sources = [
     { name = "orders", endpoint = "/v1/orders" },
     { name = "menu", endpoint = "/v1/menu" },
@@ -50,22 +52,22 @@ run "function_configuration" {
     condition = alltrue([
       aws_lambda_function.ingest[0].environment[0].variables.LAKE_BUCKET == "jozi-pizza-test-lake",
       aws_lambda_function.ingest[0].environment[0].variables.LAKE_ENV == "test",
-      aws_lambda_function.ingest[0].environment[0].variables.LAKE_BRONZE_PREFIX == "bronze/",
-      aws_lambda_function.ingest[0].environment[0].variables.SOURCE_BASE_URL == "https://api.example.co.za",
-      aws_lambda_function.ingest[0].environment[0].variables.SOURCE_PAGINATION == "cursor",
-      aws_lambda_function.ingest[0].environment[0].variables.SOURCE_PAGE_SIZE == "500",
-      aws_lambda_function.ingest[0].environment[0].variables.SOURCE_AUTH_HEADER == "Authorization",
-      aws_lambda_function.ingest[0].environment[0].variables.SOURCE_TOKEN_SECRET_ARN == aws_secretsmanager_secret.source_token[0].arn,
+      length(aws_lambda_function.ingest[0].environment[0].variables) == 3,
     ])
-    error_message = "the environment variables must carry the lake and source settings the handler reads"
+    error_message = "the function gets its environment, its bucket and the secrets' ARNs, nothing the packaged lake.json says"
   }
 
   assert {
-    condition = jsondecode(aws_lambda_function.ingest[0].environment[0].variables.SOURCE_ENDPOINTS) == [
-      { name = "orders", endpoint = "/v1/orders" },
-      { name = "menu", endpoint = "/v1/menu" },
-    ]
-    error_message = "SOURCE_ENDPOINTS must be the JSON list of sources in lake.yaml order"
+    condition = jsondecode(aws_lambda_function.ingest[0].environment[0].variables.LAKE_SOURCE_SECRETS) == {
+      store_api = aws_secretsmanager_secret.source["store_api"].arn
+      stripe    = aws_secretsmanager_secret.source["stripe"].arn
+    }
+    error_message = "LAKE_SOURCE_SECRETS must map each credential name to its secret's ARN"
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret.source["stripe"].name == "jozi-pizza/test/sources/stripe"
+    error_message = "one secret per credential, under the name the composition computed"
   }
 
   assert {
@@ -73,7 +75,7 @@ run "function_configuration" {
       aws_lambda_function.ingest[0].kms_key_arn == var.kms_key_arn,
       aws_cloudwatch_log_group.function[0].kms_key_id == var.kms_key_arn,
       aws_sqs_queue.dlq[0].kms_master_key_id == var.kms_key_arn,
-      aws_secretsmanager_secret.source_token[0].kms_key_id == var.kms_key_arn,
+      alltrue([for secret in aws_secretsmanager_secret.source : secret.kms_key_id == var.kms_key_arn]),
     ])
     error_message = "environment variables, logs, DLQ and secret must all be encrypted with the given KMS key"
   }
@@ -147,36 +149,6 @@ run "rejects_missing_package" {
   expect_failures = [var.package_path]
 }
 
-run "rejects_plain_http_source" {
-  command = plan
-
-  variables {
-    source_base_url = "http://api.example.co.za"
-  }
-
-  expect_failures = [var.source_base_url]
-}
-
-run "rejects_unknown_pagination" {
-  command = plan
-
-  variables {
-    pagination = "offset"
-  }
-
-  expect_failures = [var.pagination]
-}
-
-run "rejects_duplicate_sources" {
-  command = plan
-
-  variables {
-    sources = [{ name = "orders", endpoint = "/v1/orders" }, { name = "orders", endpoint = "/v2/orders" }]
-  }
-
-  expect_failures = [var.sources]
-}
-
 run "rejects_old_runtime" {
   command = plan
 
@@ -196,4 +168,14 @@ run "rejects_bad_names" {
   }
 
   expect_failures = [var.dlq_name, var.log_group_name]
+}
+
+run "rejects_a_bad_secret_name" {
+  command = plan
+
+  variables {
+    source_secret_names = { "bad key!" = "x" }
+  }
+
+  expect_failures = [var.source_secret_names]
 }

@@ -7,9 +7,8 @@ mock_provider "aws" {
 }
 
 variables {
-  lake_file       = "../../lake.yaml"
-  sql_dir         = "../../sql"
-  source_base_url = "https://api.jozi-pizza.example/store"
+  lake_file = "../../lake.yaml"
+  sql_dir   = "../../sql"
   # The committed fixture stands in for build/lambda/ingest.zip, so tests need no build step.
   ingest_package_path = "../ingest-lambda/tests/fixtures/ingest.zip"
   # ... and the glue module's tiny code folder for build/glue/.
@@ -132,13 +131,11 @@ run "dev" {
     condition = alltrue([
       module.ingest_lambda.environment_variables.LAKE_BUCKET == output.bucket,
       module.ingest_lambda.environment_variables.LAKE_ENV == "dev",
-      module.ingest_lambda.environment_variables.SOURCE_PAGINATION == "cursor",
-      module.ingest_lambda.environment_variables.SOURCE_PAGE_SIZE == "500",
-      length(jsondecode(module.ingest_lambda.environment_variables.SOURCE_ENDPOINTS)) == 9,
-      jsondecode(module.ingest_lambda.environment_variables.SOURCE_ENDPOINTS)[0] == { name = "orders", endpoint = "/v1/orders" },
-      module.ingest_lambda.environment_variables.SOURCE_TOKEN_SECRET_ARN == output.source_token_secret_arn,
+      jsondecode(module.ingest_lambda.environment_variables.LAKE_SOURCE_SECRETS) == output.source_secret_arns,
+      keys(output.source_secret_arns) == ["jozi_store_api"],
+      module.ingest_lambda.source_secret_names.jozi_store_api == "jozi-pizza/dev/sources/jozi_store_api",
     ])
-    error_message = "the ingest Lambda must receive lake.yaml's source API settings and the secret's ARN"
+    error_message = "the Lambda gets one secret per credential of lake.yaml's sources (the nine store sources share jozi_store_api)"
   }
 
   assert {
@@ -198,7 +195,7 @@ run "dev" {
       output.granted_arns.state_machine == "arn:aws:states:af-south-1:123456789012:stateMachine:${module.stepfunctions.state_machine_name}",
       output.granted_arns.lambda_function == "arn:aws:lambda:af-south-1:123456789012:function:${module.ingest_lambda.function_name}",
       output.granted_arns.lambda_log_group == "arn:aws:logs:af-south-1:123456789012:log-group:${module.ingest_lambda.log_group_name}",
-      output.granted_arns.secret == "arn:aws:secretsmanager:af-south-1:123456789012:secret:${module.ingest_lambda.token_secret_name}-??????",
+      output.granted_arns.secrets == [for name in values(module.ingest_lambda.source_secret_names) : "arn:aws:secretsmanager:af-south-1:123456789012:secret:${name}-??????"],
       output.granted_arns.ingest_dlq == "arn:aws:sqs:af-south-1:123456789012:${module.ingest_lambda.dlq_name}",
       output.granted_arns.scheduler_dlq == "arn:aws:sqs:af-south-1:123456789012:${module.stepfunctions.schedule_dlq_name}",
       output.granted_arns.alert_topic == "arn:aws:sns:af-south-1:123456789012:${module.monitoring.topic_name}",
@@ -285,17 +282,6 @@ run "prod" {
     ])
     error_message = "prod's roles must be granted on prod's resources"
   }
-}
-
-run "rejects_plain_http_source" {
-  command = plan
-
-  variables {
-    environment     = "dev"
-    source_base_url = "http://api.jozi-pizza.example"
-  }
-
-  expect_failures = [var.source_base_url]
 }
 
 run "rejects_an_environment_lake_yaml_does_not_define" {

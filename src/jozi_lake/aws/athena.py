@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,8 @@ def typed_value(text: str | None, athena_type: str) -> Any:
         if kind == "date":
             return dt.date.fromisoformat(text)
         if kind.startswith("timestamp"):
-            return dt.datetime.fromisoformat(text.replace(" UTC", ""))
+            # '2026-06-01 12:00:00.000', with ' UTC' (or another zone) for timestamp with time zone
+            return dt.datetime.fromisoformat(re.sub(r" [A-Za-z_/+-]+$", "", text))
     except ValueError:
         return text  # an unexpected spelling stays readable instead of failing the whole result
     return text

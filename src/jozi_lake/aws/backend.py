@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from jozi_lake.aws import athena, crawlers, glue_jobs, pipeline
@@ -35,6 +36,7 @@ from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.contracts import tables_for_job
 from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
+from jozi_lake.ingest.summary import IngestSummary
 from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobReport, JobRunFailed, RunReport, find_report, latest_reports
 from jozi_lake.query.translate import athena_sql_for_env
@@ -67,7 +69,7 @@ class AwsBackend:
         return S3ObjectStore(self.aws.lake.bucket, client=self.aws.client("s3"))
 
     # --------------------------------------------------------------------------------- ingest
-    def ingest(self, options: IngestOptions, progress: Progress | None = None) -> dict[str, Any]:
+    def ingest(self, options: IngestOptions, progress: Progress | None = None) -> IngestSummary:
         """Invoke the lake Lambda synchronously with the event the state machine sends."""
         if options.as_of or options.source_url:
             raise LakeError(
@@ -83,9 +85,12 @@ class AwsBackend:
         if progress:
             progress(f"ingesting with Lambda {function} (run {run_id})")
         payload = self._invoke(function, event, "ingest function")
-        if not isinstance(payload, dict):
-            raise LakeError(f"ingest function {function} returned {str(payload)[:200]!r}, not a summary")
-        return payload
+        if not isinstance(payload, dict) or "status" not in payload:
+            raise LakeError(
+                f"ingest function {function} returned {str(payload)[:200]!r}, not an ingest summary",
+                "deploy the current code: make plan apply ENV=" + self.env.name,
+            )
+        return IngestSummary.from_dict(payload)
 
     def _invoke(self, function: str, event: dict[str, Any], role: str) -> Any:
         """Invoke the function synchronously; a function error is a LakeError naming its log group."""
@@ -312,6 +317,13 @@ class AwsBackend:
                 continue
         return status
 
+    # --------------------------------------------------------------------------------- report
+    def report_path(self) -> Path:
+        return Path.cwd() / f"lake-report-{self.env.name}.html"
+
+    def report_store(self) -> S3ObjectStore:
+        return self.store
+
     # --------------------------------------------------------------------------------- pipeline
     def run_pipeline(self, options: PipelineOptions, events: PipelineEvents) -> PipelineRun:
         """Start the state machine; with ``wait``, follow it and report each lake.yaml stage as it ends."""
@@ -334,7 +346,7 @@ class AwsBackend:
             started_at=datetime.now(UTC).isoformat(),
             location=execution_arn,
         )
-        if not options.wait:
+        if not options.follow:
             return run
         stages = load_config().pipeline
         follower = pipeline.StageFollower(stages, events)

@@ -72,9 +72,17 @@ def query(
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help="Rows to print (all rows are counted).")
     ] = 50,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="table (default), or csv, json, markdown: every row, for piping."),
+    ] = "table",
     env: EnvName = "local",
 ) -> None:
     """Run Athena SQL or a named query and print the rows and what the query read."""
+    from jozi_lake.query.formats import FORMATS
+
+    if fmt not in FORMATS:
+        raise LakeError(f"unknown --format {fmt!r}", f"choose one of: {', '.join(FORMATS)}")
     given = [value for value in (name_or_sql, sql, file) if value]
     if len(given) != 1:
         raise LakeError(
@@ -95,7 +103,10 @@ def query(
     backend = lake(env)
     with render.progress("querying ..."):
         result = backend.query(sql=text, named=named, params=params)
-    render.query_result(result, limit=limit)
+    if fmt == "table":
+        render.query_result(result, limit=limit)
+    else:
+        render.answer_text(fmt, result)
 
 
 @friendly_errors

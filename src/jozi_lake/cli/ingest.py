@@ -28,11 +28,8 @@ def ingest(
     with render.progress("ingesting ...") as status:
         summary = backend.ingest(options, progress=status.update)
     render.ingest_summary(summary)
-    if summary.get("status") != "SUCCEEDED":
-        raise LakeError(
-            f"ingest run {summary.get('run_id')} failed: {summary.get('error')}",
-            summary.get("hint") or "see the errors above; the manifest has every source's result",
-        )
+    if summary.status != "SUCCEEDED":
+        raise LakeError(f"ingest run {summary.run_id} failed: {summary.error}", summary.hint)
 
 
 @friendly_errors
@@ -40,15 +37,15 @@ def drop(env: EnvName = "local", source: Sources = None) -> None:
     """Copy file drops under landing/<source>/ into bronze (each drop once)."""
     from jozi_lake.cli.common import resolve_env
     from jozi_lake.config import load_config
-    from jozi_lake.ingest import ingest_drops
+    from jozi_lake.ingest import ingest_files
     from jozi_lake.storage import store_for_env
 
-    summary = ingest_drops(store_for_env(resolve_env(env)), list(source or []) or load_config().source_names)
+    env_cfg = resolve_env(env)
+    names = list(source or []) or load_config().source_names
+    summary = ingest_files(store_for_env(env_cfg), names, env=env_cfg.name)
     render.ingest_summary(summary, title="drop run")
-    if summary["status"] != "SUCCEEDED":
-        raise LakeError(
-            f"drop run {summary['run_id']} failed: {summary.get('error')}", "fix landing/ and rerun"
-        )
+    if summary.status != "SUCCEEDED":
+        raise LakeError(f"drop run {summary.run_id} failed: {summary.error}", summary.hint)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,7 @@ def run_pipeline_with_progress(env: str, options: PipelineOptions) -> PipelineRu
     finally:
         lines.stop()
     render.pipeline_run(run)
-    if options.wait and run.status != SUCCEEDED:
+    if options.follow and run.status != SUCCEEDED:
         raise LakeError(
             f"the pipeline ended {run.status}", f"see 'lake status --env {env}' for the failing stage"
         )
@@ -37,11 +37,19 @@ def run_pipeline(
     ] = False,
     as_of: AsOf = None,
     wait: Annotated[
-        bool, typer.Option("--wait/--no-wait", help="AWS: follow the execution to its end.")
+        float,
+        typer.Option(
+            "--wait", min=0, help="Seconds to wait for a run that holds the lake (default: refuse)."
+        ),
+    ] = 0.0,
+    follow: Annotated[
+        bool, typer.Option("--follow/--no-follow", help="AWS: follow the execution to its end.")
     ] = True,
 ) -> None:
     """Walk lake.yaml's stage list: ingest → crawl bronze → silver → crawl → gold → crawl → summary."""
-    run_pipeline_with_progress(env, PipelineOptions(force=force, as_of=as_of, wait=wait))
+    run_pipeline_with_progress(
+        env, PipelineOptions(force=force, as_of=as_of, follow=follow, wait_seconds=wait)
+    )
 
 
 @friendly_errors

@@ -31,6 +31,7 @@ from jozi_lake.backend import (
     StageResult,
     TableInfo,
 )
+from jozi_lake.ingest.summary import IngestSummary
 from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobReport, RunReport
 from jozi_lake.query.named import NamedQuery
@@ -89,43 +90,32 @@ def _kv_table(title: str, rows: list[tuple[str, str]]) -> Table:
 # ------------------------------------------------------------------------------------------ ingest
 
 
-def ingest_summary(summary: dict[str, Any], title: str = "ingest run") -> None:
-    """One row per source: status, rows, pages or files, watermark, error; then the manifest."""
-    table = Table(title=f"{title} {summary.get('run_id')}: {summary.get('status')}", title_justify="left")
-    for column in ("source", "status", "rows", "pages/files", "watermark / skipped", "error"):
-        table.add_column(column, justify="right" if column in ("rows", "pages/files") else "left")
-    for name, result in (summary.get("sources") or {}).items():
-        status = str(result.get("status"))
-        colour = "green" if status == SUCCEEDED else "red"
+def ingest_summary(summary: IngestSummary, title: str = "ingest run") -> None:
+    """One row per source (pages or files landed, watermark, error), the rejected files, the manifest."""
+    table = Table(title=f"{title} {summary.run_id}: {summary.status}", title_justify="left")
+    for column in ("source", "kind", "status", "rows", "pages", "files", "watermark / skipped", "error"):
+        table.add_column(column, justify="right" if column in ("rows", "pages", "files") else "left")
+    for name, result in summary.sources.items():
+        colour = "green" if result.status == SUCCEEDED else "red"
         table.add_row(
             name,
-            f"[{colour}]{status}[/]",
-            f"{int(result.get('rows', 0)):,}",
-            str(result.get("pages", result.get("files", 0))),
-            str(result.get("watermark") if "watermark" in result else result.get("skipped", "")),
-            str(result.get("error", "") or ""),
-        )
-    drops = summary.get("drops") or {}
-    for name, result in (drops.get("sources") or {}).items():
-        if not result.get("files") and result.get("status") == SUCCEEDED:
-            continue  # a source without drops this run
-        status = str(result.get("status"))
-        colour = "green" if status == SUCCEEDED else "red"
-        table.add_row(
-            f"{name} (drops)",
-            f"[{colour}]{status}[/]",
-            f"{int(result.get('rows', 0)):,}",
-            str(result.get("files", 0)),
-            str(result.get("skipped", "")),
-            str(result.get("error", "") or ""),
+            result.kind,
+            f"[{colour}]{result.status}[/]",
+            f"{result.rows:,}",
+            str(result.pages),
+            str(result.files),
+            str(result.watermark or (f"{result.skipped} skipped" if result.skipped else "")),
+            result.error or "",
         )
     console.print(table)
-    console.print(
-        f"{int(summary.get('new_rows', 0)):,} new rows; has_new_data={summary.get('has_new_data')}",
-        highlight=False,
-    )
-    if summary.get("manifest_key"):
-        console.print(f"[dim]manifest: {summary['manifest_key']}[/]", highlight=False)
+    for rejected in summary.rejected_files:
+        console.print(
+            f"[yellow]rejected[/] {rejected.file}: {rejected.reason} → {rejected.rejected_key}",
+            highlight=False,
+        )
+    console.print(f"{summary.new_rows:,} new rows; has_new_data={summary.has_new_data}", highlight=False)
+    if summary.manifest_key:
+        console.print(f"[dim]manifest: {summary.manifest_key}[/]", highlight=False)
 
 
 # ------------------------------------------------------------------------------------------ jobs
@@ -305,6 +295,14 @@ def query_result(result: QueryResult, limit: int | None = None) -> None:
     console.print(f"[dim]{stats_line(result)}[/]", highlight=False)
 
 
+def answer_text(fmt: str, result: QueryResult) -> None:
+    """Every row as csv, json or markdown on stdout, nothing else (for pipes and pasting)."""
+    from jozi_lake.query.formats import format_answer
+
+    sys.stdout.write(format_answer(fmt, result.columns, result.rows))
+    sys.stdout.flush()
+
+
 def named_queries(queries: list[NamedQuery]) -> None:
     table = Table(title="named queries (lake query <name>)", title_justify="left")
     table.add_column("name", style="cyan")
@@ -428,3 +426,87 @@ def status(report: LakeStatus) -> None:
         console.print(job_reports(report.job_reports, title="Latest job reports"))
     else:
         console.print("Latest job reports: none yet")
+
+
+# ------------------------------------------------------------------------------------------ sources
+
+
+def as_json(data: Any) -> None:
+    console.print_json(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def source_overviews(env: str, overviews: list[Any]) -> None:
+    """``lake sources``: kind, where from, auth, pagination, change field, watermark, last run, files."""
+    table = Table(title=f"sources ({env})", title_justify="left")
+    for column in ("source", "kind", "from", "auth", "pagination", "change time", "watermark", "last run"):
+        table.add_column(column)
+    table.add_column("files")
+    for o in overviews:
+        last = o.last_run_id or "-"
+        if o.open_window:
+            last += f" [red](window of {o.open_window} open)[/]"
+        files = ", ".join(f"[red]{n} {s}[/]" if s == "rejected" else f"{n} {s}" for s, n in o.files.items())
+        table.add_row(
+            o.name,
+            o.kind,
+            o.location,
+            o.auth,
+            o.pagination,
+            o.incremental,
+            o.watermark or "-",
+            last,
+            files or "-",
+        )
+    console.print(table)
+
+
+def probe_result(result: Any) -> None:
+    """``lake source probe``: what one page or file holds, or why ingestion would refuse it."""
+    console.print(f"[bold]{result.source}[/] ({result.kind}): {result.where}", highlight=False)
+    if result.status is not None:
+        console.print(
+            f"HTTP {result.status}, {result.content_type or 'no content type'}, {result.size:,} bytes",
+            highlight=False,
+        )
+    for header, value in result.headers.items():
+        console.print(f"  {header}: {value}", highlight=False)
+    if result.failure:
+        console.print(f"[bold red]ingestion would refuse this:[/] {result.failure.message}", highlight=False)
+        console.print(f"[bold]fix:[/] {result.failure.hint}", highlight=False)
+        return
+    console.print(f"records: {result.records:,} (bronze format {result.bronze_format})", highlight=False)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    console.print(f"pagination: {result.pagination}", highlight=False)
+    if result.next_request:
+        console.print(f"next page: {result.next_request}", highlight=False)
+    table = Table(title="fields", title_justify="left")
+    for column in ("field", "present", "empty", "distinct", "parse", "type", "examples"):
+        table.add_column(column)
+    for f in result.fields:
+        table.add_row(
+            f.name,
+            str(f.present),
+            str(f.nulls),
+            str(f.distinct) + (" (unique)" if f.unique else ""),
+            f.parse,
+            f.type,
+            " | ".join(f.examples),
+        )
+    console.print(table)
+
+
+def contract_draft(draft: Any, written: Any | None, problem: str | None) -> None:
+    """``lake contract draft``: the file written (or the draft), key and time candidates, review notes."""
+    if written is None:
+        console.print(draft.to_yaml(), highlight=False, markup=False)
+    else:
+        console.print(f"wrote {written} from {draft.records_sampled} records", highlight=False)
+    console.print(
+        "key candidates: " + (", ".join("+".join(c) for c in draft.key_candidates) or "none"), highlight=False
+    )
+    console.print(f"change time: {draft.dedup_order or 'none'}; event time: {draft.event_time or 'none'}")
+    for note in draft.notes:
+        console.print(f"[yellow]review:[/] {note}", highlight=False)
+    if problem:
+        console.print(f"[yellow]the draft does not load yet:[/] {problem}", highlight=False)

@@ -3,12 +3,32 @@
 The project's YAML files (``contracts/silver/<table>.yaml``, ``contracts/gold/<table>.yaml``, see
 :mod:`jozi_lake.project`) say which columns a table has, their Spark SQL types, how each silver column
 is parsed from the raw source field (and under which older or newer source names), the key, the
-event-time column and the quality rules. The silver job, the quality report, the catalog's column types
-and ``docs/contracts.md`` are all derived from them, so a column is named in exactly one place.
+table's kind and the quality rules. The silver job, the gold job, the quality report, the catalog's
+column types and ``docs/contracts.md`` are all derived from them, so a column is named in exactly one
+place.
+
+Silver tables come in kinds, because sources do:
+
+* ``event`` (the default): rows happen at a time (``event_time``); partitioned by its local date
+  (``event_date``); the latest version per key wins (``dedup_order``, default ``updated_at``).
+  ``primary_key: none`` declares an event table without a natural key: exact duplicate rows collapse
+  and every other row is kept.
+* ``reference``: a list of things with no event time (a menu, a code-to-name list): unpartitioned; the
+  latest version per key wins, by ``dedup_order`` when declared, else the later bronze batch.
+  ``history: scd2`` keeps every version with ``valid_from``/``valid_to``/``is_current`` so gold can
+  join the version valid at an event's time. ``full_snapshot: true`` says each bronze batch is the
+  whole table: keys missing from the newest batch are marked deleted, unless more than
+  ``max_deleted_share`` of them would go (a truncated export is not a mass deletion).
+
+Gold contracts describe a model's output (``sql/gold/<table>.sql``): columns and types (the SQL must
+produce exactly these), the partition column or ``none``, quality rules, and ``incremental``: how
+changes of each input map to the model's partitions (see :class:`InputMapping`).
 
 Loading validates a contract completely (unknown types, rules that do not parse or name unknown
-columns, key columns that do not exist) and raises :class:`ContractError` with the file and the fix,
-because a broken contract found by a Glue job at 02:30 costs far more than one found at import.
+columns, key columns that do not exist, options of another kind) and raises :class:`ContractError`
+with the file and the fix, because a broken contract found by a Glue job at 02:30 costs far more than
+one found at import. Cross-checks that need the SQL (a model's inputs against its ``incremental``
+section) are in :mod:`jozi_lake.lineage`.
 
 The contracts are project files, not package code: the Glue bundle carries a copy of them beside its
 ``lake.yaml``, so a job on Glue reads the same contracts as a local run.
@@ -17,7 +37,7 @@ The contracts are project files, not package code: the Glue bundle carries a cop
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -47,10 +67,25 @@ PARSERS: dict[str, frozenset[str]] = {
 }
 SEVERITIES = frozenset({"warn", "quarantine", "fail"})
 
-# Silver columns every table gets, derived rather than read from the source.
+# Silver table kinds and the history modes of reference tables.
+EVENT = "event"
+REFERENCE = "reference"
+KINDS = (EVENT, REFERENCE)
+LATEST = "latest"
+SCD2 = "scd2"
+HISTORIES = (LATEST, SCD2)
+NO_KEY = "none"  # primary_key: none, for event tables without a natural key
+DEFAULT_MAX_DELETED_SHARE = 0.2
+
+# Silver columns tables get, derived rather than read from the source.
 PARTITION_COLUMN = "event_date"
 BATCH_COLUMN = "bronze_batch_id"
 OFFSET_SUFFIX = "_utc_offset_minutes"
+VALID_FROM = "valid_from"
+VALID_TO = "valid_to"
+IS_CURRENT = "is_current"
+IS_DELETED = "is_deleted"
+DERIVED_NAMES = frozenset({PARTITION_COLUMN, BATCH_COLUMN, VALID_FROM, VALID_TO, IS_CURRENT, IS_DELETED})
 # Raw source values stay beside the typed ones during validation under this prefix (never written).
 RAW_PREFIX = "__raw_"
 
@@ -62,6 +97,13 @@ TABLE_METRICS: dict[str, str] = {
     "rows_written": "bigint",
     "quarantine_share": "double",
 }
+
+# How a gold model's input changes map to its partitions (contracts/gold/<table>.yaml ``incremental``).
+BY_DATE = "date"
+BY_KEY = "key"
+BY_VALIDITY = "validity"
+FULL_REFRESH = "full_refresh"
+MAPPINGS = (BY_DATE, BY_KEY, BY_VALIDITY, FULL_REFRESH)
 
 
 class ContractError(LakeError):
@@ -101,19 +143,36 @@ class RuleSpec:
 class SilverContract:
     table: str
     description: str
-    primary_key: tuple[str, ...]
-    event_time: str
-    dedup_order: str
+    primary_key: tuple[str, ...]  # empty: no natural key (kind event only)
+    event_time: str | None  # None for reference tables
+    dedup_order: str | None  # None: keyless, or a reference table ordered by bronze batch
     source_columns: tuple[ColumnSpec, ...]
     declared_rules: tuple[RuleSpec, ...]
     table_rules: tuple[RuleSpec, ...]
-    partition_column: str = PARTITION_COLUMN
+    kind: str = EVENT
+    history: str = LATEST
+    full_snapshot: bool = False
+    max_deleted_share: float = DEFAULT_MAX_DELETED_SHARE
     path: str = ""
+
+    @property
+    def partition_column(self) -> str | None:
+        """``event_date`` for event tables; None for reference tables, which are not partitioned."""
+        return PARTITION_COLUMN if self.kind == EVENT else None
+
+    @property
+    def keyed(self) -> bool:
+        return bool(self.primary_key)
+
+    @property
+    def scd2(self) -> bool:
+        return self.kind == REFERENCE and self.history == SCD2
 
     @property
     def columns(self) -> tuple[ColumnSpec, ...]:
         """Every stored column in file order: source columns (each timestamp followed by its offset),
-        the bronze batch id, then the partition column."""
+        the bronze batch id, then the kind's own columns (event: the partition column; reference:
+        the version and deletion columns)."""
         out: list[ColumnSpec] = []
         for col in self.source_columns:
             out.append(col)
@@ -131,24 +190,81 @@ class SilverContract:
             ColumnSpec(
                 name=BATCH_COLUMN,
                 type="string",
-                description="The bronze batch (ingest date and run) the row came from.",
+                description="The bronze batch (ingest date and run) the row came from"
+                + (
+                    "; for a deletion, the batch whose full snapshot lacked the key."
+                    if self.full_snapshot
+                    else "."
+                ),
                 derived=True,
             )
         )
-        out.append(
-            ColumnSpec(
-                name=self.partition_column,
-                type="date",
-                description=f"Local (Johannesburg) date of {self.event_time}; the partition.",
-                derived=True,
+        if self.scd2:
+            version = self.dedup_order or "the bronze batch's ingest time"
+            out += [
+                ColumnSpec(
+                    VALID_FROM,
+                    "timestamp",
+                    f"Start of this version's validity ({version}); null for a key's first version, "
+                    "which counts as valid since before the lake first saw the key.",
+                    derived=True,
+                ),
+                ColumnSpec(
+                    VALID_TO,
+                    "timestamp",
+                    "Start of the next version (exclusive end of this one); null while it is current.",
+                    derived=True,
+                ),
+                ColumnSpec(IS_CURRENT, "boolean", "The key's current version (not deleted).", derived=True),
+            ]
+        if self.full_snapshot:
+            out.append(
+                ColumnSpec(
+                    IS_DELETED,
+                    "boolean",
+                    "The key was missing from a full snapshot"
+                    + (
+                        " (a deletion row: no source values; valid from the deleting batch's time)."
+                        if self.scd2
+                        else " (the row keeps its last values)."
+                    ),
+                    derived=True,
+                )
             )
-        )
+        if self.kind == EVENT:
+            out.append(
+                ColumnSpec(
+                    name=PARTITION_COLUMN,
+                    type="date",
+                    description=f"Local (Johannesburg) date of {self.event_time}; the partition.",
+                    derived=True,
+                )
+            )
         return tuple(out)
 
     @property
     def data_columns(self) -> tuple[ColumnSpec, ...]:
         """Columns stored inside the Parquet files (all but the partition column)."""
         return tuple(c for c in self.columns if c.name != self.partition_column)
+
+    @property
+    def identity_columns(self) -> tuple[str, ...]:
+        """What makes two rows the same: the key, or for a keyless table every stored value except the
+        batch (a re-sent row comes in another batch) and the partition (derived from the event time)."""
+        if self.keyed:
+            return self.primary_key
+        return tuple(c.name for c in self.columns if c.name not in (BATCH_COLUMN, self.partition_column))
+
+    @property
+    def tracked_columns(self) -> tuple[str, ...]:
+        """Values whose change makes a new SCD2 version: every source value (and offset) except the
+        version time itself, so a re-export with a new ``updated_at`` but the same content is no change."""
+        skip = {self.dedup_order, f"{self.dedup_order}{OFFSET_SUFFIX}"} if self.dedup_order else set()
+        return tuple(
+            c.name
+            for c in self.columns
+            if c.name not in skip and c.name not in self.primary_key and c.name not in DERIVED_NAMES
+        )
 
     @property
     def rules(self) -> tuple[RuleSpec, ...]:
@@ -187,17 +303,72 @@ class SilverContract:
 
 
 @dataclass(frozen=True)
+class InputMapping:
+    """How changes of one input of a gold model map to the model's partitions, and which input rows a
+    recompute of some partitions must read.
+
+    * ``date``: the input's partition ``column`` holds a date; a change on input date D can change
+      this model's partitions D - ``lookback_days`` .. D + ``lookahead_days`` (both default 0). To
+      recompute partition P the job reads the input's partitions P - lookahead .. P + lookback.
+    * ``key``: the changed rows' ``column`` values are looked up in the silver table ``lookup``, whose
+      partitions of those keys are the model's partitions to recompute (an order's complaint changes
+      the partition of the order, whenever the complaint came). ``lookback_days``/``lookahead_days``
+      here only bound what a recompute reads (omitted: unbounded): ``lookahead_days: 0`` says input
+      rows are never dated before the partition they affect.
+    * ``validity``: a reference input; the model's partitions from the local date of the earliest
+      changed version on (every partition when the change has no start, e.g. a latest-only table).
+    * ``full_refresh``: any change of the input recomputes every partition.
+    """
+
+    input: str
+    by: str
+    column: str | None = None
+    lookup: str | None = None
+    lookback_days: int | None = None
+    lookahead_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """A gold model's ``incremental`` section: per-input mappings, or a full refresh on any change."""
+
+    full_refresh: bool = False
+    inputs: tuple[InputMapping, ...] = ()
+
+    def mapping(self, table: str) -> InputMapping:
+        """The mapping of ``table`` (a full refresh for every input of a full-refresh model)."""
+        if self.full_refresh:
+            return InputMapping(table, FULL_REFRESH)
+        for mapping in self.inputs:
+            if mapping.input == table:
+                return mapping
+        raise KeyError(table)
+
+    @property
+    def declared(self) -> tuple[str, ...]:
+        return tuple(m.input for m in self.inputs)
+
+
+@dataclass(frozen=True)
 class GoldContract:
     table: str
     description: str
     grain: tuple[str, ...]
-    partition_column: str
+    partition_column: str | None
     columns: tuple[ColumnSpec, ...]
+    rules: tuple[RuleSpec, ...] = ()
+    incremental: Incremental = field(default_factory=Incremental)
     path: str = ""
 
     @property
     def data_columns(self) -> tuple[ColumnSpec, ...]:
         return tuple(c for c in self.columns if c.name != self.partition_column)
+
+    def column(self, name: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
 
 
 @dataclass(frozen=True)
@@ -235,9 +406,9 @@ def _rule_columns(expr_text: str, where: str) -> set[str]:
     return {col.name for col in tree.find_all(exp.Column)}
 
 
-def _require(raw: dict[str, Any], key: str, where: str) -> Any:
+def _require(raw: dict[str, Any], key: str, where: str, hint: str | None = None) -> Any:
     if key not in raw or raw[key] in (None, "", []):
-        raise ContractError(f"{where}: missing required key {key!r}")
+        raise ContractError(f"{where}: missing required key {key!r}", hint)
     return raw[key]
 
 
@@ -264,6 +435,125 @@ def _rules(raw_rules: Any, scope: str, known: set[str], where: str) -> tuple[Rul
     return tuple(rules)
 
 
+def _no_duplicate_rule_names(rules: tuple[RuleSpec, ...], where: str) -> None:
+    names = [r.name for r in rules]
+    clashes = {n for n in names if names.count(n) > 1}
+    if clashes:
+        raise ContractError(f"{where}: duplicate rule name(s) {', '.join(sorted(clashes))}")
+
+
+def _choice(raw: dict[str, Any], key: str, allowed: tuple[str, ...], default: str, where: str) -> str:
+    value = str(raw.get(key, default))
+    if value not in allowed:
+        raise ContractError(f"{where}: unknown {key} {value!r}", f"use one of {', '.join(allowed)}")
+    return value
+
+
+def _silver_kind_options(
+    raw: dict[str, Any], names: list[str], columns: list[ColumnSpec], where: str
+) -> dict:
+    """Validate the options that depend on the table's kind; returns the SilverContract fields."""
+    kind = _choice(raw, "kind", KINDS, EVENT, where)
+    key_hint = (
+        "list the key columns, e.g. primary_key: [order_id], or write primary_key: none for an event "
+        "table without a natural key (exact duplicate rows collapse, every other row is kept)"
+    )
+    raw_key = _require(raw, "primary_key", where, key_hint)
+    if raw_key == NO_KEY:
+        primary_key: tuple[str, ...] = ()
+    elif isinstance(raw_key, list):
+        primary_key = tuple(str(k) for k in raw_key)
+    else:
+        raise ContractError(
+            f"{where}: primary_key must be a list of columns or none, not {raw_key!r}", key_hint
+        )
+    for key in primary_key:
+        if key not in names:
+            raise ContractError(f"{where}: primary key column {key!r} is not a declared column")
+
+    def timestamp_column(role: str, col_name: str) -> str:
+        spec = next((c for c in columns if c.name == col_name), None)
+        if spec is None:
+            raise ContractError(f"{where}: {role} column {col_name!r} is not a declared column")
+        if spec.type != "timestamp":
+            raise ContractError(f"{where}: {role} column {col_name!r} must be a timestamp, not {spec.type}")
+        return col_name
+
+    for option in ("history", "full_snapshot", "max_deleted_share"):
+        if kind == EVENT and option in raw:
+            raise ContractError(
+                f"{where}: {option} is an option of reference tables, not of event tables",
+                "remove it, or declare kind: reference (a table without an event time)",
+            )
+    if kind == EVENT:
+        event_time = timestamp_column(
+            "event_time",
+            str(
+                _require(
+                    raw,
+                    "event_time",
+                    where,
+                    "event tables are partitioned by the local date of their event time; a table "
+                    "without one (a code list, a menu) is kind: reference",
+                )
+            ),
+        )
+        if not primary_key:
+            if raw.get("dedup_order") is not None:
+                raise ContractError(
+                    f"{where}: dedup_order needs a key; with primary_key: none only exact duplicate rows "
+                    "collapse",
+                    "remove dedup_order, or declare the primary key",
+                )
+            dedup_order = None
+        else:
+            dedup_order = timestamp_column("dedup_order", str(raw.get("dedup_order", "updated_at")))
+        return {
+            "kind": kind,
+            "primary_key": primary_key,
+            "event_time": event_time,
+            "dedup_order": dedup_order,
+        }
+
+    if "event_time" in raw:
+        raise ContractError(
+            f"{where}: reference tables have no event time (they are not partitioned)",
+            "remove event_time, or declare kind: event",
+        )
+    if not primary_key:
+        raise ContractError(
+            f"{where}: a reference table needs a primary key (the latest version per key wins)",
+            "list the key columns; primary_key: none is for event tables",
+        )
+    dedup_order = raw.get("dedup_order")
+    if dedup_order is not None:
+        dedup_order = timestamp_column("dedup_order", str(dedup_order))
+    history = _choice(raw, "history", HISTORIES, LATEST, where)
+    full_snapshot = raw.get("full_snapshot", False)
+    if not isinstance(full_snapshot, bool):
+        raise ContractError(f"{where}: full_snapshot must be true or false, not {full_snapshot!r}")
+    share = raw.get("max_deleted_share", DEFAULT_MAX_DELETED_SHARE)
+    if "max_deleted_share" in raw and not full_snapshot:
+        raise ContractError(
+            f"{where}: max_deleted_share applies only to full_snapshot tables (only they delete keys)",
+            "remove it, or declare full_snapshot: true",
+        )
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+        raise ContractError(
+            f"{where}: max_deleted_share must be a share between 0 and 1, not {share!r}",
+            "e.g. max_deleted_share: 0.2 stops a snapshot that would delete more than 20% of the keys",
+        )
+    return {
+        "kind": kind,
+        "primary_key": primary_key,
+        "event_time": None,
+        "dedup_order": dedup_order,
+        "history": history,
+        "full_snapshot": full_snapshot,
+        "max_deleted_share": float(share),
+    }
+
+
 def parse_silver_contract(raw: Any, where: str) -> SilverContract:
     """Build and validate a silver contract from its parsed YAML."""
     if not isinstance(raw, dict):
@@ -276,6 +566,11 @@ def parse_silver_contract(raw: Any, where: str) -> SilverContract:
             raise ContractError(f"{col_where}: expected a mapping with name, type, parse")
         name = str(_require(col, "name", col_where))
         col_where = f"{where} column {name!r}"
+        if name in DERIVED_NAMES or name.endswith(OFFSET_SUFFIX):
+            raise ContractError(
+                f"{where} column {name!r}: the name is reserved for a column silver derives",
+                f"rename it (reserved: {', '.join(sorted(DERIVED_NAMES))}, *{OFFSET_SUFFIX})",
+            )
         col_type = validate_type(_require(col, "type", col_where), col_where)
         parse = str(col.get("parse", "text"))
         if parse not in PARSERS:
@@ -307,38 +602,80 @@ def parse_silver_contract(raw: Any, where: str) -> SilverContract:
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
         raise ContractError(f"{where}: duplicate column(s) {', '.join(sorted(duplicates))}")
-    primary_key = tuple(str(k) for k in _require(raw, "primary_key", where))
-    for key in primary_key:
-        if key not in names:
-            raise ContractError(f"{where}: primary key column {key!r} is not a declared column")
-    event_time = str(_require(raw, "event_time", where))
-    dedup_order = str(raw.get("dedup_order", "updated_at"))
-    for role, col_name in (("event_time", event_time), ("dedup_order", dedup_order)):
-        spec = next((c for c in columns if c.name == col_name), None)
-        if spec is None:
-            raise ContractError(f"{where}: {role} column {col_name!r} is not a declared column")
-        if spec.type != "timestamp":
-            raise ContractError(f"{where}: {role} column {col_name!r} must be a timestamp, not {spec.type}")
     contract = SilverContract(
         table=table,
         description=str(raw.get("description", "")),
-        primary_key=primary_key,
-        event_time=event_time,
-        dedup_order=dedup_order,
         source_columns=tuple(columns),
         declared_rules=(),
         table_rules=(),
         path=where,
+        **_silver_kind_options(raw, names, columns, where),
     )
     known_row = {c.name for c in contract.columns} | {RAW_PREFIX + c.name for c in columns}
     declared = _rules(raw.get("rules"), "row", known_row, where)
     table_rules = _rules(raw.get("table_rules"), "table", set(TABLE_METRICS), where)
-    contract = SilverContract(**{**contract.__dict__, "declared_rules": declared, "table_rules": table_rules})
-    rule_names = [r.name for r in contract.rules + contract.table_rules]
-    clashes = {n for n in rule_names if rule_names.count(n) > 1}
-    if clashes:
-        raise ContractError(f"{where}: duplicate rule name(s) {', '.join(sorted(clashes))}")
+    contract = replace(contract, declared_rules=declared, table_rules=table_rules)
+    _no_duplicate_rule_names(contract.rules + contract.table_rules, where)
     return contract
+
+
+def _days(raw: dict[str, Any], key: str, where: str) -> int | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ContractError(f"{where}: {key} must be a whole number of days >= 0, not {value!r}")
+    return value
+
+
+def _input_mapping(name: str, raw: Any, where: str) -> InputMapping:
+    where = f"{where} incremental input {name!r}"
+    example = (
+        "e.g. {by: date, column: event_date, lookback_days: 1}, "
+        "{by: key, column: order_id, lookup: orders}, validity or full_refresh"
+    )
+    if isinstance(raw, str):
+        raw = {"by": raw}
+    if not isinstance(raw, dict):
+        raise ContractError(f"{where}: expected a mapping or a word", example)
+    by = str(_require(raw, "by", where, example))
+    if by not in MAPPINGS:
+        raise ContractError(f"{where}: unknown mapping by {by!r}", f"use one of {', '.join(MAPPINGS)}")
+    allowed = {
+        BY_DATE: {"by", "column", "lookback_days", "lookahead_days"},
+        BY_KEY: {"by", "column", "lookup", "lookback_days", "lookahead_days"},
+        BY_VALIDITY: {"by", "lookback_days"},
+        FULL_REFRESH: {"by"},
+    }[by]
+    extra = sorted(set(raw) - allowed)
+    if extra:
+        raise ContractError(
+            f"{where}: {', '.join(extra)} do(es) not apply to by: {by}",
+            f"by: {by} takes {', '.join(sorted(allowed))}",
+        )
+    lookback, lookahead = _days(raw, "lookback_days", where), _days(raw, "lookahead_days", where)
+    column = str(_require(raw, "column", where, example)) if by in (BY_DATE, BY_KEY) else None
+    lookup = str(_require(raw, "lookup", where, example)) if by == BY_KEY else None
+    if by in (BY_DATE, BY_VALIDITY):
+        lookback, lookahead = lookback or 0, lookahead or 0
+    return InputMapping(name, by, column, lookup, lookback, lookahead)
+
+
+def _incremental(raw: Any, partition: str | None, where: str) -> Incremental:
+    if raw is None or raw == FULL_REFRESH:
+        return Incremental(full_refresh=True)
+    if partition is None:
+        raise ContractError(
+            f"{where}: an unpartitioned table is rebuilt whole whenever an input changes",
+            "remove incremental (or write incremental: full_refresh)",
+        )
+    if not isinstance(raw, dict) or not raw:
+        raise ContractError(
+            f"{where}: incremental must map each input table to how its changes reach this table's "
+            "partitions, or be full_refresh",
+            "e.g. incremental: {orders: {by: date, column: event_date}, menu: full_refresh}",
+        )
+    return Incremental(inputs=tuple(_input_mapping(str(k), v, where) for k, v in raw.items()))
 
 
 def parse_gold_contract(raw: Any, where: str) -> GoldContract:
@@ -364,17 +701,33 @@ def parse_gold_contract(raw: Any, where: str) -> GoldContract:
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
         raise ContractError(f"{where}: duplicate column(s) {', '.join(sorted(duplicates))}")
-    partition = str(_require(raw, "partition_column", where))
+    raw_partition = str(
+        _require(raw, "partition_column", where, "name the partition column, or write partition_column: none")
+    )
+    partition = None if raw_partition == NO_KEY else raw_partition
     grain = tuple(str(g) for g in _require(raw, "grain", where))
-    for key in (partition, *grain):
+    for key in (*([partition] if partition else []), *grain):
         if key not in names:
             raise ContractError(f"{where}: key/partition column {key!r} is not a declared column")
+    rules = _rules(raw.get("rules"), "row", set(names), where)
+    _no_duplicate_rule_names(rules, where)
+    incremental = _incremental(raw.get("incremental"), partition, where)
+    if partition is not None and not incremental.full_refresh:
+        part_type = next(c.type for c in columns if c.name == partition)
+        if part_type != "date":
+            raise ContractError(
+                f"{where}: incremental mappings shift dates, but partition column {partition!r} is "
+                f"{part_type}",
+                "partition by a date column, or write incremental: full_refresh",
+            )
     return GoldContract(
         table=str(_require(raw, "table", where)),
         description=" ".join(str(raw.get("description", "")).split()),
         grain=grain,
         partition_column=partition,
         columns=tuple(columns),
+        rules=rules,
+        incremental=incremental,
         path=where,
     )
 
@@ -408,6 +761,12 @@ def _load_contracts(_root: str) -> Contracts:
             if contract.table != entry.name.removesuffix(".yaml"):
                 raise ContractError(f"{where}: table {contract.table!r} does not match the file name")
             target[contract.table] = contract  # type: ignore[assignment]
+    both = sorted(set(silver) & set(gold))
+    if both:
+        raise ContractError(
+            f"table name(s) {', '.join(both)} are both silver and gold contracts",
+            "gold models name their inputs without a layer, so every table name must be unique",
+        )
     return Contracts(silver=silver, gold=gold)
 
 

@@ -154,6 +154,9 @@ def demo(
     if run.status != SUCCEEDED:
         raise LakeError(f"the pipeline ended {run.status}", "see 'lake status' for the failing stage")
     print_answers()
+    from jozi_lake.cli.report import make_report
+
+    make_report(lake("local"))
     render.console.print(
         "\n[bold]Next:[/] 'lake queries' lists every analyst question, 'lake query <name>' runs one, "
         "'lake status' shows runs and quality, 'make demo' again processes only what is new."

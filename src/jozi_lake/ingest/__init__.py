@@ -1,21 +1,30 @@
-"""Ingestion into bronze: the store's API (page by page) and file drops, kept exactly as received.
+"""Ingestion into bronze: every source of lake.yaml (REST APIs and file exports), kept as received.
 
-The same code runs in the ingest Lambda and locally, so it imports only the standard library and
-:mod:`jozi_lake.storage` / :mod:`jozi_lake.errors` (boto3 only inside ``S3ObjectStore``); no pyspark,
-duckdb, typer, rich or pyyaml here.
+The same code runs in the ingest Lambda and locally: :func:`run_ingest` is the one entry (the Lambda
+handler and :func:`jozi_lake.ingest.local.ingest_local` call it) and returns an :class:`IngestSummary`.
+It imports the standard library, ``requests`` (shipped in the Lambda zip) and the runtime parts of the
+package; no pyspark, duckdb, typer, rich or pyyaml. Source definitions are :mod:`jozi_lake.sources`.
 """
 
-from jozi_lake.ingest.api import PAGINATION_STYLES, ApiIngestConfig, ingest_api
-from jozi_lake.ingest.drops import drop_format, ingest_drops, land_generated_dataset
-from jozi_lake.ingest.http_client import RetryPolicy, SourceApiError
+from jozi_lake.ingest.drops import land_generated_dataset
+from jozi_lake.ingest.failures import Failure, SourceError
+from jozi_lake.ingest.run import ingest_files, run_ingest
+from jozi_lake.ingest.secrets import EnvironmentSecrets, SecretResolver, SecretsManagerSecrets, StaticSecrets
+from jozi_lake.ingest.summary import FAILED, SUCCEEDED, IngestSummary, RejectedFile, SourceResult
 
 __all__ = [
-    "PAGINATION_STYLES",
-    "ApiIngestConfig",
-    "RetryPolicy",
-    "SourceApiError",
-    "drop_format",
-    "ingest_api",
-    "ingest_drops",
+    "FAILED",
+    "SUCCEEDED",
+    "EnvironmentSecrets",
+    "Failure",
+    "IngestSummary",
+    "RejectedFile",
+    "SecretResolver",
+    "SecretsManagerSecrets",
+    "SourceError",
+    "SourceResult",
+    "StaticSecrets",
+    "ingest_files",
     "land_generated_dataset",
+    "run_ingest",
 ]

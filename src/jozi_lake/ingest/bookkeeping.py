@@ -32,16 +32,3 @@ def read_json(store: Any, key: str) -> dict[str, Any] | None:
 
 def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def finish_manifest(store: Any, key: str, manifest: dict[str, Any], now: dt.datetime | None = None) -> None:
-    """Close a run manifest: SUCCEEDED only if every source did, the failures named, written last.
-
-    API runs and file-drop runs end the same way, so the orchestrator reads one shape for both.
-    """
-    failed = [name for name, result in manifest["sources"].items() if result["status"] != "SUCCEEDED"]
-    manifest["status"] = "FAILED" if failed else "SUCCEEDED"
-    manifest["finished_at"] = iso(utc_now() if now is None else now)
-    if failed:
-        manifest["error"] = "; ".join(f"{name}: {manifest['sources'][name]['error']}" for name in failed)
-    store.put_bytes(key, to_json_bytes(manifest), "application/json")

@@ -1,143 +1,203 @@
-"""File drops: export files put under ``landing/<source>/`` are copied into bronze as received.
+"""Landed files: exports under ``landing/<source>/`` go to bronze as received, or aside with the reason.
 
-A drop ``landing/orders/orders_2026-06-01.csv`` becomes
+A file ``landing/orders/orders_2026-06-01.csv`` becomes
 ``bronze/orders/ingest_date=<day>/<run-id>-orders_2026-06-01.csv.gz``: the file's bytes, gzip-
-compressed (a drop that is already ``.gz`` is copied byte for byte). JSON-lines drops (``.json``,
-``.jsonl``, ``.ndjson``) become ``...-<stem>.json.gz``; CSV drops (``.csv``) stay CSV as
-``...-<stem>.csv.gz`` with their header row, so bronze of a file-drop source may hold both and the
-silver job reads both.
+compressed (a file that is already gzip is copied byte for byte). The bronze name says the format
+(``json`` = JSON lines, ``jsondoc`` = one JSON document, ``csv``) and, for text that is not UTF-8, the
+declared encoding (``cp1252.csv``), so silver reads it with the source's options and nothing else.
 
-Exactly-once copying: ``bronze/_state/drops/<source>.json`` records each drop by name and SHA-256.
-Before copying, the drop is *claimed* with its target key; after the copy it is marked *done*. A
-rerun skips done drops, and a drop claimed by a crashed run is copied again to the same key, so it
-never lands twice. A file re-sent under the same name with different content is a new drop.
+Poison is set aside, never retried forever: a file that cannot be read (bad gzip, empty, an encoding
+it does not declare, not the declared format; :func:`~jozi_lake.ingest.bodies.read_landed_file`) is
+copied to ``rejected/<source>/<day>/<run>-<sha12>-<name>`` with a reason record beside it (source, file,
+size, SHA-256, reason, first bytes), then removed from ``landing/``; the run goes on with the other
+files. A corrected file lands whatever its name.
+
+The ledger ``bronze/_state/drops/<source>.json`` accounts for every landed file by SHA-256: ``claimed``
+(its bronze key chosen, the copy under way), ``landed``, ``rejected``; ``held`` and ``processed`` are
+the later states of the batch it became. A rerun skips landed bytes (also under another name),
+finishes a claimed copy under the same key (so it never lands twice) and finishes an interrupted move
+to ``rejected/``. Nothing is deleted from ``landing/`` except a rejected file, after its copy is safe.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gzip
 import hashlib
-import io
-import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from jozi_lake.errors import LakeError
-from jozi_lake.ids import check_run_id, new_run_id
 from jozi_lake.ingest import bookkeeping as books
-from jozi_lake.ingest.api import summarise
-from jozi_lake.layout import Layout, lake_layout
+from jozi_lake.ingest.bodies import read_landed_file
+from jozi_lake.ingest.failures import SourceError
+from jozi_lake.ingest.summary import IngestSummary, RejectedFile, SourceResult
+from jozi_lake.layout import Layout
+from jozi_lake.sources import SourceConfig
 
-JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
-CSV_SUFFIXES = (".csv",)
 LANDING_GZIP_LEVEL = 1  # generated landing files favour speed; bronze keeps whatever arrived
+BRONZE_GZIP_LEVEL = 6
+LANDED, CLAIMED, REJECTED, HELD, PROCESSED = "landed", "claimed", "rejected", "held", "processed"
+ProgressCallback = Callable[[str, int, int], None]
 
 
-def drop_format(name: str) -> tuple[str, str, bool] | None:
-    """(stem, ``json``|``csv``, already gzipped) for a drop file name, or None if not a data file."""
-    gz = name.endswith(".gz")
-    base = name[:-3] if gz else name
-    for suffixes, fmt in ((JSON_SUFFIXES, "json"), (CSV_SUFFIXES, "csv")):
-        for suffix in suffixes:
-            if base.lower().endswith(suffix):
-                return base[: -len(suffix)], fmt, gz
-    return None
+def read_ledger(store: Any, layout: Layout, source: str) -> dict[str, Any]:
+    """The drop ledger of a source, ``{"source", "files": {sha256: entry}}`` (older ledgers upgraded)."""
+    ledger = books.read_json(store, layout.drop_state(source)) or {"source": source, "files": {}}
+    if "drops" in ledger:  # the first ledgers were keyed by "<name>@<sha16>" with status claimed|done
+        files: dict[str, Any] = ledger.setdefault("files", {})
+        for entry_id, entry in ledger.pop("drops").items():
+            name = entry_id.rsplit("@", 1)[0]
+            status = LANDED if entry.get("status") == "done" else CLAIMED
+            upgraded = {**entry, "status": status, "names": [name]}
+            files.setdefault(entry["sha256"], upgraded)
+    ledger.setdefault("files", {})
+    return ledger
 
 
-def _count_rows(raw: bytes, fmt: str) -> int:
-    if fmt == "json":
-        return sum(1 for line in raw.splitlines() if line.strip())
-    text = raw.decode("utf-8", "surrogateescape")
-    return max(0, sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1)
-
-
-def ingest_drops(
+def land_source_files(
     store: Any,
-    sources: list[str],
+    layout: Layout,
+    source: SourceConfig,
+    result: SourceResult,
     *,
-    run_id: str | None = None,
+    run_id: str,
+    day: str,
     now: dt.datetime | None = None,
-    layout: Layout | None = None,
-) -> dict[str, Any]:
-    """Copy every new drop under ``landing/<source>/`` into bronze; returns the run summary."""
-    layout = layout or lake_layout()
-    started = now or books.utc_now()
-    run_id = check_run_id(run_id) if run_id else new_run_id(started)
-    day = books.ingest_date(started)
-    manifest: dict[str, Any] = {
-        "run_id": run_id,
-        "kind": "file_drop",
-        "status": "RUNNING",
-        "started_at": books.iso(started),
-        "finished_at": None,
-        "sources": {},
-    }
-    mkey = layout.ingest_manifest(run_id)
-    store.put_bytes(mkey, books.to_json_bytes(manifest), "application/json")
-    for source in sources:
-        try:
-            manifest["sources"][source] = _ingest_source_drops(store, layout, source, run_id, day)
-        except Exception as err:
-            # A storage failure mid-copy: the claim in the drop state lets the rerun finish the job.
-            manifest["sources"][source] = {
-                "status": "FAILED",
-                "rows": 0,
-                "error": f"{type(err).__name__}: {err}",
-            }
-        store.put_bytes(mkey, books.to_json_bytes(manifest), "application/json")
-    books.finish_manifest(store, mkey, manifest, now)
-    return summarise(manifest, mkey)
+    progress: ProgressCallback | None = None,
+) -> None:
+    """Land every new file under ``landing/<source>/`` (see the module docstring); fills ``result``."""
+    state_key = layout.drop_state(source.name)
+    ledger = read_ledger(store, layout, source.name)
+    entries: dict[str, Any] = ledger["files"]
+    prefix = layout.landing(source.name)
 
+    def save() -> None:
+        store.put_bytes(state_key, books.to_json_bytes(ledger), "application/json")
 
-def _ingest_source_drops(store: Any, layout: Layout, source: str, run_id: str, day: str) -> dict[str, Any]:
-    state_key = layout.drop_state(source)
-    state = books.read_json(store, state_key) or {"source": source, "drops": {}}
-    drops: dict[str, Any] = state["drops"]
-    prefix = layout.landing(source)
-    result: dict[str, Any] = {"status": "SUCCEEDED", "rows": 0, "files": 0, "skipped": 0, "keys": []}
-    errors: list[str] = []
     for key in store.list_keys(prefix):
         name = key[len(prefix) :]
         if "/" in name or name.startswith((".", "_")):
             continue  # sub-folders and hidden/marker files are not drops
-        parsed = drop_format(name)
-        if parsed is None:
-            errors.append(f"{name}: not a .csv/.json/.jsonl/.ndjson file (optionally .gz)")
-            continue
-        stem, fmt, gzipped = parsed
         data = store.get_bytes(key)
         digest = hashlib.sha256(data).hexdigest()
-        entry_id = f"{name}@{digest[:16]}"
-        entry = drops.get(entry_id)
-        if entry and entry["status"] == "done":
-            result["skipped"] += 1
+        entry = entries.get(digest)
+        if entry and name not in entry.setdefault("names", []):
+            entry["names"].append(name)
+        if entry and entry["status"] in (LANDED, HELD, PROCESSED):
+            result.skipped += 1
+            continue
+        if entry and entry["status"] == REJECTED:
+            # The same bytes again (or a move a crash interrupted): they are in rejected/ already.
+            _finish_rejection(store, key, entry)
+            result.rejected.append(_rejected_of(source, key, data, digest, entry))
+            save()
             continue
         try:
-            raw = gzip.decompress(data) if gzipped else data
-        except (OSError, EOFError, zlib.error):
-            errors.append(f"{name}: named .gz but is not valid gzip")
+            landed = read_landed_file(source, name, data)
+        except SourceError as err:
+            entry = _reject(
+                store, layout, source, key, name, data, digest, err, run_id=run_id, day=day, now=now
+            )
+            entries[digest] = entry
+            save()  # recorded before the landing copy goes: a crash now finishes the move next run
+            _finish_rejection(store, key, entry)
+            result.rejected.append(_rejected_of(source, key, data, digest, entry))
             continue
-        if not raw.strip():
-            errors.append(f"{name}: empty file")
-            continue
-        target = entry["key"] if entry else layout.bronze_drop(source, day, run_id, stem, fmt)
-        drops[entry_id] = {"status": "claimed", "key": target, "run_id": run_id, "sha256": digest}
-        store.put_bytes(state_key, books.to_json_bytes(state), "application/json")
-        body = data if gzipped else gzip.compress(raw, 6, mtime=0)
-        store.put_bytes(target, body, "application/gzip")
-        rows = _count_rows(raw, fmt)
-        drops[entry_id].update(status="done", rows=rows, format=fmt)
-        store.put_bytes(state_key, books.to_json_bytes(state), "application/json")
-        result["rows"] += rows
-        result["files"] += 1
-        result["keys"].append(target)
-    if errors:
-        result.update(
-            status="FAILED", error="; ".join(errors), hint="fix or remove the named files in landing/"
+        target = (
+            entry["key"]
+            if entry
+            else layout.bronze_drop(source.name, day, run_id, landed.stem, landed.bronze_fmt)
         )
-    return result
+        entries[digest] = {
+            "status": CLAIMED,
+            "key": target,
+            "run_id": entry["run_id"] if entry else run_id,
+            "sha256": digest,
+            "names": entry["names"] if entry else [name],
+        }
+        save()
+        body = data if landed.gzipped else gzip.compress(landed.raw, BRONZE_GZIP_LEVEL, mtime=0)
+        store.put_bytes(target, body, "application/gzip")
+        entries[digest].update(status=LANDED, rows=landed.rows, format=landed.bronze_fmt, size=len(data))
+        save()
+        result.rows += landed.rows
+        result.new_rows += landed.rows
+        result.file_rows += landed.rows
+        result.files += 1
+        result.keys.append(target)
+        if progress:
+            progress(source.name, result.files, result.rows)
+
+
+def _reject(
+    store: Any,
+    layout: Layout,
+    source: SourceConfig,
+    key: str,
+    name: str,
+    data: bytes,
+    digest: str,
+    err: SourceError,
+    *,
+    run_id: str,
+    day: str,
+    now: dt.datetime | None,
+) -> dict[str, Any]:
+    """Copy a poison file to rejected/ with its reason record; returns its ledger entry."""
+    failure = err.failure
+    rejected_key = layout.rejected_file(source.name, day, run_id, digest, name)
+    reason_key = layout.rejection_reason(rejected_key)
+    store.put_bytes(rejected_key, data)
+    record = {
+        "source": source.name,
+        "file": key,
+        "size": len(data),
+        "sha256": digest,
+        "reason": failure.problem,
+        "expected": failure.expected,
+        "hint": failure.hint,
+        "first_bytes": failure.received,
+        "run_id": run_id,
+        "rejected_at": books.iso(now or books.utc_now()),
+        "rejected_key": rejected_key,
+    }
+    store.put_bytes(reason_key, books.to_json_bytes(record), "application/json")
+    return {
+        "status": REJECTED,
+        "sha256": digest,
+        "names": [name],
+        "run_id": run_id,
+        "size": len(data),
+        "reason": failure.problem,
+        "hint": failure.hint,
+        "first_bytes": failure.received,
+        "rejected_key": rejected_key,
+        "reason_key": reason_key,
+    }
+
+
+def _finish_rejection(store: Any, landing_key: str, entry: dict[str, Any]) -> None:
+    """Remove the landing copy once its rejected copy is in place (moving, not deleting)."""
+    if store.exists(entry["rejected_key"]):
+        store.delete(landing_key)
+
+
+def _rejected_of(
+    source: SourceConfig, key: str, data: bytes, digest: str, entry: dict[str, Any]
+) -> RejectedFile:
+    return RejectedFile(
+        source=source.name,
+        file=key,
+        size=len(data),
+        sha256=digest,
+        reason=str(entry.get("reason", "")),
+        hint=str(entry.get("hint", "")),
+        first_bytes=str(entry.get("first_bytes", "")),
+        rejected_key=str(entry["rejected_key"]),
+        reason_key=str(entry["reason_key"]),
+    )
 
 
 def land_generated_dataset(
@@ -149,13 +209,16 @@ def land_generated_dataset(
     now: dt.datetime | None = None,
     chunk_lines: int = 200_000,
     layout: Layout | None = None,
-) -> dict[str, Any]:
-    """Put a generated dataset into bronze without HTTP: split, drop into landing, ingest the drops.
+) -> IngestSummary:
+    """Put a generated dataset into bronze without HTTP: split, drop into landing, land the files.
 
     Each ``<source>.jsonl`` is cut into ``landing/<source>/<source>-part-NNNNN.jsonl.gz`` of at most
     ``chunk_lines`` lines (gzip is not splittable, so many moderate files let Spark read in
-    parallel), then :func:`ingest_drops` copies them to bronze. Used by the benchmarks.
+    parallel), then :func:`~jozi_lake.ingest.run.ingest_files` lands them. Used by the benchmarks.
     """
+    from jozi_lake.ingest.run import ingest_files
+    from jozi_lake.layout import lake_layout
+
     if chunk_lines < 1:
         raise LakeError("chunk_lines must be positive")
     layout = layout or lake_layout()
@@ -175,7 +238,7 @@ def land_generated_dataset(
             if lines or part == 0:
                 part += 1
                 _put_landing(store, layout, source, part, lines)
-    return ingest_drops(store, sources, run_id=run_id, now=now, layout=layout)
+    return ingest_files(store, sources, run_id=run_id, now=now, layout=layout)
 
 
 def _put_landing(store: Any, layout: Layout, source: str, part: int, lines: list[bytes]) -> None:

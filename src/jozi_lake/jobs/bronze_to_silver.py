@@ -3,14 +3,21 @@
 Per table, in two phases so a failing quality gate publishes nothing:
 
 1. prepare (every table): list bronze files not yet processed (``silver/_state/<table>/processed.json``),
-   parse and type them by the contract, apply the rules, merge with the silver rows of the same keys
-   (latest ``updated_at`` wins, wherever the old version lives), and stage the rebuilt partitions
-   under ``silver/_staging/<run_id>/`` (not in place: the old rows are read from there). One
-   aggregation per table gives the counts, rule failures and touched dates.
-2. publish (only if no ``fail`` rule fired in any table): append the touched dates to the change log
-   that silver_to_gold reads (``silver/_state/changes/``), overwrite the touched partitions (dynamic
-   overwrite; partitions left empty are deleted, which dynamic overwrite alone would not do), write
-   quarantine partitions per bronze batch, then record the files as processed.
+   parse and type them by the contract, apply the rules, merge with silver by the table's kind, and
+   stage what must be rebuilt under ``silver/_staging/<run_id>/`` (not in place: the old rows are read
+   from there). One aggregation per table gives the counts, rule failures and what changed.
+
+   * event tables: merge with the silver rows of the same keys (latest ``updated_at`` wins, wherever
+     the old version lives; a keyless table collapses exact duplicates only) and rebuild the touched
+     date partitions;
+   * reference tables: merge into the whole table (:mod:`jozi_lake.transforms.reference`: the latest
+     version per key or every version, deletions of a full snapshot) and rebuild it whole. A snapshot
+     that would delete more than the contract's ``max_deleted_share`` of the keys fails the gate.
+2. publish (only if no ``fail`` rule fired in any table): append what changed to the change log that
+   silver_to_gold reads (``silver/_state/changes/``: the touched dates, or for a reference table the
+   date its content changed from), overwrite the touched partitions (dynamic overwrite; partitions
+   left empty are deleted, which dynamic overwrite alone would not do) or the whole reference table,
+   write quarantine partitions per bronze batch, then record the files as processed.
 
 Recording processed files last makes a killed run safe to repeat: re-read rows tie with the silver
 rows already published and count as duplicates, so silver comes out the same.
@@ -23,33 +30,51 @@ from dataclasses import dataclass, field
 from functools import reduce
 
 from pyspark import StorageLevel, inheritable_thread_target
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
+from jozi_lake.backlog import unprocessed_bronze_files
 from jozi_lake.config import load_config
-from jozi_lake.contracts import BATCH_COLUMN, SILVER, SilverContract, resolve_tables, silver_contract
+from jozi_lake.contracts import (
+    BATCH_COLUMN,
+    REFERENCE,
+    SILVER,
+    SilverContract,
+    resolve_tables,
+    silver_contract,
+)
 from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
 from jozi_lake.jobs import lake_io
 from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
-from jozi_lake.jobs.report import JobReport, TableReport, now_iso, write_report
-from jozi_lake.layout import is_data_key, lake_layout
+from jozi_lake.jobs.report import JobReport, TableReport, now_iso
+from jozi_lake.jobs.run_tables import finish_run
+from jozi_lake.layout import lake_layout
+from jozi_lake.sources import (
+    BRONZE_CSV,
+    BRONZE_JSON_DOCUMENT,
+    SPARK_CHARSETS,
+    CsvOptions,
+    SourceConfig,
+    bronze_format,
+)
 from jozi_lake.storage import ObjectStore
-from jozi_lake.transforms import dedup
+from jozi_lake.transforms import dedup, reference
+from jozi_lake.transforms.normalize import local_date
 from jozi_lake.transforms.quality import FAIL_RULES, QUARANTINE_REASONS, WARN_RULES, evaluate_rules
 from jozi_lake.transforms.records import (
     CORRUPT_RECORD,
     NON_UTF8,
+    UNREADABLE,
     batch_id_of,
     csv_rows_as_lines,
+    documents_as_lines,
     exact_bytes_base64,
     parse_lines,
 )
 from jozi_lake.transforms.typed import conform, type_columns
 
 JOB_NAME = "bronze_to_silver"
-JSON_SUFFIXES = (".json.gz", ".json", ".jsonl", ".jsonl.gz")
-CSV_SUFFIXES = (".csv.gz", ".csv")
 
 QUARANTINE_COLUMNS = (
     "raw_record",
@@ -76,6 +101,8 @@ class PreparedTable:
     new_files: list[str]
     staging_prefix: str
     touched_dates: set[str] = field(default_factory=set)
+    changed: bool = False  # silver content changes (event: touched_dates; reference: anything)
+    changed_since: str | None = None  # reference tables: local date from which the content changed
     gate_failures: list[str] = field(default_factory=list)
     cached: DataFrame | None = None
     quarantine_rows: DataFrame | None = None
@@ -83,131 +110,135 @@ class PreparedTable:
 
 
 def new_bronze_files(store: ObjectStore, table: str) -> list[str]:
-    """Bronze files of ``table`` not processed yet (JSON lines, or CSV from file drops)."""
-    layout = lake_layout()
-    prefix = layout.bronze_table(table)
-    processed = set(lake_io.read_json(store, layout.processed_batches(table), {"files": {}})["files"])
-    return [
-        key
-        for key in store.list_keys(prefix)
-        if is_data_key(key, prefix) and key.endswith(JSON_SUFFIXES + CSV_SUFFIXES) and key not in processed
-    ]
+    """Bronze files of ``table`` not processed yet (the pipeline's backlog rule reads the same list)."""
+    return unprocessed_bronze_files(store, table)
 
 
-def read_bronze_lines(spark: SparkSession, store: ObjectStore, keys: list[str]) -> DataFrame:
-    """All files as one frame of raw lines (``value``, ``bronze_file``, ``bronze_batch_id``); CSV rows
-    become JSON lines.
+def _decoded(value: Column, encoding_tag: str | None) -> Column:
+    """Text of a non-UTF-8 bronze file decoded by its name's encoding tag (Spark reads text as UTF-8)."""
+    if encoding_tag in (None, "utf8sig"):
+        text = value
+    else:
+        text = F.decode(value.cast("binary"), SPARK_CHARSETS[str(encoding_tag)])
+    if encoding_tag == "utf8sig":
+        text = F.regexp_replace(text, "^\ufeff", "")
+    return text
 
-    JSON files are read with one scan per bronze batch (a nightly run is one batch), each tagged with
-    its batch id computed once on the driver.
+
+def read_bronze_lines(
+    spark: SparkSession, store: ObjectStore, keys: list[str], source: SourceConfig | None = None
+) -> DataFrame:
+    """All files as one frame of raw lines (``value``, ``bronze_file``, ``bronze_batch_id``, and the
+    unreadable-document flag), one JSON object text per record.
+
+    Each file is read by the format its name says (:func:`jozi_lake.sources.bronze_format`) with the
+    options of its ``source`` (records path, CSV dialect; defaults when lake.yaml declares none), so
+    silver reads bronze with the definition ingestion wrote it with. JSON lines and JSON documents are
+    read with one scan per bronze batch and encoding (a nightly run is one batch), each tagged with its
+    batch id computed once on the driver.
     """
-    json_batches: dict[str, list[str]] = {}
+    records_path = source.records_path if source else ()
+    csv_options = source.files.csv if source else CsvOptions()
+    scans: dict[tuple[str, str | None, str], list[str]] = {}
+    csv_files: list[tuple[str, str | None]] = []
     for key in keys:
-        if key.endswith(JSON_SUFFIXES):
-            json_batches.setdefault(batch_id_of(key), []).append(lake_io.spark_uri(store, key))
-    frames: list[DataFrame] = [
-        spark.read.text(uris).select(
-            F.col("value"), F.input_file_name().alias("bronze_file"), F.lit(batch).alias(BATCH_COLUMN)
+        parsed = bronze_format(key)
+        if parsed is None:
+            continue
+        fmt, tag = parsed
+        if fmt == BRONZE_CSV:
+            csv_files.append((key, tag))
+        else:
+            scans.setdefault((fmt, tag, batch_id_of(key)), []).append(lake_io.spark_uri(store, key))
+    frames: list[DataFrame] = []
+    for (fmt, tag, batch), uris in sorted(
+        scans.items(), key=lambda item: (item[0][0], item[0][1] or "", item[0][2])
+    ):
+        whole = fmt == BRONZE_JSON_DOCUMENT
+        read = spark.read.text(uris, wholetext=whole).select(
+            _decoded(F.col("value"), tag).alias("value"),
+            F.input_file_name().alias("bronze_file"),
+            F.lit(batch).alias(BATCH_COLUMN),
         )
-        for batch, uris in sorted(json_batches.items())
-    ]
-    # Dropped CSV files may differ in header, so each is read on its own and turned into JSON lines.
-    frames += [
-        csv_rows_as_lines(
-            spark.read.option("header", True)
-            .option("inferSchema", False)
-            .option("multiLine", True)
-            .option("escape", '"')
-            .csv(lake_io.spark_uri(store, key)),
-            lake_io.spark_uri(store, key),
-            batch_id_of(key),
+        if whole:
+            frames.append(documents_as_lines(read, records_path))
+        else:
+            frames.append(read.withColumn(UNREADABLE, F.lit(False)))
+    # CSV files may differ in header, so each is read on its own and turned into JSON lines.
+    for key, tag in csv_files:
+        frames.append(
+            csv_rows_as_lines(
+                _read_csv(spark, lake_io.spark_uri(store, key), csv_options, tag),
+                lake_io.spark_uri(store, key),
+                batch_id_of(key),
+                csv_options.null_values,
+            )
         )
-        for key in keys
-        if key.endswith(CSV_SUFFIXES)
-    ]
+    if not frames:
+        raise LakeError(
+            f"none of {len(keys)} bronze file(s) has a bronze format in its name", "see docs/data-model.md"
+        )
     return reduce(DataFrame.unionByName, frames)
+
+
+def _read_csv(spark: SparkSession, uri: str, options: CsvOptions, tag: str | None) -> DataFrame:
+    """One CSV file, every column as text, in the source's dialect and the file's encoding."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    reader = (
+        spark.read.option("header", options.header)
+        .option("inferSchema", False)
+        .option("multiLine", True)
+        .option("sep", options.delimiter)
+        .option("quote", options.quote)
+        .option("escape", options.escape)
+        .option("encoding", SPARK_CHARSETS.get(tag or "", "UTF-8"))
+    )
+    if options.columns:
+        reader = reader.schema(StructType([StructField(c, StringType()) for c in options.columns]))
+    frame = reader.csv(uri)
+    # A byte-order mark ends up in the first column's name (header) or first value (given columns).
+    first = frame.columns[0]
+    if first.startswith("\ufeff"):
+        frame = frame.withColumnRenamed(first, first.lstrip("\ufeff"))
+    elif tag == "utf8sig" and not options.header:
+        frame = frame.withColumn(first, F.regexp_replace(F.col(f"`{first}`"), "^\ufeff", ""))
+    return frame
 
 
 def _count_of(condition: Column) -> Column:
     return F.sum(F.when(condition, 1).otherwise(0)).cast("bigint")
 
 
-def prepare_table(
-    spark: SparkSession, store: ObjectStore, contract: SilverContract, run_id: str, timezone: str
-) -> PreparedTable:
-    """Phase 1 for one table: parse, validate, merge, count; stage partitions that must be rebuilt."""
-    table = contract.table
-    staging = f"{lake_layout().staging(SILVER, run_id)}{table}/"
-    new_files = new_bronze_files(store, table)
-    report = TableReport(table=table)
-    prepared = PreparedTable(contract=contract, report=report, new_files=new_files, staging_prefix=staging)
-    if not new_files:
-        report.status = "no_new_data"
-        return prepared
+CARRIED = (QUARANTINE_REASONS, WARN_RULES, FAIL_RULES, "raw_record_base64")
 
-    checked = evaluate_rules(
-        type_columns(parse_lines(read_bronze_lines(spark, store, new_files), contract), contract, timezone),
-        contract,
-    )
-    target = lake_layout().silver_table(table)
-    try:
-        existing: DataFrame | None = lake_io.read_table(spark, store, target, contract.columns)
-    except KeyError:
-        existing = None
-    # One frame holds every incoming row after one read and parse of the bronze files: valid rows
-    # ranked against each other and the silver rows of their keys, quarantined rows alongside as
-    # bystanders. It is kept (the counts, the silver write and the quarantine write all read it; the
-    # parse and the window are the job's most expensive steps). Raw text was needed only to break
-    # ties, so it stays only on quarantined rows, which keeps the kept frame small.
-    quarantined_flag = F.size(QUARANTINE_REASONS) > 0
-    ranked = dedup.merge_latest(
-        checked,
-        existing,
-        contract,
-        carry=(QUARANTINE_REASONS, WARN_RULES, FAIL_RULES, "raw_record_base64"),
-        competing=~quarantined_flag,
-    ).ranked
-    bystander = F.col(dedup.ORIGIN) == dedup.BYSTANDER
-    raw_columns = ("raw_record", "raw_record_base64", "bronze_file")
-    ranked = ranked.select(
-        *[c for c in ranked.columns if c not in raw_columns],
-        *[F.when(bystander, F.col(c)).alias(c) for c in raw_columns],
-    ).persist(StorageLevel.MEMORY_AND_DISK)
-    prepared.cached = ranked
-    merge = dedup.MergeResult.over(ranked)
 
-    part = contract.partition_column
-    outcome = ranked.select(
-        F.when(bystander, F.lit(dedup.QUARANTINED))
-        .otherwise(dedup.row_status())
-        .alias(dedup.STATUS),  # null: a silver row that stays as it is
-        dedup.HAD_EXISTING,
-        part,
-        QUARANTINE_REASONS,
-        WARN_RULES,
-        FAIL_RULES,
-        BATCH_COLUMN,
-    ).where(F.col(dedup.STATUS).isNotNull())
-    status = F.col(dedup.STATUS)
-    rule_names = [(r.name, r.severity) for r in contract.rules] + [
+def _rule_names(contract: SilverContract) -> list[tuple[str, str]]:
+    return [(r.name, r.severity) for r in contract.rules] + [
         (CORRUPT_RECORD, "quarantine"),
         (NON_UTF8, "quarantine"),
     ]
+
+
+def _figures(outcome: DataFrame, contract: SilverContract, extra: list[Column]) -> Row:
+    """One aggregation over what happened to each row (``row_status``): the report's counts, the rule
+    failures, the table rules' verdicts and the kind's own figures (``extra``), in one Spark job."""
+    status = F.col(dedup.STATUS)
     array_of = {"quarantine": QUARANTINE_REASONS, "warn": WARN_RULES, "fail": FAIL_RULES}
     counts = outcome.agg(
-        _count_of(status != dedup.REPLACED).alias("rows_read"),
+        _count_of(status.isNotNull() & (status != dedup.REPLACED)).alias("rows_read"),
         _count_of(status == dedup.WRITTEN).alias("rows_written"),
         _count_of((status == dedup.WRITTEN) & F.col(dedup.HAD_EXISTING)).alias("rows_replacing"),
         _count_of(status == dedup.QUARANTINED).alias("rows_quarantined"),
         _count_of(status == dedup.DUPLICATE).alias("duplicates_removed"),
-        F.collect_set(F.when(status.isin(dedup.WRITTEN, dedup.REPLACED), F.col(part).cast("string"))).alias(
-            "dates"
+        F.collect_set(F.when(status.isNotNull() & (status != dedup.REPLACED), F.col(BATCH_COLUMN))).alias(
+            "batches"
         ),
-        F.collect_set(F.when(status != dedup.REPLACED, F.col(BATCH_COLUMN))).alias("batches"),
         *[
             _count_of(F.array_contains(F.col(array_of[severity]), name)).alias(f"rule__{name}")
-            for name, severity in rule_names
+            for name, severity in _rule_names(contract)
         ],
+        *extra,
     )
     # Table rules (scope: table) are expressions over the run's figures: evaluated on the same row.
     with_share = counts.select(
@@ -224,6 +255,12 @@ def prepare_table(
         ],
     ).first()  # hygiene: bounded (one aggregated row per table)
     assert figures is not None
+    return figures
+
+
+def _report_figures(prepared: PreparedTable, figures: Row) -> None:
+    """Copy the figures into the table's report, check conservation and collect the gate's verdicts."""
+    report, contract = prepared.report, prepared.contract
     report.rows_read = int(figures["rows_read"])
     report.rows_written = int(figures["rows_written"])
     report.rows_replacing = int(figures["rows_replacing"])
@@ -234,69 +271,237 @@ def prepare_table(
         # Every bronze row must end in silver, quarantine or the duplicate count: never publish a table
         # whose figures say a row went missing (a bug in this job, not bad input).
         raise LakeError(
-            f"row conservation broken for {table}: {report.rows_read} read != {report.rows_written} written"
-            f" + {report.rows_quarantined} quarantined + {report.duplicates_removed} duplicates",
+            f"row conservation broken for {contract.table}: {report.rows_read} read != "
+            f"{report.rows_written} written + {report.rows_quarantined} quarantined + "
+            f"{report.duplicates_removed} duplicates",
             "nothing was published; report this with the run report (a bug in the silver job)",
         )
-    report.rule_failures = {name: int(figures[f"rule__{name}"]) for name, _ in rule_names}
+    report.rule_failures = {name: int(figures[f"rule__{name}"]) for name, _ in _rule_names(contract)}
     report.batches = sorted(figures["batches"])
-    prepared.touched_dates = {d for d in figures["dates"] if d}
-    report.partitions_changed = sorted(prepared.touched_dates)
-
     prepared.gate_failures = [
         f"{r.name} ({report.rule_failures[r.name]} rows)"
         for r in contract.rules
         if r.severity == "fail" and report.rule_failures[r.name]
     ] + [r.name for r in contract.table_rules if not figures[f"table_rule__{r.name}"]]
 
+
+def _quarantine_rows(bystanders: DataFrame, run_id: str) -> DataFrame:
+    return bystanders.select(
+        "raw_record",
+        exact_bytes_base64().alias("raw_record_base64"),
+        F.array_join(QUARANTINE_REASONS, ",").alias("quarantine_reason"),
+        "bronze_file",
+        F.lit(run_id).alias("run_id"),
+        BATCH_COLUMN,
+    )
+
+
+def prepare_table(
+    spark: SparkSession,
+    store: ObjectStore,
+    contract: SilverContract,
+    run_id: str,
+    timezone: str | None = None,
+) -> PreparedTable:
+    """Phase 1 for one table: parse, validate, merge, count; stage what must be rebuilt.
+
+    Local times are read in ``timezone`` when given, else in the zone of the table's source
+    (lake.yaml ``sources.<table>.timezone``, default ``source_timezone``).
+    """
+    table = contract.table
+    staging = f"{lake_layout().staging(SILVER, run_id)}{table}/"
+    new_files = new_bronze_files(store, table)
+    report = TableReport(table=table)
+    prepared = PreparedTable(contract=contract, report=report, new_files=new_files, staging_prefix=staging)
+    if not new_files:
+        report.status = "no_new_data"
+        return prepared
+
+    source = load_config().find_source(table)
+    zone = timezone or (source.timezone if source else load_config().source_timezone)
+    checked = evaluate_rules(
+        type_columns(
+            parse_lines(read_bronze_lines(spark, store, new_files, source), contract), contract, zone
+        ),
+        contract,
+    )
+    target = lake_layout().silver_table(table)
+    try:
+        existing: DataFrame | None = lake_io.read_table(spark, store, target, contract.columns)
+    except KeyError:
+        existing = None
+    if contract.kind == REFERENCE:
+        _prepare_reference(spark, store, prepared, checked, existing, run_id, timezone)
+    else:
+        _prepare_events(spark, store, prepared, checked, existing, run_id)
+    return prepared
+
+
+def _prepare_events(
+    spark: SparkSession,
+    store: ObjectStore,
+    prepared: PreparedTable,
+    checked: DataFrame,
+    existing: DataFrame | None,
+    run_id: str,
+) -> None:
+    """An event table: rank against the silver rows of the same keys, rebuild the touched partitions."""
+    contract, report, staging = prepared.contract, prepared.report, prepared.staging_prefix
+    # One frame holds every incoming row after one read and parse of the bronze files: valid rows
+    # ranked against each other and the silver rows of their keys, quarantined rows alongside as
+    # bystanders. It is kept (the counts, the silver write and the quarantine write all read it; the
+    # parse and the window are the job's most expensive steps). Raw text was needed only to break
+    # ties, so it stays only on quarantined rows, which keeps the kept frame small.
+    quarantined_flag = F.size(QUARANTINE_REASONS) > 0
+    ranked = dedup.merge_latest(
+        checked, existing, contract, carry=CARRIED, competing=~quarantined_flag
+    ).ranked
+    bystander = F.col(dedup.ORIGIN) == dedup.BYSTANDER
+    raw_columns = ("raw_record", "raw_record_base64", "bronze_file")
+    ranked = ranked.select(
+        *[c for c in ranked.columns if c not in raw_columns],
+        *[F.when(bystander, F.col(c)).alias(c) for c in raw_columns],
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    prepared.cached = ranked
+    merge = dedup.MergeResult.over(ranked)
+
+    part = contract.partition_column
+    assert part is not None
+    outcome = ranked.select(
+        F.when(bystander, F.lit(dedup.QUARANTINED))
+        .otherwise(dedup.row_status())
+        .alias(dedup.STATUS),  # null: a silver row that stays as it is
+        dedup.HAD_EXISTING,
+        part,
+        QUARANTINE_REASONS,
+        WARN_RULES,
+        FAIL_RULES,
+        BATCH_COLUMN,
+    ).where(F.col(dedup.STATUS).isNotNull())
+    status = F.col(dedup.STATUS)
+    dates = F.collect_set(F.when(status.isin(dedup.WRITTEN, dedup.REPLACED), F.col(part).cast("string")))
+    figures = _figures(outcome, contract, [dates.alias("dates")])
+    _report_figures(prepared, figures)
+    prepared.touched_dates = {d for d in figures["dates"] if d}
+    prepared.changed = bool(prepared.touched_dates)
+    report.partitions_changed = sorted(prepared.touched_dates)
+
     if prepared.touched_dates and existing is None:
         # First load: the new rows are the whole table and nothing is read from the target, so they
         # are written straight from the cached input at publish time (no staging copy needed).
         prepared.direct_content = conform(merge.winners, contract.columns)
     elif prepared.touched_dates:
-        dates = spark.createDataFrame(
+        touched = spark.createDataFrame(
             [(d,) for d in sorted(prepared.touched_dates)], f"{part} string"
         ).select(F.col(part).cast("date").alias(part))
-        content = dedup.rebuild_partitions(existing, merge.winners, dates, contract)
+        content = dedup.rebuild_partitions(existing, merge.winners, touched, contract)
         lake_io.write_partitions(
             conform(content, contract.columns), lake_io.spark_uri(store, staging + "rows/"), part
         )
     if report.rows_quarantined:
-        prepared.quarantine_rows = merge.bystanders.select(
-            "raw_record",
-            exact_bytes_base64().alias("raw_record_base64"),
-            F.array_join(QUARANTINE_REASONS, ",").alias("quarantine_reason"),
-            "bronze_file",
-            F.lit(run_id).alias("run_id"),
-            BATCH_COLUMN,
+        prepared.quarantine_rows = _quarantine_rows(merge.bystanders, run_id)
+
+
+def _prepare_reference(
+    spark: SparkSession,
+    store: ObjectStore,
+    prepared: PreparedTable,
+    checked: DataFrame,
+    existing: DataFrame | None,
+    run_id: str,
+    timezone: str,
+) -> None:
+    """A reference table: merge into the whole table (latest or every version), mark what a full
+    snapshot no longer carries, stage the new table. Reference tables are small, so the parsed input
+    is kept and the merge (a few windows) is recomputed by each of the three actions that read it."""
+    contract, report, staging = prepared.contract, prepared.report, prepared.staging_prefix
+    table_prefix = lake_layout().silver_table(contract.table)
+    if lake_io.partition_folders(store, table_prefix):
+        raise LakeError(
+            f"silver/{contract.table}/ holds partition folders, but the contract says it is a reference "
+            "table (not partitioned); it was written when the table was an event table",
+            f"rebuild it: delete {table_prefix} and {lake_layout().processed_batches(contract.table)}, "
+            "then run the job again (bronze is kept)",
         )
-    return prepared
+    checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
+    prepared.cached = checked
+    latest_batch = max(batch_id_of(key) for key in prepared.new_files)
+    merge = reference.merge_reference(
+        checked,
+        existing,
+        contract,
+        latest_batch,
+        carry=CARRIED,
+        competing=~(F.size(QUARANTINE_REASONS) > 0),
+    )
+    status = F.col(dedup.STATUS)
+    since = F.col(reference.SINCE)
+    figures = _figures(
+        merge.ranked,
+        contract,
+        [
+            _count_of(F.col(reference.DELETED_NOW)).alias("rows_deleted"),
+            _count_of(F.col(reference.CURRENT_BEFORE)).alias("current_before"),
+            F.max(F.coalesce(F.col(reference.SINCE_ALWAYS), F.lit(False))).alias("since_always"),
+            F.min(F.when(since.isNotNull(), local_date(since, timezone).cast("string"))).alias("since"),
+            F.max(status == dedup.WRITTEN).alias("any_written"),
+        ],
+    )
+    _report_figures(prepared, figures)
+    report.rows_deleted = int(figures["rows_deleted"])
+    current_before = int(figures["current_before"])
+    if report.rows_deleted and current_before:
+        share = report.rows_deleted / current_before
+        if share > contract.max_deleted_share:
+            prepared.gate_failures.append(
+                f"full snapshot {latest_batch} lacks {report.rows_deleted} of {current_before} current keys "
+                f"({share:.0%} > max_deleted_share {contract.max_deleted_share:.0%}): a truncated export is "
+                "not a mass deletion; re-send the complete export, or raise max_deleted_share in "
+                f"{contract.path} if the keys are really gone"
+            )
+    prepared.changed = bool(figures["any_written"]) or report.rows_deleted > 0
+    prepared.changed_since = None if figures["since_always"] else figures["since"]
+    if prepared.changed:
+        content = conform(merge.content, contract.columns)
+        if existing is None:
+            prepared.direct_content = content  # first load: nothing is read from the target
+        else:
+            lake_io.write_table(content, lake_io.spark_uri(store, staging + "rows/"))
+    if report.rows_quarantined:
+        prepared.quarantine_rows = _quarantine_rows(merge.bystanders, run_id)
 
 
 def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTable, run_id: str) -> None:
-    """Phase 2 for one table: change log, silver partitions, quarantine, then the processed-files record."""
+    """Phase 2 for one table: change log, silver rows, quarantine, then the processed-files record."""
     contract = prepared.contract
     table = contract.table
     part = contract.partition_column
     staging = prepared.staging_prefix
     layout = lake_layout()
-    if prepared.touched_dates:
-        lake_io.write_json(
-            store,
-            layout.change_log(table, run_id),
-            {"table": table, "run_id": run_id, "event_dates": sorted(prepared.touched_dates)},
-        )
-        if prepared.direct_content is not None:
-            lake_io.write_partitions(
-                prepared.direct_content, lake_io.spark_uri(store, layout.silver_table(table)), part
+    target = lake_io.spark_uri(store, layout.silver_table(table))
+    if prepared.changed:
+        entry: dict[str, object] = {
+            "table": table,
+            "run_id": run_id,
+            "event_dates": sorted(prepared.touched_dates),
+        }
+        if part is None:
+            # A reference table has no dates of its own: gold learns from when its content changed
+            # (null: since always, e.g. a new key or a latest-only table).
+            entry["changed_since"] = prepared.changed_since
+        lake_io.write_json(store, layout.change_log(table, run_id), entry)
+        if part is None:
+            content = (
+                prepared.direct_content
+                if prepared.direct_content is not None
+                else lake_io.read_table(spark, store, staging + "rows/", contract.columns)
             )
+            lake_io.write_table(conform(content, contract.columns), target)
+        elif prepared.direct_content is not None:
+            lake_io.write_partitions(prepared.direct_content, target, part)
         else:
             staged_silver = lake_io.read_table(spark, store, staging + "rows/", contract.columns)
-            lake_io.write_partitions(
-                conform(staged_silver, contract.columns),
-                lake_io.spark_uri(store, layout.silver_table(table)),
-                part,
-            )
+            lake_io.write_partitions(conform(staged_silver, contract.columns), target, part)
             emptied = prepared.touched_dates - lake_io.partition_values(store, staging + "rows/", part)
             lake_io.delete_partitions(store, layout.silver_table(table), part, emptied)
     if prepared.quarantine_rows is not None:
@@ -327,7 +532,6 @@ def run_bronze_to_silver(
     no table is published.
     """
     run_id = run_id or new_run_id()
-    zone = timezone or load_config().source_timezone
     report = JobReport(job=JOB_NAME, run_id=run_id, env=env, started_at=now_iso())
     names = resolve_tables(SILVER, tables)
     staging_root = lake_layout().staging(SILVER)
@@ -337,7 +541,7 @@ def run_bronze_to_silver(
     @inheritable_thread_target  # driver threads carry the caller's Spark job properties
     def prepare(table: str) -> PreparedTable:
         _notify(progress, f"silver: preparing {table}")
-        prepared = prepare_table(spark, store, silver_contract(table), run_id, zone)
+        prepared = prepare_table(spark, store, silver_contract(table), run_id, timezone)
         prepared_by_table[table] = prepared  # registered at once, so a failure elsewhere still unpersists it
         return prepared
 
@@ -349,7 +553,7 @@ def run_bronze_to_silver(
             for prepared in prepared_tables:
                 if prepared.gate_failures:
                     prepared.report.status = "failed"
-                    prepared.report.message = "fail rule(s): " + ", ".join(prepared.gate_failures)
+                    prepared.report.message = "quality gate: " + ", ".join(prepared.gate_failures)
             detail = "; ".join(f"{t}: {', '.join(f)}" for t, f in failures.items())
             raise QualityGateError(
                 f"quality gate failed, nothing published ({detail})",
@@ -368,14 +572,13 @@ def run_bronze_to_silver(
         if not report.tables:  # a table failed to prepare: report the ones that did
             report.tables = [prepared_by_table[t].report for t in names if t in prepared_by_table]
         report.finish("failed", str(err).splitlines()[0] if str(err) else type(err).__name__)
-        write_report(store, report)
         lake_io.delete_prefix(store, staging_root)
         raise
     finally:
         for prepared in prepared_by_table.values():
             if prepared.cached is not None:
                 prepared.cached.unpersist()
-    write_report(store, report)
+        finish_run(spark, store, report)  # the one place the run's report is written, failed or not
     return report
 
 

@@ -52,6 +52,15 @@ def partition_values(store: ObjectStore, prefix: str, column: str) -> set[str]:
     return values
 
 
+def partition_folders(store: ObjectStore, prefix: str) -> bool:
+    """True when data files under ``prefix`` sit in ``key=value`` folders (a partitioned layout)."""
+    return any(
+        "=" in key[len(prefix) :].split("/")[0]
+        for key in store.list_keys(prefix)
+        if is_data_key(key, prefix) and key.endswith(DATA_SUFFIXES) and "/" in key[len(prefix) :]
+    )
+
+
 def delete_prefix(store: ObjectStore, prefix: str) -> int:
     keys = list(store.list_keys(prefix))
     for key in keys:
@@ -68,7 +77,8 @@ def delete_partitions(store: ObjectStore, table_prefix: str, column: str, values
 def read_table(
     spark: SparkSession, store: ObjectStore, prefix: str, columns: tuple[ColumnSpec, ...]
 ) -> DataFrame:
-    """A partitioned Parquet table read with the contract schema (never inferred), or raise KeyError."""
+    """A Parquet table (partitioned or not) read with the contract schema (never inferred), or raise
+    KeyError when it has no data files."""
     if not has_data(store, prefix):
         raise KeyError(prefix)
     return spark.read.schema(spark_ddl(columns)).parquet(spark_uri(store, prefix))
@@ -83,5 +93,17 @@ def write_partitions(frame: DataFrame, uri: str, partition_column: str) -> None:
         .option("partitionOverwriteMode", "dynamic")
         .option("compression", "snappy")
         .partitionBy(partition_column)
+        .parquet(uri)
+    )
+
+
+def write_table(frame: DataFrame, uri: str) -> None:
+    """Replace an unpartitioned table with ``frame`` (one file): reference tables and unpartitioned gold
+    models are small and always rewritten whole, so static overwrite of the folder is the publish."""
+    (
+        frame.coalesce(1)
+        .write.mode("overwrite")
+        .option("partitionOverwriteMode", "static")
+        .option("compression", "snappy")
         .parquet(uri)
     )

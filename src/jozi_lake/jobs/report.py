@@ -6,6 +6,10 @@ start with the UTC start time, so the newest sort last on S3 and locally alike (
 :mod:`jozi_lake.layout`, the layer from the job registry). ``lake status`` and
 the pipeline's quality summary read them back with :func:`latest_reports`; on AWS the Glue job writes
 the same files, so both see the same thing.
+
+The jobs end with :func:`finish_run`, which writes that JSON report and the run's rows in the lake's
+operational tables (``ops/job_table_runs``, ``ops/job_rule_runs``, :mod:`jozi_lake.ops_tables`), so
+quality across runs is a table to query, not a folder of files to read.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class TableReport:
     rows_replacing: int = 0
     rows_quarantined: int = 0
     duplicates_removed: int = 0
+    rows_deleted: int = 0  # reference tables: keys a full snapshot no longer carried (not bronze rows)
     rule_failures: dict[str, int] = field(default_factory=dict)
     partitions_changed: list[str] = field(default_factory=list)
     batches: list[str] = field(default_factory=list)

@@ -9,6 +9,7 @@ DuckDB. Nothing here prints: results go back to the CLI as data.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jozi_lake.backend import (
@@ -30,6 +31,7 @@ from jozi_lake.storage import ObjectStore, store_for_env
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from jozi_lake.ingest import IngestSummary
     from jozi_lake.jobs.report import RunReport
 
 
@@ -57,12 +59,12 @@ class LocalBackend:
         return self._spark
 
     # --------------------------------------------------------------------------------- ingest
-    def ingest(self, options: IngestOptions, progress: Progress | None = None) -> dict[str, Any]:
+    def ingest(self, options: IngestOptions, progress: Progress | None = None) -> IngestSummary:
         return self.ingest_for_run(None, options, progress)
 
     def ingest_for_run(
         self, run_id: str | None, options: IngestOptions, progress: Progress | None = None
-    ) -> dict[str, Any]:
+    ) -> IngestSummary:
         """Ingest under a given run id (the pipeline's), starting the local fixture API if needed."""
         from jozi_lake.ingest.local import ingest_local
 
@@ -177,6 +179,16 @@ class LocalBackend:
                 counts.append(TableCount(layer, name, len(catalog.get_partitions(database, name)), rows))
         reports = [JobReport.from_dict(raw) for raw in latest_reports(self.store, 2)]
         return LakeStatus(env=self.env.name, runs=history, tables=counts, job_reports=reports)
+
+    # --------------------------------------------------------------------------------- report
+    def report_path(self) -> Path:
+        return self.env.lake_home / "reports" / "lake-report.html"
+
+    def report_store(self) -> ObjectStore:
+        raise LakeError(
+            "--upload puts the report into an AWS lake; the local report is the file itself",
+            "drop --upload, or use --env dev|prod",
+        )
 
     # --------------------------------------------------------------------------------- pipeline
     def run_pipeline(self, options: PipelineOptions, events: PipelineEvents) -> PipelineRun:

@@ -7,7 +7,8 @@ crawler for a medallion lake (see ``docs/querying.md``):
 * **Targets and databases**: each layer into ``env.database(layer)``; ``quarantine`` (its own crawl target
   and pipeline stage, as on AWS, where it is its own crawler) into the *silver* database as
   ``quarantine_<table>`` (:meth:`~jozi_lake.config.LakeConfig.catalog_layer`), so analysts find rejects
-  next to the table they were rejected from. A target owns only its own tables of a database: a silver
+  next to the table they were rejected from; ``ops`` (the lake's own run tables) into
+  ``env.database("ops")``. A target owns only its own tables of a database: a silver
   crawl never drops ``quarantine_*`` tables, a quarantine crawl never drops silver's.
 * **Partitions** come from ``key=value`` folders; keys are typed ``string`` like Glue's crawler does,
   values are URL-decoded (Hive escapes ``:`` and ``/`` in folder names).
@@ -37,6 +38,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from jozi_lake.backend import CrawlResult, SchemaConflict, TableOutcome
+from jozi_lake.backlog import mark_crawled
 from jozi_lake.catalog.hive_types import (
     JSON_SCALAR_TYPES,
     HiveType,
@@ -129,7 +131,10 @@ def crawl(env: EnvConfig, layers: Iterable[str] | None = None) -> CrawlResult:
     result = CrawlResult(layers=chosen)
     targets = [crawl_target(name) for name in chosen]
     for target in targets:
+        started = datetime.now(UTC)
         _crawl_target(env, target, store, catalog, result)
+        # What Glue records of a crawler's last crawl; the pipeline's crawl stages decide from it.
+        mark_crawled(store, target.name, started)
     return result
 
 

@@ -195,7 +195,7 @@ def _ident(name: str) -> str:
 def _catalogued_tables(env: EnvConfig, catalog: Catalog) -> set[tuple[str, str]]:
     databases = set(catalog.list_databases())
     tables: set[tuple[str, str]] = set()
-    for layer in load_config().layers:
+    for layer in load_config().catalogued_areas:
         db = env.database(layer)
         if db in databases:
             tables.update((db, t) for t in catalog.list_tables(db))
@@ -205,7 +205,7 @@ def _catalogued_tables(env: EnvConfig, catalog: Catalog) -> set[tuple[str, str]]
 def _namespace(env: EnvConfig, tables: set[tuple[str, str]]) -> TableNamespace:
     return TableNamespace(
         default_database=env.database("gold"),
-        layer_databases={layer: env.database(layer) for layer in load_config().layers},
+        layer_databases={layer: env.database(layer) for layer in load_config().catalogued_areas},
         tables=frozenset(tables),
     )
 

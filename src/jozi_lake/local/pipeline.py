@@ -2,11 +2,13 @@
 
 On AWS the Step Functions state machine walks the same list (Terraform builds its states from it);
 here :class:`LocalPipeline` does, in one process and one Spark session (the local backend's verbs),
-with the same branch the state machine has: when ingestion brings nothing new, the remaining stages
-are skipped.
+with the rule the state machine has: a stage runs when the lake's state says there is work for it
+(:mod:`jozi_lake.backlog`), whatever this run's ingest brought; ``--force`` runs every stage.
 
 Each run is recorded as JSON under ``<lake_home>/pipeline-runs/`` (the local stand-in for the state
-machine's execution history), which ``lake status`` reads.
+machine's execution history), which ``lake status`` reads, and its stage timings go into the lake's
+``ops/pipeline_stage_runs`` table (:func:`jozi_lake.ops_tables.write_pipeline_run`, which the AWS
+summary step calls too), after which the ops area is crawled, so the run is queryable at once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jozi_lake import lease
 from jozi_lake.backend import (
     FAILED,
     SKIPPED,
@@ -28,11 +31,13 @@ from jozi_lake.backend import (
     PipelineRun,
     StageResult,
 )
+from jozi_lake.backlog import last_local_crawl, stage_work
 from jozi_lake.config import EnvConfig, StageConfig, load_config
 from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
 from jozi_lake.jobs.report import JobReport, JobRunFailed
 from jozi_lake.jobs.summary import summarise_run, summary_line
+from jozi_lake.layout import lake_layout
 
 if TYPE_CHECKING:
     from jozi_lake.local.backend import LocalBackend
@@ -61,6 +66,34 @@ def recent_runs(env: EnvConfig, limit: int = 10) -> list[PipelineRun]:
     return [PipelineRun.from_dict(json.loads(f.read_text(encoding="utf-8"))) for f in files]
 
 
+def record_pipeline_run(env: EnvConfig, run: PipelineRun) -> str:
+    """Write ``run``'s stage timings to the ops table and crawl the ops area; returns the key written.
+
+    The crawl is the local stand-in for the ops crawler on AWS: job stages wrote their run rows into
+    ``ops/`` during the run, and this run's timings are the last rows, so one crawl here makes the whole
+    run queryable.
+    """
+    from jozi_lake.layout import OPS
+    from jozi_lake.local.crawler import crawl
+    from jozi_lake.ops_tables import StageTiming, write_pipeline_run
+    from jozi_lake.storage import store_for_env
+
+    key = write_pipeline_run(
+        store_for_env(env),
+        run_id=run.run_id,
+        env=run.env,
+        status=run.status,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        stages=[
+            StageTiming(s.name, s.kind, s.status, s.started_at, s.duration_s, s.summary) for s in run.stages
+        ],
+    )
+    if run.stages:
+        crawl(env, [OPS])
+    return key
+
+
 StageHandler = Callable[[StageConfig], StageResult]
 
 
@@ -82,42 +115,77 @@ class LocalPipeline:
         self.job_reports: list[JobReport] = []
 
     def run(self) -> PipelineRun:
+        """Take the lake's lease (one run at a time), walk the stages, record the run, release the lease."""
+        held = lease.acquire(
+            self.backend.store,
+            lake_layout().lease(),
+            holder=lease.local_holder(),
+            run_id=self.run_id,
+            trigger=self.options.trigger,
+            wait_seconds=self.options.wait_seconds,
+            hint="wait for it to end, or run again with --wait <seconds>",
+        )
+        try:
+            return self._run(held)
+        finally:
+            held.release()
+
+    def _run(self, held: lease.Lease) -> PipelineRun:
         run = PipelineRun(run_id=self.run_id, env=self.env.name, started_at=datetime.now(UTC).isoformat())
         save_run(self.env, run)
-        skip_reason: str | None = None
         try:
             for stage in self.config.pipeline:
-                if skip_reason:
-                    result = StageResult(stage.name, stage.kind, SKIPPED, summary=skip_reason)
+                work = stage_work(
+                    self.backend.store, stage, lambda layer: last_local_crawl(self.backend.store, layer)
+                )
+                if stage.kind == "summary" and not self.job_reports:
+                    work.has_work, work.reason = False, "no job ran in this run"
+                if not work.has_work and not self.options.force:
+                    result = StageResult(stage.name, stage.kind, SKIPPED, summary=work.reason)
                     run.stages.append(result)
                     self.events.stage_finished(result)
                     continue
+                held.renew()  # a stage can take long: the lease stays ours, and a lost lease stops the run
                 self.events.stage_started(stage.name)
+                stage_started = datetime.now(UTC).isoformat()
                 started = time.perf_counter()
-                result = self._handler(stage)(stage)
+                try:
+                    result = self._handler(stage)(stage)
+                except BaseException as err:  # the failed stage is part of the run's timings too
+                    failed = StageResult(stage.name, stage.kind, FAILED, summary=str(err).split("\n")[0])
+                    failed.duration_s = round(time.perf_counter() - started, 3)
+                    failed.started_at = stage_started
+                    run.stages.append(failed)
+                    raise
                 result.duration_s = round(time.perf_counter() - started, 3)
+                result.started_at = stage_started
                 run.stages.append(result)
                 self.events.stage_finished(result)
-                if (
-                    stage.kind == "ingest"
-                    and not result.detail.get("has_new_data", True)
-                    and not self.options.force
-                ):
-                    skip_reason = "no new data"
             run.status = SUCCEEDED
-        except LakeError as err:
+        except BaseException as err:  # recorded for `lake status` and the ops table, then re-raised
             run.status = FAILED
-            run.error = str(err)
+            run.error = str(err) if isinstance(err, LakeError) else f"{type(err).__name__}: {err}"
+            self._close(run, failing=True)
             raise
-        except Exception as err:  # recorded for `lake status`, then re-raised for the caller
-            run.status = FAILED
-            run.error = f"{type(err).__name__}: {err}"
-            raise
-        finally:
-            run.finished_at = datetime.now(UTC).isoformat()
-            run.job_reports = list(self.job_reports)
-            save_run(self.env, run)
+        self._close(run, failing=False)
         return run
+
+    def _close(self, run: PipelineRun, *, failing: bool) -> None:
+        """Save the run record, then put the run's stage timings in the lake and catalogue them.
+
+        When the run is failing already, a failure to record it is noted in the run record instead of
+        replacing the error that stopped the run.
+        """
+        run.finished_at = datetime.now(UTC).isoformat()
+        run.job_reports = list(self.job_reports)
+        save_run(self.env, run)
+        try:
+            record_pipeline_run(self.env, run)
+        except Exception as err:
+            if not failing:
+                raise
+            run.error = f"{run.error} (and the run could not be recorded in ops/: {err})"
+            save_run(self.env, run)
 
     def _handler(self, stage: StageConfig) -> StageHandler:
         handlers: dict[str, StageHandler] = {
@@ -134,21 +202,24 @@ class LocalPipeline:
     def _ingest(self, stage: StageConfig) -> StageResult:
         """Pull the sources (API pages and file drops): both land in bronze, both count as new data."""
         summary = self.backend.ingest_for_run(self.run_id, IngestOptions(as_of=self.options.as_of))
-        if summary.get("status") != "SUCCEEDED":
-            raise LakeError(
-                f"ingestion failed: {summary.get('error', 'see the run manifests')}",
-                "rerun 'lake run-pipeline': the watermark resumes the window",
-            )
-        api_rows, drop_rows = summary["api_rows"], summary["drop_rows"]
+        if summary.status != "SUCCEEDED":
+            raise LakeError(f"ingestion failed: {summary.error}", summary.hint)
+        api_rows, drop_rows = summary.http_rows, summary.file_rows
         parts = [f"{api_rows:,} new rows from the API"] if api_rows else []
         if drop_rows:
             parts.append(f"{drop_rows:,} from file drops")
+        if summary.rejected_files:
+            parts.append(f"{len(summary.rejected_files)} file(s) rejected")
         return StageResult(
             stage.name,
             stage.kind,
             SUCCEEDED,
             summary=", ".join(parts) or "nothing new",
-            detail={"has_new_data": summary["has_new_data"], "new_rows": summary["new_rows"]},
+            detail={
+                "has_new_data": summary.has_new_data,
+                "new_rows": summary.new_rows,
+                "rejected_files": [r.to_dict() for r in summary.rejected_files],
+            },
         )
 
     def _crawl(self, stage: StageConfig) -> StageResult:

@@ -1,19 +1,25 @@
 """Latest-version-wins deduplication of incoming rows against each other and against silver.
 
 Incoming valid rows and the silver rows with the same keys compete per key; the row with the latest
-``updated_at`` wins. On a tie the row already in silver wins (a byte-for-byte re-send changes
-nothing), then the later bronze file, then the raw text, so the choice never depends on Spark's order.
-Every incoming row ends up either written (new key or replacing an older version) or a duplicate.
+``dedup_order`` (``updated_at``) wins, or for a reference table without one the later bronze batch.
+On a tie the row already in silver wins (a byte-for-byte re-send changes nothing), then the later
+bronze file, then the raw text, so the choice never depends on Spark's order. Every incoming row ends
+up either written (new key or replacing an older version) or a duplicate.
+
+A table without a natural key (``primary_key: none``) competes on every stored value instead
+(:attr:`~jozi_lake.contracts.SilverContract.identity_columns`), compared null-safely: exact duplicates
+collapse into one row and every other row is kept.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from jozi_lake.contracts import SilverContract
+from jozi_lake.contracts import BATCH_COLUMN, IS_DELETED, SilverContract
 
 ORIGIN = "__origin"  # 0: already in silver, 1: incoming and competing, 2: incoming, not competing
 EXISTING, INCOMING, BYSTANDER = 0, 1, 2
@@ -72,12 +78,39 @@ def row_status() -> Column:
     )
 
 
+def version_order(contract: SilverContract) -> list[Column]:
+    """What makes one version of a key newer than another, newest first: the ``dedup_order`` column, or
+    for a reference table without one the bronze batch (batch ids start with the ingest date and run
+    id, so later batches sort later). A keyless table has nothing to order: its rows are equal.
+
+    For a full-snapshot table a row marked deleted loses to any row of its key that arrives again, so a
+    key missing from one (perhaps truncated) export comes back with the next complete one.
+    """
+    order: list[Column] = []
+    if contract.full_snapshot:
+        order.append(F.coalesce(F.col(IS_DELETED), F.lit(False)).asc())
+    if contract.dedup_order:
+        order.append(F.col(contract.dedup_order).desc_nulls_last())
+    elif contract.keyed:
+        order.append(F.col(BATCH_COLUMN).desc_nulls_last())
+    return order
+
+
+def same_key(left: DataFrame, right: DataFrame, contract: SilverContract) -> Column | list[str]:
+    """Join condition of two frames on the contract's identity: the key columns, or (keyless) every
+    stored value, null-safely, since two exact duplicates may both hold a null."""
+    if contract.keyed:
+        return list(contract.primary_key)
+    return reduce(lambda a, b: a & b, [left[c].eqNullSafe(right[c]) for c in contract.identity_columns])
+
+
 def merge_latest(
     incoming: DataFrame,
     existing: DataFrame | None,
     contract: SilverContract,
     carry: tuple[str, ...] = (),
     competing: Column | None = None,
+    whole_table: bool = False,
 ) -> MergeResult:
     """Rank ``incoming`` rows against ``existing`` silver rows per primary key.
 
@@ -87,15 +120,21 @@ def merge_latest(
     counts. Incoming rows for which ``competing`` is false (e.g. quarantined ones) are *bystanders*:
     they pass through the same window, in partitions of their own, without ranking against anything.
     That lets a job read and parse its input once and still keep every row in one frame.
+
+    ``whole_table`` ranks every existing row, not only those of the incoming keys: a reference table
+    is rewritten whole (and a full snapshot must see the keys it no longer carries).
     """
-    key = list(contract.primary_key)
+    key = list(contract.identity_columns)
     columns = [c.name for c in contract.columns]
     passthrough = ["bronze_file", "raw_record", *carry]
     origin = F.lit(INCOMING) if competing is None else F.when(competing, INCOMING).otherwise(BYSTANDER)
     rows = incoming.select(*columns, *passthrough, origin.alias(ORIGIN))
     if existing is not None:
-        contenders = rows.where(F.col(ORIGIN) == INCOMING)
-        hits = existing.join(contenders.select(*key).distinct(), on=key, how="left_semi")
+        if whole_table:
+            hits = existing
+        else:
+            contenders = rows.where(F.col(ORIGIN) == INCOMING).select(*key).distinct()
+            hits = existing.join(contenders, on=same_key(existing, contenders, contract), how="left_semi")
         old = hits.select(
             *columns,
             *[F.lit(None).cast(incoming.schema[c].dataType).alias(c) for c in passthrough],
@@ -107,7 +146,7 @@ def merge_latest(
     # Bystanders get partitions of their own; both windows share one partitioning, so one shuffle.
     partition = [*key, F.col(ORIGIN) == BYSTANDER]
     order = Window.partitionBy(*partition).orderBy(
-        F.col(contract.dedup_order).desc_nulls_last(),
+        *version_order(contract),
         F.col(ORIGIN).asc(),
         F.col("bronze_file").desc_nulls_last(),
         F.col("raw_record").desc_nulls_last(),
@@ -127,14 +166,20 @@ def rebuild_partitions(
     existing: DataFrame | None, winners: DataFrame, affected_dates: DataFrame, contract: SilverContract
 ) -> DataFrame:
     """The full new content of every affected partition: silver rows of those dates whose key has no new
-    winner, plus the winners. ``affected_dates`` has one column, the partition column."""
-    key = list(contract.primary_key)
+    winner, plus the winners. ``affected_dates`` has one column, the partition column.
+
+    A keyless table's winners are rows silver does not hold yet (an equal row would have been a
+    duplicate), so its existing rows all stay.
+    """
     columns = [c.name for c in contract.columns]
     fresh = winners.select(*columns)
     if existing is None:
         return fresh
     part = contract.partition_column
-    kept = existing.join(F.broadcast(affected_dates), on=part, how="left_semi").join(
-        winners.select(*key), on=key, how="left_anti"
-    )
+    assert part is not None, "only partitioned (event) tables are rebuilt per partition"
+    kept = existing.join(F.broadcast(affected_dates), on=part, how="left_semi")
+    if contract.keyed:
+        kept = kept.join(
+            winners.select(*contract.primary_key), on=list(contract.primary_key), how="left_anti"
+        )
     return kept.select(*columns).unionByName(fresh)

@@ -19,6 +19,7 @@ FAIL_RULES = "fail_rules"
 
 
 def _broken(rules: list[RuleSpec]) -> Column:
+    """The names of the rules a row breaks, as an array (empty when none)."""
     # concat of one-element-or-empty arrays, not array_compact(array(...)): array_compact is a lambda
     # function (filter) that Spark cannot compile, which made every rule run interpreted.
     empty = F.array().cast("array<string>")
@@ -29,6 +30,17 @@ def _broken(rules: list[RuleSpec]) -> Column:
     if not checks:
         return empty
     return F.concat(*checks) if len(checks) > 1 else checks[0]
+
+
+def broken_rules(frame: DataFrame, rules: tuple[RuleSpec, ...]) -> DataFrame:
+    """Add the three arrays of broken rule names to rows that have no record error (gold model output)."""
+    by_severity = {sev: [r for r in rules if r.severity == sev] for sev in ("quarantine", "warn", "fail")}
+    return frame.select(
+        "*",
+        _broken(by_severity["quarantine"]).alias(QUARANTINE_REASONS),
+        _broken(by_severity["warn"]).alias(WARN_RULES),
+        _broken(by_severity["fail"]).alias(FAIL_RULES),
+    )
 
 
 def evaluate_rules(typed: DataFrame, contract: SilverContract) -> DataFrame:

@@ -1,8 +1,11 @@
-"""Raw bronze lines to source fields, keeping every line accounted for.
+"""Raw bronze records to source fields, keeping every record accounted for.
 
-Bronze holds the API's records as JSON lines (file drops may add CSV, converted to JSON lines on read).
-A line that is not a JSON object (a truncated write) or that carries bytes that are not UTF-8 is not
-dropped: it keeps its raw text and gets a record error, which becomes its quarantine reason.
+Bronze holds what each source sent: JSON lines, JSON documents (an array, or records under the
+source's ``records_path``) and CSV files (:mod:`jozi_lake.sources` names the formats). The job turns
+each into one frame of *lines*, one JSON object text per record, so one parser serves all: a document
+is exploded into its records, a CSV row becomes a JSON object. A line that is not a JSON object (a
+truncated write), a document that cannot be read, or text that is not valid UTF-8 is not dropped: it
+keeps its raw text and gets a record error, which becomes its quarantine reason.
 """
 
 from __future__ import annotations
@@ -11,20 +14,23 @@ import re
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
 from jozi_lake.contracts import BATCH_COLUMN, RAW_PREFIX, SilverContract
 
 CORRUPT_RECORD = "corrupt_record"
 NON_UTF8 = "non_utf8"
 RECORD_ERROR = "record_error"
+# A lines-frame column: true for a "line" that is a whole bronze document whose records could not be
+# found (it is quarantined as one corrupt record with its exact bytes).
+UNREADABLE = "bronze_unreadable"
 _CORRUPT_FIELD = "__corrupt_record"
 
-# bronze/<source>/ingest_date=YYYY-MM-DD/<run-id>-<page>.<json|csv>[.gz]: batch = ingest date + run id.
+# bronze/<source>/ingest_date=YYYY-MM-DD/<run-id>-<page>.<format>[.gz]: batch = ingest date + run id.
 # Run ids look like 20261126T120453Z-1536d8 (jozi_lake.ids); file drops append "-<stem>".
 _BATCH_PATTERN = (
     r"ingest_date=([0-9]{4}-[0-9]{2}-[0-9]{2})/"
-    r"([0-9]{8}T[0-9]{6}Z-[0-9a-f]+|[^/-]+)-[^/]*\.(?:jsonl|json|csv)(?:\.gz)?$"
+    r"([0-9]{8}T[0-9]{6}Z-[0-9a-f]+|[^/-]+)-[^/]*\.(?:jsondoc|jsonl|json|ndjson|csv)(?:\.gz)?$"
 )
 _BATCH_RE = re.compile(_BATCH_PATTERN)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -75,6 +81,7 @@ def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
     parsed = F.from_json(
         F.col("value"), schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _CORRUPT_FIELD}
     )
+    unreadable = F.col(UNREADABLE) if UNREADABLE in lines.columns else F.lit(False)
     frame = lines.where(F.trim(F.col("value")) != "").select(
         F.decode(F.encode(F.col("value"), "UTF-8"), "UTF-8").alias("raw_record"),
         F.col("bronze_file"),
@@ -82,11 +89,14 @@ def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
         not_utf8.alias("__not_utf8"),
         raw_bytes.alias("__raw_bytes"),
         parsed.alias("__parsed"),
+        unreadable.alias("__unreadable"),
     )
     record_error = (
         F.when(F.col("__not_utf8"), F.lit(NON_UTF8))
         .when(
-            F.col("__parsed").isNull() | F.col(f"__parsed.{_CORRUPT_FIELD}").isNotNull(),
+            F.col("__unreadable")
+            | F.col("__parsed").isNull()
+            | F.col(f"__parsed.{_CORRUPT_FIELD}").isNotNull(),
             F.lit(CORRUPT_RECORD),
         )
         .otherwise(F.lit(None).cast("string"))
@@ -112,13 +122,56 @@ def exact_bytes_base64() -> Column:
     return F.coalesce(F.col("raw_record_base64"), F.base64(F.encode(F.col("raw_record"), "UTF-8")))
 
 
-def csv_rows_as_lines(csv_rows: DataFrame, bronze_file: str, batch_id: str) -> DataFrame:
-    """Rows of a dropped CSV file (all columns read as text) as JSON lines, so one parser serves both.
+def csv_rows_as_lines(
+    csv_rows: DataFrame, bronze_file: str, batch_id: str, null_values: tuple[str, ...] = ()
+) -> DataFrame:
+    """Rows of a CSV file (all columns read as text) as JSON lines, so one parser serves every format.
 
-    Empty CSV cells are null and left out of the JSON, which the parser reads as a missing value.
+    Empty CSV cells and the source's null tokens (``NA``, ``NULL`` ...) are null and left out of the
+    JSON, which the parser reads as a missing value.
     """
+    tokens = [t for t in null_values if t != ""]
+
+    def cell(name: str) -> Column:
+        column = F.col(f"`{name}`")
+        return (
+            F.when(column.isin(*tokens), F.lit(None).cast("string")).otherwise(column) if tokens else column
+        )
+
     return csv_rows.select(
-        F.to_json(F.struct(*[F.col(f"`{c}`") for c in csv_rows.columns])).alias("value"),
+        F.to_json(F.struct(*[cell(c).alias(c) for c in csv_rows.columns])).alias("value"),
         F.lit(bronze_file).alias("bronze_file"),
         F.lit(batch_id).alias(BATCH_COLUMN),
+        F.lit(False).alias(UNREADABLE),
+    )
+
+
+def records_schema(records_path: tuple[str, ...]) -> ArrayType | StructType:
+    """The ``from_json`` schema that reaches the records of a document: ``array<string>`` under the path.
+
+    Spark's JSON reader returns a nested object read as a string as its JSON text, so each record
+    comes out as the text of one JSON object, ready for :func:`parse_lines`.
+    """
+    schema: ArrayType | StructType = ArrayType(StringType())
+    for part in reversed(records_path):
+        schema = StructType([StructField(part, schema)])
+    return schema
+
+
+def documents_as_lines(documents: DataFrame, records_path: tuple[str, ...]) -> DataFrame:
+    """Whole JSON documents (``value``: one file's text, ``bronze_file``, ``bronze_batch_id``) as one
+    line per record.
+
+    A document whose records are not where the source says (it does not parse, or has nothing at the
+    path) stays one line, flagged :data:`UNREADABLE`, so it is quarantined with its bytes, not lost.
+    """
+    parsed = F.from_json(F.col("value"), records_schema(records_path))
+    records: Column = parsed
+    for part in records_path:
+        records = records.getField(part)
+    return documents.select(
+        F.explode(F.coalesce(records, F.array(F.col("value")))).alias("value"),
+        "bronze_file",
+        BATCH_COLUMN,
+        records.isNull().alias(UNREADABLE),
     )

@@ -30,9 +30,11 @@ def column_stages(col: ColumnSpec, timezone: str) -> normalize.Stages:
 
 
 def type_columns(records: DataFrame, contract: SilverContract, timezone: str) -> DataFrame:
-    """Add the typed contract columns and the partition date; the raw ``__raw_*`` columns stay for the
-    parse rules and every other input column is kept as it is."""
+    """Add the typed contract columns and, for an event table, the partition date; the raw ``__raw_*``
+    columns stay for the parse rules and every other input column is kept as it is."""
     frame = normalize.add_staged(records, [column_stages(col, timezone) for col in contract.source_columns])
+    if contract.partition_column is None or contract.event_time is None:
+        return frame  # a reference table: not partitioned
     return frame.withColumn(
         contract.partition_column, normalize.local_date(F.col(contract.event_time), timezone)
     )

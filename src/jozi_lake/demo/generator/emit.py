@@ -8,6 +8,12 @@ processes and joined: the bytes are the same for any number of workers (the menu
 roster come first, from the run's own stream). Everything is written in a fixed order with plain
 ``json.dumps``, so the same parameters give byte-identical files.
 
+Customers are the exception to "no state crosses a day" (planted cause (e) of the simulation: late
+deliveries cost repeat customers): each part writes a placeholder customer per order and returns every
+order's first-choice customer and minutes late; one sequential pass
+(:func:`~jozi_lake.demo.generator.simulate.assign_customers`) then decides the customers, and the
+placeholders are replaced while the parts are joined.
+
 Every emitted line is counted: ``manifest.json`` holds per source the lines written and the base
 records (one per key), and per defect kind the count, its split by source and the affected keys
 (composite keys are joined with ``/``, e.g. ``ORD-000042/2`` for an order item). Lines per source =
@@ -20,10 +26,13 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import math
 import multiprocessing
 import os
 import random
+import re
 import shutil
+from array import array
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -39,6 +48,7 @@ from jozi_lake.demo.generator.simulate import (
     Driver,
     SimOrder,
     Staffing,
+    assign_customers,
     build_drivers,
     load_shedding_windows,
 )
@@ -58,6 +68,9 @@ MANIFEST_NAME = "manifest.json"
 # One encoder for every line (json.dumps with options would build a new one per record).
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 SUPPLY_AREA = "City Power Block 4B (Rosebank)"
+# An order's customer until the customers are assigned; replaced while the day parts are joined.
+_CUSTOMER_PLACEHOLDER = "@customer-of-{number}@"
+_PLACEHOLDER_FIELD = re.compile(rb'"customer_id":"@customer-of-(\d+)@"')
 
 # Which field each defect touches, per source; a source missing from a map is not eligible.
 RESENT_FIELD = {
@@ -283,11 +296,15 @@ def generate(params: GeneratorParams, out_dir: Path | str, workers: int | None =
                     for r, paths in zip(ranges, part_paths, strict=True)
                 ]
                 parts = [f.result() for f in futures]
+        customers = _assign_customers(params, plans, parts)
         for part, paths in zip(parts, part_paths, strict=True):
-            injector.absorb(*part)
+            injector.absorb(part.lines, part.defects)
             for source, path in paths.items():
                 with open(path, "rb") as src, open(tmp_paths[source], "ab") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 22)
+                    if source == "orders":
+                        _copy_with_customers(src, dst, customers, plans[0].first_order_number)
+                    else:
+                        shutil.copyfileobj(src, dst, 1 << 22)
                 path.unlink()
     except BaseException:
         for path in [*tmp_paths.values(), *(p for paths in part_paths for p in paths.values())]:
@@ -298,6 +315,48 @@ def generate(params: GeneratorParams, out_dir: Path | str, workers: int | None =
     manifest = _manifest(params, injector)
     (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
+
+
+@dataclass
+class DayPart:
+    """What one process returns for its range of days (picklable): line and defect counts, and per
+    order, in number order, the first-choice customer and the delivered minutes late (NaN: cancelled)."""
+
+    lines: dict[str, int]
+    defects: dict[str, dict[str, list[str]]]
+    first_choices: array[int]
+    minutes_late: array[float]
+
+
+def _assign_customers(params: GeneratorParams, plans: list[DayPlan], parts: list[DayPart]) -> list[int]:
+    """Every order's customer, decided in one pass over the period (simulate.assign_customers)."""
+    first: array[int] = array("l")
+    late: array[float] = array("d")
+    for part in parts:
+        first.extend(part.first_choices)
+        late.extend(part.minutes_late)
+    days = [plan.day for plan in plans for _ in range(plan.orders)]
+    rng = random.Random(f"jozi-customers-{params.seed}")
+    return assign_customers(first, late, days, _customer_pool(params), rng)
+
+
+def _copy_with_customers(src: BinaryIO, dst: BinaryIO, customers: list[int], first_number: int) -> None:
+    """Copy order lines, each placeholder replaced by the order's customer id (every copy of a line,
+    duplicates and re-sends included, names the same customer)."""
+
+    def customer_field(match: re.Match[bytes]) -> bytes:
+        customer = customers[int(match.group(1)) - first_number]
+        return f'"customer_id":"CUS-{customer:05d}"'.encode()
+
+    while True:
+        chunk = src.readlines(1 << 22)
+        if not chunk:
+            return
+        dst.write(_PLACEHOLDER_FIELD.sub(customer_field, b"".join(chunk)))
+
+
+def _customer_pool(params: GeneratorParams) -> int:
+    return params.orders_per_day * 12
 
 
 @dataclass(frozen=True)
@@ -393,16 +452,17 @@ def _emit_reference_data(params: GeneratorParams, files: dict[str, BinaryIO]) ->
     return injector
 
 
-def _emit_days(
-    params: GeneratorParams, plans: list[DayPlan], days: range, paths: dict[str, Path]
-) -> tuple[dict[str, int], dict[str, dict[str, list[str]]]]:
-    """Simulate and write ``days`` into ``paths``; returns the lines and defects written (picklable)."""
+def _emit_days(params: GeneratorParams, plans: list[DayPlan], days: range, paths: dict[str, Path]) -> DayPart:
+    """Simulate and write ``days`` into ``paths``; returns what was written and each order's
+    first-choice customer and minutes late (the customers are assigned after every day is done)."""
     clock = _Clock(params.start, params.days)
     staffing = Staffing.for_volume(params.orders_per_day)
     drivers = build_drivers(staffing, random.Random(params.seed))
     simulator = DaySimulator(staffing, drivers)
     change_day = params.schema_change_day
-    customer_pool = params.orders_per_day * 12
+    customer_pool = _customer_pool(params)
+    first_choices: array[int] = array("l")
+    minutes_late: array[float] = array("d")
     with _open_all(paths) as files:
         injector = DefectInjector(params, clock, files)
         for plan in (plans[d] for d in days):
@@ -421,10 +481,12 @@ def _emit_days(
                 sim_rng, date.weekday(), plan.first_order_number, count, customer_pool, windows, new_shape
             )
             for order in orders:
+                first_choices.append(order.customer)
+                minutes_late.append(math.nan if order.cancelled else order.minutes_late)
                 _emit_order(
                     injector, sim_rng, clock, day, order, drivers, new_shape, staffing.electric_oven_decks
                 )
-    return injector.lines, injector.defects
+    return DayPart(injector.lines, injector.defects, first_choices, minutes_late)
 
 
 def _emit_order(
@@ -443,7 +505,7 @@ def _emit_order(
     last_update = at(order.cancelled_at if order.cancelled else order.delivered)
     record: dict[str, Any] = {
         "order_id": order_id,
-        "customer_id": f"CUS-{order.customer:05d}",
+        "customer_id": _CUSTOMER_PLACEHOLDER.format(number=order.number),
         "placed_at": placed_at,
         "channel": order.channel,
         "zone": order.zone,

@@ -24,6 +24,16 @@ the generator tests only, never in analysts' SQL):
 (d) **Far zones: drive.** ``east`` and ``west`` suburbs are 7-12 km away over congested highways
     while the promise does not depend on distance, so far-zone orders are late because of the
     ``drive`` stage.
+(e) **Late deliveries cost repeat customers.** A customer whose delivery arrives late stays away, with
+    a probability that grows with the minutes late (:func:`churn_probability`: 15 % plus 1.5 points
+    per minute late, at most 50 %), for :data:`CHURN_AWAY_DAYS` days: orders that would have been
+    theirs go to other customers (:func:`assign_customers`). So the share of customers who order
+    again within 30 days is clearly lower after a late delivery than after an on-time one.
+
+Who places an order does not change how the store handles it, so customers are assigned after the
+days are simulated, in one pass over the whole period in order-number order (the only part of the
+generator that carries state across days); each order's first-choice customer is drawn in its day's
+stream, the churn decisions and replacements come from a stream of the run's own.
 
 Every resource count scales with ``orders_per_day`` (the reference store does 250 a day), so the
 same shape holds for a demo and for a million-order benchmark. Times are integer seconds since the
@@ -100,6 +110,8 @@ SIZE_FACTOR = {"small": (0.8, 0.85), "medium": (1.0, 1.0), "large": (1.25, 1.3)}
 SIZES = ("small", "medium", "large")
 SIZE_WEIGHTS = (0.2, 0.45, 0.35)
 LOAD_SHEDDING_DAY_RATE = 0.22
+CHURN_AWAY_DAYS = 45
+CHURN_REDRAWS = 20  # replacement draws for an order whose first choice stays away; then they return
 LOAD_SHEDDING_STARTS_MIN = tuple(h * 60 for h in (10, 12, 14, 16, 18, 20))
 
 
@@ -393,3 +405,40 @@ class DaySimulator:
             total_zar=total,
             cancelled=rng.random() < CANCEL_RATE,
         )
+
+
+def churn_probability(minutes_late: float) -> float:
+    """Chance that a customer stays away after a delivery ``minutes_late`` late (0 when on time)."""
+    if minutes_late <= 0:
+        return 0.0
+    return min(0.5, 0.15 + 0.015 * minutes_late)
+
+
+def assign_customers(
+    first_choices: Sequence[int],
+    minutes_late: Sequence[float],
+    order_days: Sequence[int],
+    customer_pool: int,
+    rng: random.Random,
+) -> list[int]:
+    """The customer of every order of the period (planted cause (e)), in order-number order.
+
+    ``first_choices`` are the customers the day streams drew, ``minutes_late`` the delivered minutes
+    late of each order (NaN for a cancelled one: nobody is disappointed by a delivery that never came),
+    ``order_days`` the day index of each. An order whose first choice is staying away after a late
+    delivery goes to a replacement drawn from the same skewed distribution; after
+    :data:`CHURN_REDRAWS` draws that all hit absent customers the last one is taken (a lost customer
+    coming back early is rarer than never, not impossible).
+    """
+    away_until: dict[int, int] = {}
+    customers: list[int] = []
+    for first, late, day in zip(first_choices, minutes_late, order_days, strict=True):
+        customer = first
+        redraws = 0
+        while away_until.get(customer, -1) >= day and redraws < CHURN_REDRAWS:
+            customer = 1 + int(customer_pool * rng.random() ** 2)
+            redraws += 1
+        customers.append(customer)
+        if late > 0 and rng.random() < churn_probability(late):  # NaN > 0 is False: cancelled orders
+            away_until[customer] = day + CHURN_AWAY_DAYS
+    return customers

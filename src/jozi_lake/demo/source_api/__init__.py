@@ -18,10 +18,11 @@ from jozi_lake.demo.source_api.server import (
 
 
 def endpoints_from_config() -> dict[str, str]:
-    """``{source: endpoint}`` from lake.yaml's ``source_api.sources``."""
+    """``{source: path}`` of the lake.yaml sources this fixture serves (``base_url.local: fixture``)."""
     from jozi_lake.config import load_config
+    from jozi_lake.ingest.local import fixture_sources
 
-    return {s.name: s.endpoint for s in load_config().sources}
+    return {s.name: s.require_http().path for s in fixture_sources(load_config().sources)}
 
 
 __all__ = [

@@ -1,0 +1,145 @@
+"""What work the lake has waiting, read from its durable state: the one rule for which stages run.
+
+A stage runs when there is work for it, whatever the last ingest brought:
+
+* a job writing silver: bronze files of its tables that no run has processed yet
+  (:func:`unprocessed_bronze_files`, the same list the silver job reads);
+* a job writing gold: entries in silver's change log that no gold run has applied yet;
+* a crawl of a layer: the layer changed (a writer recorded it with :func:`mark_changed`) after that
+  layer's last crawl started.
+
+So a quiet night after a failed one repairs it (the unprocessed batches are still there), and a
+``make ingest`` followed by ``make demo`` processes what the ingest landed. The local pipeline asks
+:func:`stage_work`; on AWS the lake Lambda's ``plan`` action answers the state machine with the same
+function, and the crawl's last start comes from Glue instead of the local crawl record.
+
+Standard library and storage only: the Lambda imports this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from jozi_lake.config import StageConfig, load_config
+from jozi_lake.layout import is_data_key, lake_layout
+from jozi_lake.storage import ObjectStore
+
+
+def _read_json(store: ObjectStore, key: str) -> dict | None:  # type: ignore[type-arg]
+    try:
+        value = json.loads(store.get_bytes(key))
+    except KeyError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def processed_files(store: ObjectStore, table: str) -> set[str]:
+    """Bronze keys of ``table`` the silver job has recorded as processed."""
+    record = _read_json(store, lake_layout().processed_batches(table)) or {}
+    return set(record.get("files", {}))
+
+
+def unprocessed_bronze_files(store: ObjectStore, table: str) -> list[str]:
+    """Bronze files of ``table`` not processed yet (any bronze format), in key order."""
+    from jozi_lake.sources import bronze_format
+
+    prefix = lake_layout().bronze_table(table)
+    done = processed_files(store, table)
+    return [
+        key
+        for key in store.list_keys(prefix)
+        if is_data_key(key, prefix) and bronze_format(key) is not None and key not in done
+    ]
+
+
+def pending_change_keys(store: ObjectStore) -> list[str]:
+    """Entries of silver's change log not yet applied to gold (the gold job deletes those it applied)."""
+    return [k for k in store.list_keys(lake_layout().change_log()) if k.endswith(".json")]
+
+
+# --------------------------------------------------------------------------------- layer changes
+
+
+def mark_changed(store: ObjectStore, layer: str, run_id: str, at: dt.datetime | None = None) -> None:
+    """Record that ``layer`` changed (new or rewritten data): its next crawl has work."""
+    moment = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    body = {"layer": layer, "run_id": run_id, "changed_at": moment.isoformat(timespec="microseconds")}
+    store.put_bytes(lake_layout().layer_change(layer), json.dumps(body).encode(), "application/json")
+
+
+def changed_at(store: ObjectStore, layer: str) -> dt.datetime | None:
+    record = _read_json(store, lake_layout().layer_change(layer))
+    return dt.datetime.fromisoformat(record["changed_at"]) if record and record.get("changed_at") else None
+
+
+def mark_crawled(store: ObjectStore, layer: str, started: dt.datetime) -> None:
+    """Locally: the crawl of ``layer`` that started at ``started`` finished (Glue keeps this on AWS)."""
+    body = {"layer": layer, "started_at": started.astimezone(dt.UTC).isoformat(timespec="microseconds")}
+    store.put_bytes(lake_layout().layer_crawl(layer), json.dumps(body).encode(), "application/json")
+
+
+def last_local_crawl(store: ObjectStore, layer: str) -> dt.datetime | None:
+    record = _read_json(store, lake_layout().layer_crawl(layer))
+    return dt.datetime.fromisoformat(record["started_at"]) if record and record.get("started_at") else None
+
+
+def crawl_needed(changed: dt.datetime | None, last_crawl_started: dt.datetime | None) -> bool:
+    """A layer needs a crawl when it changed after its last crawl began (or was never crawled)."""
+    if changed is None:
+        return False
+    return last_crawl_started is None or changed >= last_crawl_started
+
+
+# --------------------------------------------------------------------------------- the rule
+
+
+@dataclass
+class StageWork:
+    stage: str
+    has_work: bool
+    reason: str
+    detail: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+CrawlClock = Callable[[str], "dt.datetime | None"]
+
+
+def stage_work(store: ObjectStore, stage: StageConfig, last_crawl: CrawlClock) -> StageWork:
+    """Whether ``stage`` has work now, and why; ``last_crawl(layer)`` is when its last crawl started."""
+    if stage.kind in ("ingest", "summary"):
+        return StageWork(stage.name, True, "always runs")
+    if stage.kind == "crawl":
+        layer = str(stage.layer)
+        changed = changed_at(store, layer)
+        needed = crawl_needed(changed, last_crawl(layer))
+        reason = (
+            f"{layer} changed since its last crawl" if needed else f"{layer} unchanged since its last crawl"
+        )
+        return StageWork(stage.name, needed, reason)
+    if stage.kind == "job":
+        from jozi_lake.jobs import registry
+
+        spec = registry.job(str(stage.job))
+        if spec.writes == "silver":
+            from jozi_lake.contracts_index import silver_tables
+
+            waiting = {t: len(unprocessed_bronze_files(store, t)) for t in silver_tables()}
+            waiting = {t: n for t, n in waiting.items() if n}
+            files = sum(waiting.values())
+            reason = f"{files} bronze file(s) to process" if files else "no unprocessed bronze files"
+            return StageWork(stage.name, files > 0, reason, waiting)
+        pending = len(pending_change_keys(store))
+        reason = f"{pending} silver change(s) to apply" if pending else "no silver changes to apply"
+        return StageWork(stage.name, pending > 0, reason, {"changes": pending})
+    return StageWork(stage.name, True, f"unknown stage kind {stage.kind!r}: runs")
+
+
+def plan(store: ObjectStore, last_crawl: CrawlClock) -> list[StageWork]:
+    """Every stage of lake.yaml's pipeline with whether it has work now."""
+    return [stage_work(store, stage, last_crawl) for stage in load_config().pipeline]
