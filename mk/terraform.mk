@@ -114,6 +114,9 @@ $(CHECKOV_STAMP):
 	@touch $@
 
 security: $(CHECKOV_STAMP) ## checkov over modules/ and environments/ (zero failed checks; skips are inline with reasons)
-	$(CHECKOV) --config-file .checkov.yaml --directory modules --directory environments
+	@out=$$($(CHECKOV) --config-file .checkov.yaml --directory modules --directory environments) || { echo "$$out"; exit 1; }; \
+	  echo "$$out"; \
+	  if echo "$$out" | grep -q "Parsing errors: [1-9]"; then \
+	    echo "error: checkov could not parse a file, so its checks did not run (LOG_LEVEL=DEBUG shows which)" >&2; exit 1; fi
 
 tf-check: fmt-check validate tf-test security ## Everything Terraform, offline: fmt, validate, tests, checkov

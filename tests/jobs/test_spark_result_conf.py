@@ -1,0 +1,36 @@
+"""The settings that change what a job writes are pinned, so Glue and the laptop agree whatever their defaults.
+
+``spark.sql.ansi.enabled``: Spark 3.5 (Glue 5.0, local pyspark) defaults to false, Spark 4 (a future Glue) to
+true, where a bad cast or an overflow raises instead of giving NULL. The silver parsers are written for
+NULL-on-bad-value (a value that does not parse is quarantined row by row, never a failed job), so the pin
+keeps a platform upgrade from turning bad source values into job failures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jozi_lake.jobs.spark import RESULT_AFFECTING_CONF, apply_result_conf
+
+pytestmark = pytest.mark.spark
+
+
+def test_ansi_mode_is_pinned_off_with_the_other_result_settings() -> None:
+    assert RESULT_AFFECTING_CONF["spark.sql.ansi.enabled"] == "false"
+
+
+def test_a_session_with_ansi_on_parses_bad_values_to_null_once_the_conf_is_applied(spark: Any) -> None:
+    """What Glue hands a job (its platform default) is overridden by the entry script's apply_result_conf."""
+    previous = spark.conf.get("spark.sql.ansi.enabled")
+    try:
+        spark.conf.set("spark.sql.ansi.enabled", "true")  # Spark 4's default
+        with pytest.raises(Exception, match="CAST_INVALID_INPUT|cannot be cast|invalid input"):
+            spark.sql("SELECT CAST('not a number' AS INT) AS n").collect()
+        apply_result_conf(spark)
+        (row,) = spark.sql("SELECT CAST('not a number' AS INT) AS n, 2147483647 + 1 AS overflow").collect()
+        assert row.n is None
+        assert row.overflow == -2147483648  # legacy arithmetic, as the jobs were tested with
+    finally:
+        spark.conf.set("spark.sql.ansi.enabled", previous)
