@@ -40,9 +40,10 @@ test: $(STAMP) java-check lint tf-check ## Run every check: ruff, terraform fmt/
 test-python: $(STAMP) java-check ## Only the Python tests
 	@scripts/run-pytest.sh
 
-lint: $(STAMP) ## ruff over the Python code
+lint: $(STAMP) ## ruff over the Python code, mypy over the package
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 fmt-py: $(STAMP) ## Format the Python code
 	$(BIN)/ruff format .

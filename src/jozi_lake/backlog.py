@@ -22,13 +22,14 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from jozi_lake.config import StageConfig, load_config
 from jozi_lake.layout import is_data_key, lake_layout
 from jozi_lake.storage import ObjectStore
 
 
-def _read_json(store: ObjectStore, key: str) -> dict | None:  # type: ignore[type-arg]
+def _read_json(store: ObjectStore, key: str) -> dict[str, Any] | None:
     try:
         value = json.loads(store.get_bytes(key))
     except KeyError:

@@ -74,18 +74,18 @@ def apply_events(progress: ExecutionProgress, events: list[dict[str, Any]], on_s
         progress.last_event_id = event_id
         kind = str(event.get("type", ""))
         details = _details(event)
-        when = event.get("timestamp")
+        when: Any = event.get("timestamp")  # a datetime from boto3
         if kind.endswith("StateEntered") and details.get("name"):
-            step = StateStep(name=str(details["name"]), entered=when)
-            progress.steps.append(step)
+            entered = StateStep(name=str(details["name"]), entered=when)
+            progress.steps.append(entered)
             if on_step:
-                on_step("entered", step)
+                on_step("entered", entered)
         elif kind.endswith("StateExited") and details.get("name"):
-            step = progress.current(str(details["name"]))
-            if step is not None:
-                step.exited = when
+            current = progress.current(str(details["name"]))
+            if current is not None:
+                current.exited = when
                 if on_step:
-                    on_step("failed" if step.failed else "exited", step)
+                    on_step("failed" if current.failed else "exited", current)
         elif kind.endswith("Failed") or kind.endswith("TimedOut") or kind.endswith("Aborted"):
             error = details.get("error")
             cause = details.get("cause")

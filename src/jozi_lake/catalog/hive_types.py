@@ -21,7 +21,7 @@ NULL_TYPE: HiveType = ("prim", "void")  # a JSON field seen only as null so far
 
 # Numeric widening Glue applies when schemas are combined: each type may become the ones after it.
 _NUMERIC_ORDER = ["tinyint", "smallint", "int", "bigint", "double"]
-_NUMERIC_RANK = {name: rank for rank, name in enumerate(_NUMERIC_ORDER)}
+_NUMERIC_RANK: dict[str, float] = {name: rank for rank, name in enumerate(_NUMERIC_ORDER)}
 _NUMERIC_RANK["float"] = _NUMERIC_RANK["double"] - 0.5
 
 

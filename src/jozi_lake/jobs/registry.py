@@ -37,7 +37,8 @@ class JobSpec:
 
     def run_function(self) -> Callable[..., Any]:
         module, function = RUN_FUNCTIONS[self.name].split(":")
-        return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+        found: Callable[..., Any] = getattr(importlib.import_module(module), function)
+        return found
 
 
 def jobs() -> dict[str, JobSpec]:
@@ -78,8 +79,8 @@ def resolve_jobs(names: list[str]) -> list[str]:
         return known
     unknown = [n for n in names if n not in known]
     if unknown:
-        names = ", ".join(repr(n) for n in unknown)
-        raise LakeError(f"unknown job {names}", f"choose one of: {', '.join([*known, ALL])}")
+        listed = ", ".join(repr(n) for n in unknown)
+        raise LakeError(f"unknown job {listed}", f"choose one of: {', '.join([*known, ALL])}")
     return [n for n in known if n in names]
 
 

@@ -30,6 +30,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -176,12 +177,12 @@ def translate(tree: exp.Expr, namespace: TableNamespace, schema: dict[str, dict[
     try:
         tree = qualify(
             tree,
-            schema=schema,
+            schema=cast(dict[str, object], schema),
             dialect=READ_DIALECT,
             validate_qualify_columns=True,
             quote_identifiers=True,
         )
-        tree = annotate_types(tree, schema=schema, dialect=READ_DIALECT)
+        tree = annotate_types(tree, schema=cast(dict[str, object], schema), dialect=READ_DIALECT)
     except OptimizeError as err:
         raise LakeError(f"the query does not match the catalog: {str(err).splitlines()[0]}") from None
     except SqlglotError as err:

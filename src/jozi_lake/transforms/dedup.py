@@ -144,7 +144,7 @@ def merge_latest(
     else:
         candidates = rows
     # Bystanders get partitions of their own; both windows share one partitioning, so one shuffle.
-    partition = [*key, F.col(ORIGIN) == BYSTANDER]
+    partition: list[Column | str] = [*key, F.col(ORIGIN) == BYSTANDER]
     order = Window.partitionBy(*partition).orderBy(
         *version_order(contract),
         F.col(ORIGIN).asc(),

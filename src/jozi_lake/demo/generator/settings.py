@@ -60,7 +60,8 @@ class Messiness:
     @classmethod
     def clean(cls) -> Messiness:
         """No defects at all and no schema change: the store as a textbook would describe it."""
-        return cls(**{f.name: (False if f.name == "schema_change" else 0.0) for f in fields(cls)})
+        values: dict[str, Any] = {f.name: (False if f.name == "schema_change" else 0.0) for f in fields(cls)}
+        return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
