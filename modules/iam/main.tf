@@ -45,7 +45,7 @@ locals {
 
   # The crawlers only list the folders they crawl: ListBucket through s3:prefix, "bronze" (the folder probe)
   # and "bronze/*".
-  crawler_list_patterns = flatten([for key in ["bronze", "silver", "gold", "quarantine"] : [trimsuffix(local.p[key], "/"), "${local.p[key]}*"]])
+  crawler_list_patterns = flatten([for key in ["bronze", "silver", "gold", "quarantine", "ops"] : [trimsuffix(local.p[key], "/"), "${local.p[key]}*"]])
 
   # --- Statements shared by several roles (each written once) ------------------------------------------
   # Every statement has the same shape, so a role's list can concatenate shared and own statements.
@@ -178,13 +178,13 @@ locals {
 
     glue_crawler = {
       policy_name      = "glue-crawler"
-      description      = "Runs the Glue crawlers that catalog bronze/, silver/, quarantine/ and gold/."
+      description      = "Runs the Glue crawlers that catalog bronze/, silver/, quarantine/, gold/ and ops/."
       service          = "glue.amazonaws.com"
       trust_sid        = "GlueAssumesRole"
       trust_conditions = []
       statements = concat(
         [
-          { sid = "ReadLayers", actions = ["s3:GetObject"], resources = [for key in ["bronze", "silver", "gold", "quarantine"] : local.objects[key]], conditions = [] },
+          { sid = "ReadLayers", actions = ["s3:GetObject"], resources = [for key in ["bronze", "silver", "gold", "quarantine", "ops"] : local.objects[key]], conditions = [] },
           {
             sid        = "ListLayers"
             actions    = ["s3:ListBucket"]

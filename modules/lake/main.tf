@@ -15,12 +15,15 @@ locals {
   # The names. Bucket and databases follow src/jozi_lake/config.py (EnvConfig.bucket, EnvConfig.database),
   # the rest docs/terraform-interfaces.md. The CLI reads them from the outputs, never derives them.
   name_prefix = "${local.project}-${var.environment}"
+  # Catalogued areas: the layers plus ops/ (the lake's own run tables), each its own database and crawler
+  # (jozi_lake.config.LakeConfig.catalogued_areas).
+  catalogued = concat(local.lake.layers, ["ops"])
   names = {
     bucket           = "${local.name_prefix}-lake"
     workgroup        = local.name_prefix
-    databases        = { for layer in local.lake.layers : layer => replace("${local.project}_${var.environment}_${layer}", "-", "_") }
+    databases        = { for area in local.catalogued : area => replace("${local.project}_${var.environment}_${area}", "-", "_") }
     jobs             = { for key in keys(local.lake.jobs) : key => "${local.name_prefix}-${key}" }
-    crawlers         = merge({ for layer in local.lake.layers : layer => "${local.name_prefix}-${layer}-crawler" }, { quarantine = "${local.name_prefix}-quarantine-crawler" })
+    crawlers         = merge({ for area in local.catalogued : area => "${local.name_prefix}-${area}-crawler" }, { quarantine = "${local.name_prefix}-quarantine-crawler" })
     lambda_function  = "${local.name_prefix}-ingest"
     lambda_log_group = "/aws/lambda/${local.name_prefix}-ingest"
     ingest_dlq       = "${local.name_prefix}-ingest-dlq"

@@ -28,8 +28,9 @@ run "dev" {
       bronze = "jozi_pizza_dev_bronze"
       silver = "jozi_pizza_dev_silver"
       gold   = "jozi_pizza_dev_gold"
+      ops    = "jozi_pizza_dev_ops"
     })
-    error_message = "databases must be {project}_{env}_{layer} with dashes as underscores (jozi_lake.config)"
+    error_message = "databases (the layers and ops) must be {project}_{env}_{area} with dashes as underscores (jozi_lake.config)"
   }
 
   assert {
@@ -42,9 +43,10 @@ run "dev" {
       bronze     = "jozi-pizza-dev-bronze-crawler"
       silver     = "jozi-pizza-dev-silver-crawler"
       gold       = "jozi-pizza-dev-gold-crawler"
+      ops        = "jozi-pizza-dev-ops-crawler"
       quarantine = "jozi-pizza-dev-quarantine-crawler"
     }
-    error_message = "one crawler per layer plus quarantine, named {project}-{env}-{target}-crawler"
+    error_message = "one crawler per layer and ops plus quarantine, named {project}-{env}-{target}-crawler"
   }
 
   assert {
@@ -96,7 +98,7 @@ run "dev" {
   }
 
   assert {
-    condition     = module.stepfunctions.stage_entry_states == ["ingest", "crawl_bronze", "bronze_to_silver", "crawl_silver", "crawl_quarantine", "silver_to_gold", "crawl_gold", "quality_summary"]
+    condition     = module.stepfunctions.stage_entry_states == ["ingest", "crawl_bronze", "bronze_to_silver", "crawl_silver", "crawl_quarantine", "silver_to_gold", "crawl_gold", "crawl_ops", "quality_summary"]
     error_message = "the state machine must walk lake.yaml's pipeline in order"
   }
 
@@ -226,7 +228,7 @@ run "prod" {
 
   assert {
     condition = alltrue([
-      output.databases == { bronze = "jozi_pizza_prod_bronze", silver = "jozi_pizza_prod_silver", gold = "jozi_pizza_prod_gold" },
+      output.databases == { bronze = "jozi_pizza_prod_bronze", silver = "jozi_pizza_prod_silver", gold = "jozi_pizza_prod_gold", ops = "jozi_pizza_prod_ops" },
       output.job_names == { bronze_to_silver = "jozi-pizza-prod-bronze_to_silver", silver_to_gold = "jozi-pizza-prod-silver_to_gold" },
       output.region == "af-south-1",
       output.bucket == "jozi-pizza-prod-lake",

@@ -28,14 +28,14 @@ def crawl(
     layer: Annotated[
         list[str] | None,
         typer.Option(
-            "--layer", "-l", help="Layer to crawl (bronze, silver with quarantine, gold); repeatable."
+            "--layer", "-l", help="What to crawl: a layer (bronze, silver, gold), quarantine or ops; repeatable."
         ),
     ] = None,
     env: EnvName = "local",
 ) -> None:
     """Crawl the lake into the catalog: tables, partitions, schema changes and conflicts."""
     layers = list(layer or [])
-    known = load_config().layers
+    known = load_config().crawl_targets
     unknown = [name for name in layers if name not in known]
     if unknown:
         raise LakeError(f"unknown layer {unknown[0]!r}", f"choose from: {', '.join(known)}")
