@@ -38,6 +38,7 @@ from jozi_lake.ids import new_run_id
 from jozi_lake.jobs.report import JobReport, JobRunFailed
 from jozi_lake.jobs.summary import summarise_run, summary_line
 from jozi_lake.layout import lake_layout
+from jozi_lake.migrate import migrate_bookkeeping
 
 if TYPE_CHECKING:
     from jozi_lake.local.backend import LocalBackend
@@ -134,6 +135,8 @@ class LocalPipeline:
         run = PipelineRun(run_id=self.run_id, env=self.env.name, started_at=datetime.now(UTC).isoformat())
         save_run(self.env, run)
         try:
+            # A lake from before state/: its bookkeeping moves first, or the backlog would see none.
+            migrate_bookkeeping(self.backend.store, lake_layout())
             for stage in self.config.pipeline:
                 work = stage_work(
                     self.backend.store, stage, lambda layer: last_local_crawl(self.backend.store, layer)
