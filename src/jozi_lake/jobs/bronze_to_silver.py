@@ -368,7 +368,7 @@ def prepare_table(
             prepared.touched_dates |= {str(r[0]) for r in dates}
         existing = existing.where(~from_replayed)
     if contract.kind == REFERENCE:
-        _prepare_reference(spark, store, prepared, checked, existing, run_id, timezone)
+        _prepare_reference(spark, store, prepared, checked, existing, run_id, zone)
     else:
         _prepare_events(spark, store, prepared, checked, existing, run_id)
     return prepared
