@@ -24,6 +24,8 @@ from jozi_lake.config import EnvConfig
 from jozi_lake.storage import ObjectStore
 
 if TYPE_CHECKING:
+    from jozi_lake.backlog import StageWork
+    from jozi_lake.batches import Batch
     from jozi_lake.ingest import IngestSummary
     from jozi_lake.jobs.report import JobReport, RunReport
 
@@ -255,6 +257,9 @@ class LakeStatus:
     platform_runs: list[PlatformRun] = field(default_factory=list)
     crawlers: list[CrawlerRun] = field(default_factory=list)
     job_reports: list[JobReport] = field(default_factory=list)
+    backlog: list[StageWork] = field(default_factory=list)  # each stage: has it work now, and why
+    held_batches: list[Batch] = field(default_factory=list)  # held or failed bronze batches
+    rejected_files: list[dict[str, Any]] = field(default_factory=list)  # rejected/ reason records
 
 
 # ------------------------------------------------------------------------------------------ options
@@ -274,6 +279,16 @@ class PipelineOptions:
     follow: bool = True  # AWS: follow the execution to its end (else return once it started)
     wait_seconds: float = 0.0  # another run holds the lake: wait this long for it, then give up
     trigger: str = "cli"
+    # Re-derive instead of ingesting (``lake replay`` / ``lake rebuild``; :mod:`jozi_lake.rederive`):
+    replay_source: str | None = None  # re-derive silver from this source's batches ...
+    replay_from: str | None = None  # ... ingested on or after this date (YYYY-MM-DD) ...
+    replay_to: str | None = None  # ... and on or before this one (default: the latest)
+    rebuild_layer: str | None = None  # silver (then gold) or gold: re-derive the whole layer
+
+    @property
+    def rederives(self) -> bool:
+        """A replay or rebuild: the run re-derives from what the lake holds and ingests nothing."""
+        return self.replay_source is not None or self.rebuild_layer is not None
 
 
 # ---------------------------------------------------------------------------------------- interface
@@ -283,6 +298,18 @@ class LakeBackend(Protocol):
     """The operator verbs of one environment's lake."""
 
     env: EnvConfig
+
+    def batches(self, source: str | None = None, state: str | None = None) -> list[Batch]:
+        """Bronze batches (of one source, in one state) and, for held ones, why, who and when."""
+        ...
+
+    def hold_batch(self, batch: str, reason: str) -> Batch:
+        """Take a bronze batch (``<source>/<batch id>``) out of processing, with a reason."""
+        ...
+
+    def release_batch(self, batch: str) -> Batch:
+        """Put a held or failed batch back: the next silver run processes it."""
+        ...
 
     @property
     def description(self) -> str:
@@ -332,6 +359,38 @@ class LakeBackend(Protocol):
     def report_store(self) -> ObjectStore:
         """The lake bucket a report is uploaded to (``--upload``); a LakeError where that means nothing."""
         ...
+
+
+class LakeStateVerbs:
+    """The verbs that need only the lake bucket (its ``state/`` and bronze listing): written once here,
+    inherited by both backends, so holding a batch means exactly the same locally and on AWS."""
+
+    store: ObjectStore
+
+    def batches(self, source: str | None = None, state: str | None = None) -> list[Batch]:
+        from jozi_lake.batches import list_batches
+
+        return list_batches(self.store, source, state)
+
+    def hold_batch(self, batch: str, reason: str) -> Batch:
+        from jozi_lake import batches, lease
+
+        return batches.hold(self.store, batches.BatchRef.parse(batch), reason, lease.local_holder())
+
+    def release_batch(self, batch: str) -> Batch:
+        from jozi_lake import batches
+
+        return batches.release(self.store, batches.BatchRef.parse(batch))
+
+    def lake_state(self, status: LakeStatus, last_crawl: Callable[[str], dt.datetime | None]) -> None:
+        """Fill ``status`` with the backlog per stage, the held batches and the rejected files."""
+        from jozi_lake import backlog, batches
+        from jozi_lake.ingest.drops import rejection_records
+        from jozi_lake.layout import lake_layout
+
+        status.backlog = backlog.plan(self.store, last_crawl)
+        status.held_batches = [b for b in batches.list_batches(self.store) if b.state in batches.HOLD_STATES]
+        status.rejected_files = rejection_records(self.store, lake_layout())
 
 
 def backend_for(env: EnvConfig) -> LakeBackend:

@@ -24,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from jozi_lake.batches import batch_id_of, bronze_files, held_batch_ids, processed_files
 from jozi_lake.config import StageConfig, load_config
-from jozi_lake.layout import is_data_key, lake_layout
+from jozi_lake.layout import lake_layout
 from jozi_lake.storage import ObjectStore
 
 
@@ -37,23 +38,21 @@ def _read_json(store: ObjectStore, key: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def processed_files(store: ObjectStore, table: str) -> set[str]:
-    """Bronze keys of ``table`` the silver job has recorded as processed."""
-    record = _read_json(store, lake_layout().processed_batches(table)) or {}
-    return set(record.get("files", {}))
-
-
 def unprocessed_bronze_files(store: ObjectStore, table: str) -> list[str]:
-    """Bronze files of ``table`` not processed yet (any bronze format), in key order."""
-    from jozi_lake.sources import bronze_format
+    """Bronze files of ``table`` not processed yet and not held (any bronze format), in key order.
 
-    prefix = lake_layout().bronze_table(table)
+    A held batch (:mod:`jozi_lake.batches`: by an operator, or by the quality gate after its rows
+    tripped a ``fail`` rule) is left out, so the silver job and this rule skip it and the other
+    batches go on.
+    """
     done = processed_files(store, table)
-    return [
-        key
-        for key in store.list_keys(prefix)
-        if is_data_key(key, prefix) and bronze_format(key) is not None and key not in done
-    ]
+    held = held_batch_ids(store, table)
+    return [key for key in bronze_files(store, table) if key not in done and batch_id_of(key) not in held]
+
+
+def held_batch_count(store: ObjectStore, table: str) -> int:
+    """How many batches of ``table`` are held (``lake status`` shows them beside the backlog)."""
+    return len(held_batch_ids(store, table))
 
 
 def pending_change_keys(store: ObjectStore) -> list[str]:
@@ -134,6 +133,9 @@ def stage_work(store: ObjectStore, stage: StageConfig, last_crawl: CrawlClock) -
             waiting = {t: n for t, n in waiting.items() if n}
             files = sum(waiting.values())
             reason = f"{files} bronze file(s) to process" if files else "no unprocessed bronze files"
+            held = sum(held_batch_count(store, t) for t in silver_tables())
+            if held:
+                reason += f" ({held} batch(es) held: lake batches --state held)"
             return StageWork(stage.name, files > 0, reason, waiting)
         pending = len(pending_change_keys(store))
         reason = f"{pending} silver change(s) to apply" if pending else "no silver changes to apply"

@@ -7,14 +7,10 @@ the same prefixes). The layout, with the default prefixes::
     landing/<source>/<file>                                    file drops, as the source system wrote them
     bronze/<source>/ingest_date=<day>/<run>-<page:05d>.<fmt>.gz   API pages, as received
     bronze/<source>/ingest_date=<day>/<run>-<stem>.<fmt>.gz       file drops, as received
-    bronze/_manifests/ingest/<run>.json                          one manifest per ingest run
-    bronze/_state/ingest/<source>.json                           API watermark and open window
-    bronze/_state/drops/<source>.json                            the drop ledger
     rejected/<source>/<day>/<run>-<sha12>-<file>                 a landed file that could not be read
     rejected/<source>/<day>/<run>-<sha12>-<file>.reason.json     why, with its size, SHA-256, first bytes
     silver/<table>/<partition>=<value>/part-*.parquet            typed, deduplicated rows (event tables)
     silver/<table>/part-*.parquet                                reference tables (not partitioned)
-    silver/_state/<table>/processed.json                         bronze files already processed
     silver/_state/changes/<table>/<run>.json                     what each run changed (gold reads)
     silver/_staging/<run>/<table>/                               a run's rebuilt partitions before publish
     silver/_reports/<started>_<job>_<run>.json                   the silver job's run reports
@@ -27,6 +23,20 @@ the same prefixes). The layout, with the default prefixes::
     ops/pipeline_stage_runs/run_date=<day>/<run>.json            a pipeline run's stage timings (JSON lines)
     ops/_staging/<table>/<job>_<run>/                            Spark's output before it gets its name
     reports/<name>.html                                          uploaded HTML reports (``lake report``)
+    state/manifests/ingest/<run>.json                            one manifest per ingest run
+    state/ingest/<source>.json                                   API watermark and open window
+    state/drops/<source>.json                                    the drop ledger
+    state/processed/<table>.json                                 bronze files the silver job processed
+    state/batches/<source>/<batch>.json                          a held bronze batch: why, who, when
+    state/replay/<table>.json                                    batches a replay/rebuild re-derives
+    state/layers/<layer>/changed.json, crawled.json              when a layer changed, was crawled
+    state/leases/pipeline.json                                   the run lease
+
+The lake's bookkeeping lives under ``state/``, outside every layer, so a layer's lifecycle expiry
+(bronze expires after ``bronze_expiry_days``) cannot delete a watermark or a ledger and make the
+next run re-ingest from the beginning. Silver's change log stays below ``silver/`` (silver never
+expires; gold consumes and deletes it). A lake written before that move is migrated once by
+:mod:`jozi_lake.migrate`, which asks :meth:`Layout.migrated_key` where each old key goes.
 
 Names below a prefix that start with ``_`` or ``.`` are bookkeeping, never data: Spark, Athena, the
 crawlers and the local engine skip them (:func:`is_data_key`).
@@ -121,16 +131,18 @@ class Layout:
         return rejected_key + REASON_SUFFIX
 
     def ingest_manifests(self) -> str:
-        return f"{self.prefixes['bronze']}{MANIFESTS}/ingest/"
+        return f"{self.prefixes['state']}manifests/ingest/"
 
     def ingest_manifest(self, run_id: str) -> str:
         return f"{self.ingest_manifests()}{run_id}.json"
 
     def ingest_state(self, source: str) -> str:
-        return f"{self.prefixes['bronze']}{STATE}/ingest/{source}.json"
+        """The API watermark and open window of a source."""
+        return f"{self.prefixes['state']}ingest/{source}.json"
 
     def drop_state(self, source: str) -> str:
-        return f"{self.prefixes['bronze']}{STATE}/drops/{source}.json"
+        """The drop ledger of a source (:mod:`jozi_lake.ingest.drops`)."""
+        return f"{self.prefixes['state']}drops/{source}.json"
 
     # ------------------------------------------------------------------ tables of a layer
     def table(self, layer: str, table: str) -> str:
@@ -148,7 +160,20 @@ class Layout:
 
     def processed_batches(self, table: str) -> str:
         """The silver job's record of the bronze files of ``table`` it has processed."""
-        return f"{self.prefixes['silver']}{STATE}/{table}/processed.json"
+        return f"{self.prefixes['state']}processed/{table}.json"
+
+    def batch_holds(self, source: str | None = None) -> str:
+        """Where held bronze batches are recorded (all of them, or one source's)."""
+        base = f"{self.prefixes['state']}batches/"
+        return base if source is None else f"{base}{source}/"
+
+    def batch_hold(self, source: str, batch: str) -> str:
+        """The hold record of one bronze batch (:mod:`jozi_lake.batches`); absent: not held."""
+        return f"{self.batch_holds(source)}{batch}.json"
+
+    def replay_request(self, table: str) -> str:
+        """Batches of ``table`` to re-derive at its next silver run (:mod:`jozi_lake.rederive`)."""
+        return f"{self.prefixes['state']}replay/{table}.json"
 
     def change_log(self, table: str | None = None, run_id: str | None = None) -> str:
         """The silver change log (all of it, one table's, or one run's entry of one table)."""
@@ -181,6 +206,34 @@ class Layout:
     def lease(self, name: str = "pipeline") -> str:
         """The lease that keeps runs of the pipeline from overlapping (:mod:`jozi_lake.lease`)."""
         return f"{self.prefixes['state']}leases/{name}.json"
+
+    # ------------------------------------------------------------------ the layout before state/
+    def legacy_bookkeeping(self) -> list[str]:
+        """Prefixes where a lake written before ``state/`` kept its bookkeeping (inside the layers)."""
+        return [
+            f"{self.prefixes['bronze']}{MANIFESTS}/",
+            f"{self.prefixes['bronze']}{STATE}/",
+            f"{self.prefixes['silver']}{STATE}/",
+        ]
+
+    def migrated_key(self, old_key: str) -> str | None:
+        """The key an old-layout bookkeeping object moves to; None for anything else (data, the
+        change log, which stays below silver/)."""
+        bronze, silver = self.prefixes["bronze"], self.prefixes["silver"]
+        moves = (
+            (f"{bronze}{MANIFESTS}/ingest/", self.ingest_manifests()),
+            (f"{bronze}{STATE}/ingest/", f"{self.prefixes['state']}ingest/"),
+            (f"{bronze}{STATE}/drops/", f"{self.prefixes['state']}drops/"),
+        )
+        for old, new in moves:
+            if old_key.startswith(old) and old_key.endswith(".json"):
+                return new + old_key[len(old) :]
+        processed = f"{silver}{STATE}/"
+        if old_key.startswith(processed) and old_key.endswith("/processed.json"):
+            table = old_key[len(processed) : -len("/processed.json")]
+            if table and "/" not in table:
+                return self.processed_batches(table)
+        return None
 
     # ------------------------------------------------------------------ code and scratch
     def scripts(self, version: str | None = None) -> str:

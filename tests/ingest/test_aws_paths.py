@@ -70,9 +70,9 @@ def test_ingest_into_s3(aws: None, api: SourceApiServer, source_dir: Path) -> No
     assert second.new_rows > 0
     for source in ("orders", "dispatch_events"):
         assert _s3_lines(store, source) == served_lines(source_dir, source)
-    state = json.loads(store.get_bytes("bronze/_state/ingest/orders.json"))
+    state = json.loads(store.get_bytes("state/ingest/orders.json"))
     assert state["watermark"] and state["in_progress"] is None
-    assert store.exists(f"bronze/_manifests/ingest/{second.run_id}.json")
+    assert store.exists(f"state/manifests/ingest/{second.run_id}.json")
 
 
 def test_file_drops_on_s3(aws: None) -> None:
@@ -133,7 +133,7 @@ def test_lambda_handler_end_to_end(
     assert all("keys" not in s for s in result["sources"].values())  # the keys stay in the manifest
     store = _s3()
     assert _s3_lines(store, "complaints") == served_lines(source_dir, "complaints")
-    manifest = json.loads(store.get_bytes("bronze/_manifests/ingest/exec-2026-06-05.json"))
+    manifest = json.loads(store.get_bytes("state/manifests/ingest/exec-2026-06-05.json"))
     assert manifest["sources"]["complaints"]["keys"]
     again = handler({"run_id": "exec-2026-06-06"}, None)
     assert again["status"] == "SUCCEEDED" and again["has_new_data"] is False

@@ -30,7 +30,7 @@ def _drop(store: LocalObjectStore, source: str, name: str, data: bytes) -> None:
 
 
 def _ledger(store: LocalObjectStore, source: str) -> dict[str, Any]:
-    return json.loads(store.get_bytes(f"bronze/_state/drops/{source}.json"))
+    return json.loads(store.get_bytes(f"state/drops/{source}.json"))
 
 
 def files_source(**files: Any) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def test_csv_and_json_drops_land_as_received(store: LocalObjectStore, source_dir
         assert gzip.decompress(store.get_bytes(key)) == landed[original]  # bytes as received
         assert name.endswith(".csv.gz") == (source != "ratings")
     assert bronze_lines(store, "ratings") == served_lines(source_dir, "ratings")
-    manifest = json.loads(store.get_bytes("bronze/_manifests/ingest/drop-1.json"))
+    manifest = json.loads(store.get_bytes("state/manifests/ingest/drop-1.json"))
     assert manifest["kind"] == "ingest" and manifest["status"] == "SUCCEEDED"
     assert summary["sources"]["orders"]["rows"] == sum(served_lines(source_dir, "orders").values())
     assert summary["rejected_files"] == 0  # the exports' few Latin-1 bytes are quarantined per record later
@@ -106,7 +106,7 @@ def test_a_drop_claimed_by_a_crashed_run_is_rewritten_to_the_same_key(
     monkeypatch.setattr(LocalObjectStore, "put_bytes", failing_put)
     crashed = ingest_files(store, ["drivers"], run_id="crashed", now=NOW).to_dict()
     assert crashed["status"] == "FAILED" and "connection reset" in crashed["error"]
-    assert json.loads(store.get_bytes("bronze/_manifests/ingest/crashed.json"))["status"] == "FAILED"
+    assert json.loads(store.get_bytes("state/manifests/ingest/crashed.json"))["status"] == "FAILED"
     assert _ledger(store, "drivers")["files"].popitem()[1]["status"] == "claimed"
     monkeypatch.setattr(LocalObjectStore, "put_bytes", real_put)
     rerun = ingest_files(store, ["drivers"], run_id="rerun", now=NOW)
@@ -172,7 +172,7 @@ def test_poison_files_are_set_aside_with_reasons_and_the_run_goes_on(store: Loca
             r.first_bytes,
         )
     assert summary.to_dict()["rejected_files"] == len(POISON)
-    manifest = json.loads(store.get_bytes(f"bronze/_manifests/ingest/{summary.run_id}.json"))
+    manifest = json.loads(store.get_bytes(f"state/manifests/ingest/{summary.run_id}.json"))
     assert len(manifest["sources"]["ratings"]["rejected"]) == len(POISON)
     # The ledger accounts for every file that landed.
     states = sorted(e["status"] for e in _ledger(store, "ratings")["files"].values())

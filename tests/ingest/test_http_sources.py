@@ -426,12 +426,12 @@ def test_bad_input_ends_with_a_message_that_names_the_fix(case: str, store: Loca
     )
     assert f"expected {expected}" in message and f"first bytes: {received}" in message
     assert hint in failure.hint and "rerun" not in failure.hint
-    manifest = json.loads(store.get_bytes(f"bronze/_manifests/ingest/{summary.run_id}.json"))
+    manifest = json.loads(store.get_bytes(f"state/manifests/ingest/{summary.run_id}.json"))
     assert manifest["status"] == "FAILED" and manifest["sources"]["things"]["failure"] == failure.to_dict()
     assert manifest["error"] == message
     # Nothing half-written: the failing page is not in bronze, the watermark did not move.
     landed = [gzip.decompress(store.get_bytes(k)) for k in store.list_keys("bronze/things/")]
     assert all(page in api.served for page in landed)
     assert len(landed) == (2 if case == "link-back-to-a-read-page" else 0)
-    state = json.loads(store.get_bytes("bronze/_state/ingest/things.json")) if landed else {}
+    state = json.loads(store.get_bytes("state/ingest/things.json")) if landed else {}
     assert state.get("watermark") is None

@@ -24,11 +24,11 @@ PAGE_KEY = re.compile(
 
 
 def _state(store: LocalObjectStore, source: str) -> dict:
-    return json.loads(store.get_bytes(f"bronze/_state/ingest/{source}.json"))
+    return json.loads(store.get_bytes(f"state/ingest/{source}.json"))
 
 
 def _manifest(store: LocalObjectStore, run_id: str) -> dict:
-    return json.loads(store.get_bytes(f"bronze/_manifests/ingest/{run_id}.json"))
+    return json.loads(store.get_bytes(f"state/manifests/ingest/{run_id}.json"))
 
 
 def test_full_run_lands_every_record_as_received(
@@ -182,9 +182,7 @@ def test_bad_input_fails_the_run_clearly_and_consistently(
     manifest = _manifest(store, summary["run_id"])
     assert manifest["status"] == "FAILED" and manifest["sources"]["orders"]["status"] == "FAILED"
     assert manifest["sources"]["orders"]["failure"] == orders["failure"]
-    state = (
-        _state(store, "orders") if store.exists("bronze/_state/ingest/orders.json") else {"watermark": None}
-    )
+    state = _state(store, "orders") if store.exists("state/ingest/orders.json") else {"watermark": None}
     assert state["watermark"] is None  # not moved by a failed window
     # What landed is a clean prefix of the served records, never a broken or repeated page.
     landed = bronze_lines(store, "orders")
@@ -296,7 +294,7 @@ def test_page_mode_faults(
 
 
 def test_a_corrupt_state_object_fails_that_source_only(api: SourceApiServer, store: LocalObjectStore) -> None:
-    store.put_bytes("bronze/_state/ingest/orders.json", b"{not json")
+    store.put_bytes("state/ingest/orders.json", b"{not json")
     summary = ingest(store, api, sources=["orders", "menu"])
     assert summary["status"] == "FAILED" and "JSONDecodeError" in summary["error"]
     assert summary["sources"]["menu"]["status"] == "SUCCEEDED"

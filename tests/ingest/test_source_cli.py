@@ -26,7 +26,7 @@ def test_generate_ingest_and_drop(lake_home: Path) -> None:
 
     result = runner.invoke(app, ["ingest", "--source", "orders"])
     assert result.exit_code == 0, result.output
-    state = json.loads((bucket / "bronze" / "_state" / "ingest" / "orders.json").read_text())
+    state = json.loads((bucket / "state" / "ingest" / "orders.json").read_text())
     assert state["watermark"] > "2026-06-02"
 
     # The demo world exports its generated data as files under landing/, which `drop` then lands.

@@ -29,7 +29,7 @@ def test_sources_show_watermarks_open_windows_and_the_ledger(
     store.put_bytes("landing/menu/menu.xlsx", b"PK\x03\x04")
     ingest_files(store, ["menu"])
     store.put_bytes(
-        "bronze/_state/ingest/drivers.json",
+        "state/ingest/drivers.json",
         json.dumps({"watermark": None, "in_progress": {"run_id": "r-9"}}).encode(),
     )
     overviews = {o.name: o for o in list_sources(load_config(), store, "local")}
@@ -39,7 +39,7 @@ def test_sources_show_watermarks_open_windows_and_the_ledger(
     assert overviews["drivers"].open_window == "r-9" and overviews["orders"].watermark is None
     # A landed file that silver processed counts as processed.
     key = next(k for k in store.list_keys("bronze/menu/") if k.endswith(".csv.gz"))
-    store.put_bytes("silver/_state/menu/processed.json", json.dumps({"files": {key: "run"}}).encode())
+    store.put_bytes("state/processed/menu.json", json.dumps({"files": {key: "run"}}).encode())
     assert list_sources(load_config(), store, "local")[2].files == {"processed": 1, "rejected": 1}
 
 

@@ -229,7 +229,9 @@ def test_fail_gate_publishes_nothing(spark: Any, tmp_path: Path) -> None:
     with pytest.raises(b2s.QualityGateError, match="quarantine_share_at_most_20pct"):
         b2s.run_bronze_to_silver(spark, store, tables=["orders"], run_id="gate")
     published = [
-        k for k in store.list_keys() if k.startswith(("silver/orders", "quarantine/", "silver/_state"))
+        k
+        for k in store.list_keys()
+        if k.startswith(("silver/orders", "quarantine/", "silver/_state", "state/processed"))
     ]
     assert published == []
     assert latest_reports(store, 1)[0]["status"] == "failed"

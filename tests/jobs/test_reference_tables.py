@@ -338,7 +338,7 @@ def test_a_truncated_snapshot_stops_the_job_before_anything_is_published(snapsho
     assert "a truncated export is not a mass deletion" in message
     assert "contracts/silver/zones.yaml" in message
     assert snapshots["after_stop"]["zones"] == snapshots["state"]["zones"]
-    processed = snapshots["store"].get_bytes("silver/_state/zones/processed.json").decode()
+    processed = snapshots["store"].get_bytes("state/processed/zones.json").decode()
     assert "20260608T003000Z-cccccc" not in processed
 
 

@@ -22,6 +22,7 @@ from jozi_lake.backend import (
     CrawlerRun,
     CrawlResult,
     IngestOptions,
+    LakeStateVerbs,
     LakeStatus,
     PipelineEvents,
     PipelineOptions,
@@ -43,7 +44,7 @@ from jozi_lake.query.translate import athena_sql_for_env
 from jozi_lake.storage import S3ObjectStore
 
 
-class AwsBackend:
+class AwsBackend(LakeStateVerbs):
     """The verbs of one deployed environment (``--env dev|prod``)."""
 
     def __init__(self, env: EnvConfig, session: AwsSession | None = None) -> None:
@@ -292,11 +293,14 @@ class AwsBackend:
                         error=run.get("ErrorMessage"),
                     )
                 )
+        last_starts: dict[str, datetime | None] = {}
         for layer, crawler_name in sorted(aws.lake.crawlers.items()):
             with aws_errors(aws, f"reading crawler {crawler_name}"):
                 crawler = glue.get_crawler(Name=crawler_name)["Crawler"]
                 recent = glue.list_crawls(CrawlerName=crawler_name, MaxResults=5).get("Crawls", [])
             last = max(recent, key=lambda c: str(c.get("StartTime", "")), default=None)
+            started = last.get("StartTime") if last else None
+            last_starts[layer] = started if isinstance(started, datetime) else None
             if last is None:
                 status.crawlers.append(
                     CrawlerRun(layer, crawler_name, f"{crawler.get('State')}, never crawled")
@@ -315,6 +319,8 @@ class AwsBackend:
                 status.job_reports.append(JobReport.from_dict(raw))
             except (TypeError, ValueError):  # written by another version of the jobs
                 continue
+        with aws_errors(aws, f"reading the lake's state in s3://{aws.lake.bucket}"):
+            self.lake_state(status, lambda layer: last_starts.get(layer))
         return status
 
     # --------------------------------------------------------------------------------- report
@@ -338,6 +344,20 @@ class AwsBackend:
             )
         aws = self.aws
         run_id = new_run_id()
+        if options.rederives:  # marked in the lake first; the execution's stage rule then sees the work
+            from jozi_lake import lease
+            from jozi_lake.rederive import prepare_run
+
+            with aws_errors(aws, f"marking the re-derivation in s3://{aws.lake.bucket}"):
+                prepare_run(
+                    self.store,
+                    replay_source=options.replay_source,
+                    replay_from=options.replay_from,
+                    replay_to=options.replay_to,
+                    rebuild_layer=options.rebuild_layer,
+                    requested_by=lease.local_holder(),
+                    run_id=run_id,
+                )
         execution_arn = pipeline.start_execution(aws, run_id)
         events.run_started(run_id, execution_arn)
         run = PipelineRun(

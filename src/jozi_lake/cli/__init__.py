@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from jozi_lake.cli import catalog, ingest, jobs, lineage, pipeline, report, sources
+from jozi_lake.cli import batches, catalog, ingest, jobs, lineage, pipeline, report, sources
 from jozi_lake.demo import cli as demo
 
 app = typer.Typer(
@@ -20,7 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for area in (demo, ingest, sources, jobs, catalog, pipeline, lineage, report):
+for area in (demo, ingest, sources, jobs, batches, catalog, pipeline, lineage, report):
     area.register(app)
 
 

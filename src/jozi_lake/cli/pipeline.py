@@ -1,4 +1,9 @@
-"""``lake run-pipeline`` and ``lake status``: the whole lake in one command, and how it is doing."""
+"""``lake run-pipeline``, ``lake replay``, ``lake rebuild`` and ``lake status``: the whole lake in one
+command, re-deriving what it holds, and how it is doing.
+
+Replay and rebuild are pipeline runs with options (:class:`~jozi_lake.backend.PipelineOptions`), not a
+second way to run jobs: they take the same lease, stage and publish the same way, and are reported
+and recorded like any run."""
 
 from __future__ import annotations
 
@@ -52,6 +57,52 @@ def run_pipeline(
     )
 
 
+Wait = Annotated[
+    float,
+    typer.Option("--wait", min=0, help="Seconds to wait for a run that holds the lake (default: refuse)."),
+]
+
+
+@friendly_errors
+def replay(
+    source: Annotated[str, typer.Option("--source", "-s", help="The source whose silver is re-derived.")],
+    day_from: Annotated[
+        str, typer.Option("--from", help="First ingest date (YYYY-MM-DD) of the batches to replay.")
+    ],
+    day_to: Annotated[
+        str | None, typer.Option("--to", help="Last ingest date (default: the latest batch).")
+    ] = None,
+    env: EnvName = "local",
+    wait: Wait = 0.0,
+) -> None:
+    """Re-derive the silver table fed by SOURCE from its bronze batches ingested in the date range,
+    then gold (e.g. after a contract fix)."""
+    run_pipeline_with_progress(
+        env,
+        PipelineOptions(
+            replay_source=source, replay_from=day_from, replay_to=day_to, wait_seconds=wait, trigger="replay"
+        ),
+    )
+
+
+@friendly_errors
+def rebuild(
+    layer: Annotated[
+        str, typer.Option("--layer", help="silver (every batch again, then gold) or gold (from silver).")
+    ] = "silver",
+    env: EnvName = "local",
+    wait: Wait = 0.0,
+) -> None:
+    """Re-derive a whole layer: silver from bronze (gold follows), or gold from silver."""
+    from jozi_lake.rederive import LAYERS
+
+    if layer not in LAYERS:
+        raise LakeError(f"cannot rebuild layer {layer!r}", "choose --layer silver or --layer gold")
+    run_pipeline_with_progress(
+        env, PipelineOptions(rebuild_layer=layer, wait_seconds=wait, trigger="rebuild")
+    )
+
+
 @friendly_errors
 def status(
     env: EnvName = "local",
@@ -63,4 +114,6 @@ def status(
 
 def register(app: typer.Typer) -> None:
     app.command("run-pipeline")(run_pipeline)
+    app.command()(replay)
+    app.command()(rebuild)
     app.command()(status)

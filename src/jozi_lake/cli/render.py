@@ -179,6 +179,7 @@ def run_report(report: RunReport, as_json: bool = False) -> None:
     if report.jobs:
         title = f"run {report.run_id} ({report.env}, {report.duration_seconds:.1f}s)"
         console.print(job_reports(report.jobs, title=title))
+        held_lines(report.jobs)
     elif report.platform_runs:
         console.print(f"no run report for run {report.run_id} in the lake (the job writes one when it ends)")
 
@@ -345,6 +346,8 @@ class StageLines:
             f"  {_MARK.get(result.status, '?')} {result.name:<18} {took}  [dim]{result.summary}[/]",
             highlight=False,
         )
+        for record in result.detail.get("rejected_files", []):  # the ingest stage: set aside this run
+            rejected_line(record)
 
     def stop(self) -> None:
         if self._spinner is not None:
@@ -352,10 +355,32 @@ class StageLines:
             self._spinner = None
 
 
+def rejected_line(record: dict[str, Any]) -> None:
+    """One landed file set aside: which, why, where it went."""
+    console.print(
+        f"  [yellow]rejected[/] {record.get('source', '?')}: {record.get('file', '?')}: "
+        f"{record.get('reason', '')} → {record.get('rejected_key', '')}",
+        highlight=False,
+    )
+
+
+def held_lines(jobs: list[JobReport]) -> None:
+    """One line per batch the quality gate held in these job runs, with how it gets going again."""
+    for job in jobs:
+        for t in job.tables:
+            for batch in t.held_batches:
+                console.print(
+                    f"  [red]held[/] {batch}: {t.message or 'quality gate'} "
+                    f"[dim](fix the contract or source, then: lake batches release {batch})[/]",
+                    highlight=False,
+                )
+
+
 def pipeline_run(run: PipelineRun) -> None:
     """The end of a run: the quality summary of this run's jobs, then one line."""
     if run.job_reports:
         console.print(job_reports(run.job_reports, title="Quality summary (this run)"))
+        held_lines(run.job_reports)
     where = f", {run.location}" if run.location else ""
     console.print(
         f"[bold green]Pipeline {run.status.lower()}[/] in {run.duration_s:.1f} s (run {run.run_id}{where})",
@@ -426,6 +451,68 @@ def status(report: LakeStatus) -> None:
         console.print(job_reports(report.job_reports, title="Latest job reports"))
     else:
         console.print("Latest job reports: none yet")
+    if report.backlog:
+        console.print("[bold]Backlog[/] (what the next run would do)", highlight=False)
+        for work in report.backlog:
+            mark = "[yellow]●[/]" if work.has_work else "[dim]–[/]"
+            console.print(f"  {mark} {work.stage:<18} {work.reason}", highlight=False)
+    for batch in report.held_batches:
+        console.print(
+            f"[red]{batch.state}[/] batch {batch.id} ({batch.files} file(s)): {batch.reason} "
+            f"[dim]by {batch.held_by} at {batch.held_at}; lake batches release {batch.id}[/]",
+            highlight=False,
+        )
+    for record in report.rejected_files:
+        console.print(
+            f"[yellow]rejected[/] {record.get('source', '?')}: {record.get('file', '?')}: "
+            f"{record.get('reason', '')} [dim]at {record.get('rejected_at', '?')} → "
+            f"{record.get('rejected_key', '')}[/]",
+            highlight=False,
+        )
+
+
+# ------------------------------------------------------------------------------------------ batches
+
+
+def batches(found: list[Any], source: str | None, state: str | None) -> None:
+    """``lake batches``: one row per bronze batch with its state and, if held, why, who and when."""
+    where = " ".join(p for p in (source and f"source={source}", state and f"state={state}") if p)
+    table = Table(title=f"bronze batches{f' ({where})' if where else ''}", title_justify="left")
+    for column, justify in (
+        ("batch", "left"),
+        ("state", "left"),
+        ("files", "right"),
+        ("processed", "right"),
+        ("reason", "left"),
+        ("held by", "left"),
+        ("held at", "left"),
+    ):
+        # The batch id is what a person copies into `lake batches release`: never wrapped.
+        table.add_column(column, justify=justify, no_wrap=column == "batch")  # type: ignore[arg-type]
+    colour = {"pending": "yellow", "held": "magenta", "failed": "red", "processed": "green"}
+    for b in found:
+        table.add_row(
+            b.id,
+            f"[{colour.get(b.state, 'white')}]{b.state}[/]",
+            str(b.files),
+            str(b.processed_files),
+            b.reason,
+            b.held_by,
+            b.held_at,
+        )
+    console.print(table)
+    if not found:
+        console.print("no bronze batches match", highlight=False)
+
+
+def batch_changed(action: str, batch: Any) -> None:
+    """After ``lake batches hold|release``: what the batch is now and what happens next."""
+    then = (
+        "the silver job skips it until `lake batches release " + batch.id + "`"
+        if batch.state in ("held", "failed")
+        else "the next run processes it"
+    )
+    console.print(f"[green]✓[/] {action} {batch.id}: now {batch.state}; {then}", highlight=False)
 
 
 # ------------------------------------------------------------------------------------------ sources

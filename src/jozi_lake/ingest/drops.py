@@ -12,11 +12,13 @@ copied to ``rejected/<source>/<day>/<run>-<sha12>-<name>`` with a reason record 
 size, SHA-256, reason, first bytes), then removed from ``landing/``; the run goes on with the other
 files. A corrected file lands whatever its name.
 
-The ledger ``bronze/_state/drops/<source>.json`` accounts for every landed file by SHA-256: ``claimed``
-(its bronze key chosen, the copy under way), ``landed``, ``rejected``; ``held`` and ``processed`` are
-the later states of the batch it became. A rerun skips landed bytes (also under another name),
-finishes a claimed copy under the same key (so it never lands twice) and finishes an interrupted move
-to ``rejected/``. Nothing is deleted from ``landing/`` except a rejected file, after its copy is safe.
+The ledger ``state/drops/<source>.json`` accounts for every landed file by SHA-256: ``claimed``
+(its bronze key chosen, the copy under way), ``landed``, ``rejected``. ``held``, ``failed`` and
+``processed`` are the later states of the bronze batch a landed file became; the ledger does not
+store them (one home: :mod:`jozi_lake.batches`, which ``lake sources`` asks for each landed key).
+A rerun skips landed bytes (also under another name), finishes a claimed copy under the same key
+(so it never lands twice) and finishes an interrupted move to ``rejected/``. Nothing is deleted from
+``landing/`` except a rejected file, after its copy is safe.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from jozi_lake.ingest import bookkeeping as books
 from jozi_lake.ingest.bodies import read_landed_file
 from jozi_lake.ingest.failures import SourceError
 from jozi_lake.ingest.summary import IngestSummary, RejectedFile, SourceResult
-from jozi_lake.layout import Layout
+from jozi_lake.layout import REASON_SUFFIX, Layout
 from jozi_lake.sources import SourceConfig
 
 LANDING_GZIP_LEVEL = 1  # generated landing files favour speed; bronze keeps whatever arrived
@@ -176,6 +178,18 @@ def _reject(
         "rejected_key": rejected_key,
         "reason_key": reason_key,
     }
+
+
+def rejection_records(store: Any, layout: Layout, source: str | None = None) -> list[dict[str, Any]]:
+    """Every reason record under ``rejected/`` (one source's, or all), oldest first: what ``lake status``
+    lists, so a file set aside is never forgotten."""
+    records = []
+    for key in store.list_keys(layout.rejected(source)):
+        if key.endswith(REASON_SUFFIX):
+            record = books.read_json(store, key)
+            if record is not None:
+                records.append(record)
+    return sorted(records, key=lambda r: (str(r.get("rejected_at", "")), str(r.get("file", ""))))
 
 
 def _finish_rejection(store: Any, landing_key: str, entry: dict[str, Any]) -> None:

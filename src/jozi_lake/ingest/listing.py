@@ -1,8 +1,9 @@
 """``lake sources``: every source of lake.yaml with where it comes from and how far it has got.
 
-Read from the lake's own bookkeeping (the API watermark state, the drop ledger, silver's processed
-files), so it shows the same thing locally and on AWS: last watermark and run, whether a window is
-open (a failed run to resume), and the landed files by ledger state, rejected ones included.
+Read from the lake's own bookkeeping (the API watermark state, the drop ledger, the state of the
+bronze batch each landed file became), so it shows the same thing locally and on AWS: last watermark
+and run, whether a window is open (a failed run to resume), and the landed files by state, rejected
+ones included.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from jozi_lake.batches import PENDING, states_of_keys
 from jozi_lake.config import LakeConfig
+from jozi_lake.contracts_index import silver_tables
 from jozi_lake.ingest import bookkeeping as books
-from jozi_lake.ingest.drops import LANDED, PROCESSED, read_ledger
+from jozi_lake.ingest.drops import LANDED, read_ledger
 from jozi_lake.layout import Layout
 from jozi_lake.sources import FIXTURE, SourceConfig
 
@@ -71,13 +74,15 @@ def list_sources(config: LakeConfig, store: Any, env: str) -> list[SourceOvervie
         if state.get("in_progress"):
             overview.open_window = state["in_progress"].get("run_id")
         ledger = read_ledger(store, layout, source.name)
-        processed = set(
-            (books.read_json(store, layout.processed_batches(source.name)) or {}).get("files", {})
-        )
+        landed = [str(e.get("key")) for e in ledger["files"].values() if e.get("status") == LANDED]
+        # A landed file is as far as its bronze batch got (processed, held, failed): one home for that.
+        later = states_of_keys(store, source.name, landed) if source.name in silver_tables() else {}
         counts: Counter[str] = Counter()
         for entry in ledger["files"].values():
             status = entry.get("status", "")
-            counts[PROCESSED if status == LANDED and entry.get("key") in processed else status] += 1
+            if status == LANDED and later.get(str(entry.get("key"))) not in (None, PENDING):
+                status = later[str(entry.get("key"))]
+            counts[status] += 1
         overview.files = dict(sorted(counts.items()))
         if not overview.last_run_id and ledger["files"]:
             overview.last_run_id = max(str(e.get("run_id", "")) for e in ledger["files"].values())

@@ -3,7 +3,7 @@
 Per source, in lake.yaml order: an ``http`` source's API window is pulled (:mod:`.http_source`),
 then every source's landed files are taken (:mod:`.drops`), even when its API failed, so a broken
 endpoint does not hold back a spreadsheet that arrived by file. One run manifest,
-``bronze/_manifests/ingest/<run-id>.json``, is written when the run starts, after each source and at
+``state/manifests/ingest/<run-id>.json``, is written when the run starts, after each source and at
 the end: it is :meth:`IngestSummary.to_dict` with the bronze keys, so the manifest says exactly what
 the summary says.
 """
@@ -27,6 +27,7 @@ from jozi_lake.ingest.http_source import endpoint_url, failure_of, pull_http_sou
 from jozi_lake.ingest.secrets import EnvironmentSecrets, SecretResolver
 from jozi_lake.ingest.summary import FAILED, RUNNING, SUCCEEDED, IngestSummary, SourceResult
 from jozi_lake.layout import Layout
+from jozi_lake.migrate import migrate_bookkeeping
 from jozi_lake.sources import FIXTURE, SourceConfig
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -69,6 +70,7 @@ def run_ingest(
     config = config or load_config()
     layout = layout or Layout(config.prefixes)
     selected = select_sources(config, sources)
+    migrate_bookkeeping(store, layout)  # a lake from before state/: its watermarks and ledgers first
     started = now or books.utc_now()
     run_id = check_run_id(run_id) if run_id else new_run_id(started)
     secrets = secrets or EnvironmentSecrets()

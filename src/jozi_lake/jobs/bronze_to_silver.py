@@ -2,7 +2,7 @@
 
 Per table, in two phases so a failing quality gate publishes nothing:
 
-1. prepare (every table): list bronze files not yet processed (``silver/_state/<table>/processed.json``),
+1. prepare (every table): list bronze files not yet processed (``state/processed/<table>.json``),
    parse and type them by the contract, apply the rules, merge with silver by the table's kind, and
    stage what must be rebuilt under ``silver/_staging/<run_id>/`` (not in place: the old rows are read
    from there). One aggregation per table gives the counts, rule failures and what changed.
@@ -13,6 +13,10 @@ Per table, in two phases so a failing quality gate publishes nothing:
    * reference tables: merge into the whole table (:mod:`jozi_lake.transforms.reference`: the latest
      version per key or every version, deletions of a full snapshot) and rebuild it whole. A snapshot
      that would delete more than the contract's ``max_deleted_share`` of the keys fails the gate.
+   When a ``fail`` rule fires, the bronze batches its failing rows came from (each row carries its
+   batch id) are held (:func:`jozi_lake.batches.hold_failed_batches`, state ``failed``, the rule
+   in the reason) and the job stops; the next run processes every other batch, and
+   ``lake batches release <source>/<batch>`` after a contract or source fix puts them back.
 2. publish (only if no ``fail`` rule fired in any table): append what changed to the change log that
    silver_to_gold reads (``silver/_state/changes/``: the touched dates, or for a reference table the
    date its content changed from), overwrite the touched partitions (dynamic overwrite; partitions
@@ -34,6 +38,7 @@ from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
 from jozi_lake.backlog import unprocessed_bronze_files
+from jozi_lake.batches import batch_id_of, hold_failed_batches
 from jozi_lake.config import load_config
 from jozi_lake.contracts import (
     BATCH_COLUMN,
@@ -50,6 +55,7 @@ from jozi_lake.jobs.concurrency import DEFAULT_PARALLEL_TABLES, map_tables
 from jozi_lake.jobs.report import JobReport, TableReport, now_iso
 from jozi_lake.jobs.run_tables import finish_run
 from jozi_lake.layout import lake_layout
+from jozi_lake.rederive import finish_replay, replay_batches
 from jozi_lake.sources import (
     BRONZE_CSV,
     BRONZE_JSON_DOCUMENT,
@@ -66,7 +72,6 @@ from jozi_lake.transforms.records import (
     CORRUPT_RECORD,
     NON_UTF8,
     UNREADABLE,
-    batch_id_of,
     csv_rows_as_lines,
     documents_as_lines,
     exact_bytes_base64,
@@ -104,9 +109,12 @@ class PreparedTable:
     changed: bool = False  # silver content changes (event: touched_dates; reference: anything)
     changed_since: str | None = None  # reference tables: local date from which the content changed
     gate_failures: list[str] = field(default_factory=list)
+    # The bronze batches that tripped the gate, each with what it tripped: held when the job stops.
+    gate_batches: dict[str, list[str]] = field(default_factory=dict)
     cached: DataFrame | None = None
     quarantine_rows: DataFrame | None = None
     direct_content: DataFrame | None = None
+    replayed: set[str] = field(default_factory=set)  # batches re-derived (lake replay / rebuild)
 
 
 def new_bronze_files(store: ObjectStore, table: str) -> list[str]:
@@ -224,6 +232,7 @@ def _figures(outcome: DataFrame, contract: SilverContract, extra: list[Column]) 
     """One aggregation over what happened to each row (``row_status``): the report's counts, the rule
     failures, the table rules' verdicts and the kind's own figures (``extra``), in one Spark job."""
     status = F.col(dedup.STATUS)
+    incoming = status.isNotNull() & (status != dedup.REPLACED)
     array_of = {"quarantine": QUARANTINE_REASONS, "warn": WARN_RULES, "fail": FAIL_RULES}
     counts = outcome.agg(
         _count_of(status.isNotNull() & (status != dedup.REPLACED)).alias("rows_read"),
@@ -237,6 +246,15 @@ def _figures(outcome: DataFrame, contract: SilverContract, extra: list[Column]) 
         *[
             _count_of(F.array_contains(F.col(array_of[severity]), name)).alias(f"rule__{name}")
             for name, severity in _rule_names(contract)
+        ],
+        # Which bronze batch each failing row came from (its batch column), per fail rule: the batches
+        # the gate holds when it stops the job.
+        *[
+            F.collect_set(
+                F.when(incoming & F.array_contains(F.col(FAIL_RULES), r.name), F.col(BATCH_COLUMN))
+            ).alias(f"fail_batches__{r.name}")
+            for r in contract.rules
+            if r.severity == "fail"
         ],
         *extra,
     )
@@ -283,6 +301,14 @@ def _report_figures(prepared: PreparedTable, figures: Row) -> None:
         for r in contract.rules
         if r.severity == "fail" and report.rule_failures[r.name]
     ] + [r.name for r in contract.table_rules if not figures[f"table_rule__{r.name}"]]
+    for r in contract.rules:
+        if r.severity == "fail" and report.rule_failures[r.name]:
+            for batch in figures[f"fail_batches__{r.name}"]:
+                prepared.gate_batches.setdefault(batch, []).append(r.name)
+    for r in contract.table_rules:  # a rule over the run's figures: every batch of the run shares it
+        if not figures[f"table_rule__{r.name}"]:
+            for batch in report.batches:
+                prepared.gate_batches.setdefault(batch, []).append(r.name)
 
 
 def _quarantine_rows(bystanders: DataFrame, run_id: str) -> DataFrame:
@@ -330,6 +356,17 @@ def prepare_table(
         existing: DataFrame | None = lake_io.read_table(spark, store, target, contract.columns)
     except KeyError:
         existing = None
+    prepared.replayed = replay_batches(store, table) & {batch_id_of(k) for k in new_files}
+    if existing is not None and prepared.replayed:
+        # A replay: the silver rows these batches gave are re-derived, so they take no part as
+        # "already in silver" (the rest of silver does); their partitions are rebuilt too.
+        from_replayed = F.col(BATCH_COLUMN).isin(sorted(prepared.replayed))
+        if contract.partition_column is not None:
+            part = contract.partition_column
+            removed = existing.where(from_replayed).select(part).distinct()
+            dates = removed.collect()  # hygiene: bounded (one row per date partition)
+            prepared.touched_dates |= {str(r[0]) for r in dates}
+        existing = existing.where(~from_replayed)
     if contract.kind == REFERENCE:
         _prepare_reference(spark, store, prepared, checked, existing, run_id, zone)
     else:
@@ -382,7 +419,7 @@ def _prepare_events(
     dates = F.collect_set(F.when(status.isin(dedup.WRITTEN, dedup.REPLACED), F.col(part).cast("string")))
     figures = _figures(outcome, contract, [dates.alias("dates")])
     _report_figures(prepared, figures)
-    prepared.touched_dates = {d for d in figures["dates"] if d}
+    prepared.touched_dates |= {d for d in figures["dates"] if d}
     prepared.changed = bool(prepared.touched_dates)
     report.partitions_changed = sorted(prepared.touched_dates)
 
@@ -453,13 +490,14 @@ def _prepare_reference(
     if report.rows_deleted and current_before:
         share = report.rows_deleted / current_before
         if share > contract.max_deleted_share:
+            prepared.gate_batches.setdefault(latest_batch, []).append("max_deleted_share")
             prepared.gate_failures.append(
                 f"full snapshot {latest_batch} lacks {report.rows_deleted} of {current_before} current keys "
                 f"({share:.0%} > max_deleted_share {contract.max_deleted_share:.0%}): a truncated export is "
                 "not a mass deletion; re-send the complete export, or raise max_deleted_share in "
                 f"{contract.path} if the keys are really gone"
             )
-    prepared.changed = bool(figures["any_written"]) or report.rows_deleted > 0
+    prepared.changed = bool(figures["any_written"]) or report.rows_deleted > 0 or bool(prepared.replayed)
     prepared.changed_since = None if figures["since_always"] else figures["since"]
     if prepared.changed:
         content = conform(merge.content, contract.columns)
@@ -504,6 +542,8 @@ def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTab
             lake_io.write_partitions(conform(staged_silver, contract.columns), target, part)
             emptied = prepared.touched_dates - lake_io.partition_values(store, staging + "rows/", part)
             lake_io.delete_partitions(store, layout.silver_table(table), part, emptied)
+    if prepared.replayed:  # their quarantine is re-derived as well (a fix may have emptied it)
+        lake_io.delete_partitions(store, layout.quarantine_table(table), BATCH_COLUMN, prepared.replayed)
     if prepared.quarantine_rows is not None:
         lake_io.write_partitions(
             prepared.quarantine_rows.select(*QUARANTINE_COLUMNS),
@@ -514,6 +554,24 @@ def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTab
     for key in prepared.new_files:
         state["files"][key] = run_id
     lake_io.write_json(store, layout.processed_batches(table), state)
+    if prepared.replayed:
+        finish_replay(store, table)
+
+
+def gate_message(failures: dict[str, list[str]], held: list[str]) -> tuple[str, str]:
+    """The error and the fix when the gate stops the job: which rule, which batches now wait, how on."""
+    detail = "; ".join(f"{t}: {', '.join(f)}" for t, f in failures.items())
+    message = f"quality gate failed, nothing published ({detail})"
+    if not held:
+        return message, "inspect quarantine/<table>/ and the report's batches, fix the source, rerun"
+    tables = ", ".join(f"contracts/silver/{t}.yaml" for t in failures)
+    return (
+        f"{message}; held batch(es) {', '.join(held)}: the next run processes the others",
+        f"fix the contract ({tables}) or re-send the source data, then "
+        f"`lake batches release {held[0]}`"
+        + (" (and the others held)" if len(held) > 1 else "")
+        + " and run again",
+    )
 
 
 def run_bronze_to_silver(
@@ -550,15 +608,18 @@ def run_bronze_to_silver(
         report.tables = [p.report for p in prepared_tables]
         failures = {p.contract.table: p.gate_failures for p in prepared_tables if p.gate_failures}
         if failures:
+            held: list[str] = []
             for prepared in prepared_tables:
                 if prepared.gate_failures:
+                    # The batches that tripped the gate wait (held, state failed): the next run
+                    # processes every other batch instead of stopping on these again.
+                    table = prepared.contract.table
+                    ids = [b.id for b in hold_failed_batches(store, table, prepared.gate_batches, run_id)]
+                    held.extend(ids)
                     prepared.report.status = "failed"
+                    prepared.report.held_batches = ids
                     prepared.report.message = "quality gate: " + ", ".join(prepared.gate_failures)
-            detail = "; ".join(f"{t}: {', '.join(f)}" for t, f in failures.items())
-            raise QualityGateError(
-                f"quality gate failed, nothing published ({detail})",
-                "inspect quarantine/<table>/ and the bronze batches in the report, fix the source, rerun",
-            )
+            raise QualityGateError(*gate_message(failures, held))
 
         @inheritable_thread_target  # driver threads carry the caller's Spark job properties
         def publish(prepared: PreparedTable) -> None:

@@ -46,6 +46,7 @@ class TableReport:
     rule_failures: dict[str, int] = field(default_factory=dict)
     partitions_changed: list[str] = field(default_factory=list)
     batches: list[str] = field(default_factory=list)
+    held_batches: list[str] = field(default_factory=list)  # held by the quality gate (source/batch)
     status: str = "ok"  # ok | no_new_data | failed
     message: str = ""
 

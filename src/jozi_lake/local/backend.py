@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from jozi_lake.backend import (
     CrawlResult,
     IngestOptions,
+    LakeStateVerbs,
     LakeStatus,
     PipelineEvents,
     PipelineOptions,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from jozi_lake.jobs.report import RunReport
 
 
-class LocalBackend:
+class LocalBackend(LakeStateVerbs):
     """The verbs of the local lake of ``env`` (``--env local``)."""
 
     def __init__(self, env: EnvConfig, spark: SparkSession | None = None) -> None:
@@ -157,6 +158,7 @@ class LocalBackend:
         Row counts come from the catalogued tables through the same DuckDB engine analysts use (Parquet
         footers make ``count(*)`` cheap), so status shows what a query would see, not what a job claimed.
         """
+        from jozi_lake.backlog import last_local_crawl
         from jozi_lake.jobs.report import JobReport, latest_reports
         from jozi_lake.local.catalog import LocalCatalog
         from jozi_lake.local.engine import run_query
@@ -178,7 +180,9 @@ class LocalBackend:
                     rows = int(result.rows[0][0])
                 counts.append(TableCount(layer, name, len(catalog.get_partitions(database, name)), rows))
         reports = [JobReport.from_dict(raw) for raw in latest_reports(self.store, 2)]
-        return LakeStatus(env=self.env.name, runs=history, tables=counts, job_reports=reports)
+        status = LakeStatus(env=self.env.name, runs=history, tables=counts, job_reports=reports)
+        self.lake_state(status, lambda layer: last_local_crawl(self.store, layer))
+        return status
 
     # --------------------------------------------------------------------------------- report
     def report_path(self) -> Path:

@@ -38,6 +38,7 @@ from jozi_lake.ids import new_run_id
 from jozi_lake.jobs.report import JobReport, JobRunFailed
 from jozi_lake.jobs.summary import summarise_run, summary_line
 from jozi_lake.layout import lake_layout
+from jozi_lake.migrate import migrate_bookkeeping
 
 if TYPE_CHECKING:
     from jozi_lake.local.backend import LocalBackend
@@ -134,7 +135,15 @@ class LocalPipeline:
         run = PipelineRun(run_id=self.run_id, env=self.env.name, started_at=datetime.now(UTC).isoformat())
         save_run(self.env, run)
         try:
+            # A lake from before state/: its bookkeeping moves first, or the backlog would see none.
+            migrate_bookkeeping(self.backend.store, lake_layout())
+            rederiving = self._mark_rederivation()
             for stage in self.config.pipeline:
+                if rederiving and stage.kind == "ingest":  # a replay/rebuild re-derives what is there
+                    result = StageResult(stage.name, stage.kind, SKIPPED, summary=rederiving)
+                    run.stages.append(result)
+                    self.events.stage_finished(result)
+                    continue
                 work = stage_work(
                     self.backend.store, stage, lambda layer: last_local_crawl(self.backend.store, layer)
                 )
@@ -169,6 +178,23 @@ class LocalPipeline:
             raise
         self._close(run, failing=False)
         return run
+
+    def _mark_rederivation(self) -> str:
+        """A replay or rebuild: mark its batches (or gold's inputs) under the lease, before any stage."""
+        options = self.options
+        if not options.rederives:
+            return ""
+        from jozi_lake.rederive import prepare_run
+
+        return prepare_run(
+            self.backend.store,
+            replay_source=options.replay_source,
+            replay_from=options.replay_from,
+            replay_to=options.replay_to,
+            rebuild_layer=options.rebuild_layer,
+            requested_by=lease.local_holder(),
+            run_id=self.run_id,
+        )
 
     def _close(self, run: PipelineRun, *, failing: bool) -> None:
         """Save the run record, then put the run's stage timings in the lake and catalogue them.

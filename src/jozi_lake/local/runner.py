@@ -17,6 +17,8 @@ from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
 from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobRunFailed, RunReport, find_report
+from jozi_lake.layout import lake_layout
+from jozi_lake.migrate import migrate_bookkeeping
 from jozi_lake.storage import store_for_env
 
 
@@ -47,6 +49,8 @@ def run_jobs(
             progress("starting local Spark")
         spark = local_spark_session("jozi-lake-jobs")
     store = store_for_env(env)
+    # A lake from before state/: without its processed-files record the job would redo every batch.
+    migrate_bookkeeping(store, lake_layout())
     report = RunReport(run_id=run_id, env=env.name)
     try:
         for name in names:

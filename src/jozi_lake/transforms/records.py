@@ -10,12 +10,11 @@ keeps its raw text and gets a record error, which becomes its quarantine reason.
 
 from __future__ import annotations
 
-import re
-
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, StringType, StructField, StructType
 
+from jozi_lake.batches import batch_id_of  # noqa: F401  (the one home of batch identity)
 from jozi_lake.contracts import BATCH_COLUMN, RAW_PREFIX, SilverContract
 
 CORRUPT_RECORD = "corrupt_record"
@@ -25,27 +24,6 @@ RECORD_ERROR = "record_error"
 # found (it is quarantined as one corrupt record with its exact bytes).
 UNREADABLE = "bronze_unreadable"
 _CORRUPT_FIELD = "__corrupt_record"
-
-# bronze/<source>/ingest_date=YYYY-MM-DD/<run-id>-<page>.<format>[.gz]: batch = ingest date + run id.
-# Run ids look like 20261126T120453Z-1536d8 (jozi_lake.ids); file drops append "-<stem>".
-_BATCH_PATTERN = (
-    r"ingest_date=([0-9]{4}-[0-9]{2}-[0-9]{2})/"
-    r"([0-9]{8}T[0-9]{6}Z-[0-9a-f]+|[^/-]+)-[^/]*\.(?:jsondoc|jsonl|json|ndjson|csv)(?:\.gz)?$"
-)
-_BATCH_RE = re.compile(_BATCH_PATTERN)
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
-
-
-def batch_id_of(bronze_key: str) -> str:
-    """``2026-06-01_<run-id>`` from a bronze key or URI; files outside the layout are their own batch.
-
-    Computed on the driver once per file (the reader tags each file's lines with it): as a Spark
-    expression it was three regex matches on every line.
-    """
-    match = _BATCH_RE.search(bronze_key)
-    if match:
-        return f"{match.group(1)}_{_UNSAFE.sub('_', match.group(2))}"
-    return _UNSAFE.sub("_", bronze_key.rsplit("/", 1)[-1])
 
 
 def source_fields(contract: SilverContract) -> list[str]:
