@@ -28,6 +28,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from jozi_lake import faults
 from jozi_lake.errors import LakeError
 from jozi_lake.ingest import bookkeeping as books
 from jozi_lake.ingest.bodies import ParsedBody, lookup, parse_page
@@ -241,6 +242,7 @@ def _pull_window(
         if page.records:
             key = layout.bronze_page(source.name, window["ingest_date"], window["run_id"], page_no, fmt)
             store.put_bytes(key, gzip.compress(response.body, BRONZE_GZIP_LEVEL, mtime=0), "application/gzip")
+            faults.checkpoint("ingest.page_written")  # the page is in bronze, the window's state not yet
             result.keys.append(key)
             window["pages"] = page_no
             window["rows"] = int(window["rows"]) + len(page.records)

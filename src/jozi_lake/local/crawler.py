@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from jozi_lake import faults
 from jozi_lake.backend import CrawlResult, SchemaConflict, TableOutcome
 from jozi_lake.backlog import mark_crawled
 from jozi_lake.catalog.hive_types import (
@@ -158,6 +159,7 @@ def _crawl_layer(
             table = _crawl_table(database, name, target.prefix + folder + "/", keys, store, catalog, result)
             if table is not None:
                 seen_tables.add(name)
+            faults.checkpoint("crawl.table_written")  # the layer is crawled half-way, not marked
     for stale in sorted(set(catalog.list_tables(database)) - seen_tables):
         old = catalog.get_table(database, stale)
         catalog.delete_table(database, stale)

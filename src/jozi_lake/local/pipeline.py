@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jozi_lake import lease
+from jozi_lake import faults, lease
 from jozi_lake.backend import (
     FAILED,
     SKIPPED,
@@ -126,6 +126,7 @@ class LocalPipeline:
             hint="wait for it to end, or run again with --wait <seconds>",
         )
         try:
+            faults.checkpoint("lease.held")
             return self._run(held)
         finally:
             held.release()
@@ -161,6 +162,7 @@ class LocalPipeline:
                 result.started_at = stage_started
                 run.stages.append(result)
                 self.events.stage_finished(result)
+                faults.checkpoint(f"pipeline.after.{stage.name}")
             run.status = SUCCEEDED
         except BaseException as err:  # recorded for `lake status` and the ops table, then re-raised
             run.status = FAILED
