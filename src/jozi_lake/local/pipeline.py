@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +39,7 @@ from jozi_lake.ids import new_run_id
 from jozi_lake.jobs.report import JobReport, JobRunFailed
 from jozi_lake.jobs.summary import summarise_run, summary_line
 from jozi_lake.layout import lake_layout
+from jozi_lake.storage import write_file_atomically
 
 if TYPE_CHECKING:
     from jozi_lake.local.backend import LocalBackend
@@ -49,12 +51,9 @@ def runs_dir(env: EnvConfig) -> Path:
 
 def save_run(env: EnvConfig, run: PipelineRun) -> Path:
     """Write the run record atomically (a reader never sees half a file)."""
-    folder = runs_dir(env)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{run.run_id}.json"
-    tmp = folder / f".{run.run_id}.json.tmp"
-    tmp.write_text(json.dumps(run.to_dict(), indent=2, default=str), encoding="utf-8")
-    tmp.replace(target)
+    target = runs_dir(env) / f"{run.run_id}.json"
+    payload = json.dumps(run.to_dict(), indent=2, default=str).encode("utf-8")
+    write_file_atomically(target, payload, f"the run record of {run.run_id}", env.lake_home)
     return target
 
 
@@ -180,14 +179,15 @@ class LocalPipeline:
         """
         run.finished_at = datetime.now(UTC).isoformat()
         run.job_reports = list(self.job_reports)
-        save_run(self.env, run)
         try:
+            save_run(self.env, run)
             record_pipeline_run(self.env, run)
         except Exception as err:
             if not failing:
                 raise
             run.error = f"{run.error} (and the run could not be recorded in ops/: {err})"
-            save_run(self.env, run)
+            with suppress(LakeError):  # e.g. the disk is full: the error that stopped the run goes on
+                save_run(self.env, run)
 
     def _handler(self, stage: StageConfig) -> StageHandler:
         handlers: dict[str, StageHandler] = {
