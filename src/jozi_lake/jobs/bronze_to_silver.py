@@ -332,7 +332,7 @@ def prepare_table(
     except KeyError:
         existing = None
     if contract.kind == REFERENCE:
-        _prepare_reference(spark, store, prepared, checked, existing, run_id, timezone)
+        _prepare_reference(spark, store, prepared, checked, existing, run_id, zone)
     else:
         _prepare_events(spark, store, prepared, checked, existing, run_id)
     return prepared
