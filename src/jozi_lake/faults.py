@@ -10,31 +10,36 @@ sleeping and hoping. Unset (every normal run), :func:`checkpoint` is two diction
 
 The points, in the order a pipeline run passes them:
 
-====================================  =================================================================
-point                                 where (what a kill there leaves behind)
-====================================  =================================================================
-``lease.held``                        local pipeline, right after the lease is taken (a lease whose
-                                      holder is dead; the next run must take it over)
-``lease.waiting``                     :func:`jozi_lake.lease.acquire`, when the lease is held by
-                                      another run and this one is about to wait for it (``--wait``)
-``ingest.page_written``               http ingest, after a bronze page is written and before the
-                                      open window's state records it (a page the state does not know)
-``pipeline.after.<stage>``            local pipeline, after stage ``<stage>`` of lake.yaml's list ran
-                                      (e.g. ``pipeline.after.bronze_to_silver``; not reached when the
-                                      stage is skipped)
-``crawl.table_written``               local crawler, after one table's catalog entry is written and
-                                      before the next table (a layer crawled half-way, not marked
-                                      crawled)
-``silver.publish.rows_written``       silver job, inside one table's publish: change log and silver
-                                      rows written, quarantine and processed-batch record not yet
-``silver.table_published``            silver job, after one table's publish and before the others
-                                      finish (some tables published, their batches recorded; others
-                                      not; staging not cleaned up)
-``gold.publish.rows_written``         gold job, inside one model's publish: its table replaced, its
-                                      quarantine not yet
-``gold.before_changes_consumed``      gold job, every model published, the silver change log not yet
-                                      consumed (the next run recomputes the same partitions)
-====================================  =================================================================
+===========================================  ==========================================================
+point                                        where (what a kill there leaves behind)
+===========================================  ==========================================================
+``lease.held``                               local pipeline, right after the lease is taken (a lease
+                                             whose holder is dead; the next run must take it over)
+``lease.waiting``                            :func:`jozi_lake.lease.acquire`, when another run holds
+                                             the lease and this one is about to wait (``--wait``)
+``ingest.page_written``                      http ingest, after a bronze page is written and before
+                                             the open window's state records it
+``pipeline.after.<stage>``                   local pipeline, after stage ``<stage>`` of lake.yaml's
+                                             list ran (not reached when the stage is skipped)
+``crawl.table_written.<table>``              local crawler, after ``<table>``'s catalog entry is
+                                             written, before the layer's next table (a layer crawled
+                                             half-way and not marked crawled)
+``silver.publish.rows_written.<table>``      silver job, inside ``<table>``'s publish: change log and
+                                             silver rows written; quarantine and the processed-batch
+                                             record not yet
+``silver.table_published.<table>``           silver job, after ``<table>``'s publish, while others may
+                                             still be publishing (staging not cleaned up)
+``gold.publish.rows_written.<table>``        gold job, inside ``<table>``'s publish: the table
+                                             replaced, its quarantine not yet
+``gold.before_changes_consumed``             gold job, every model published, the silver change log
+                                             not yet consumed (the next run recomputes the same
+                                             partitions)
+===========================================  ==========================================================
+
+Points inside per-table work carry the table's name: the jobs publish several tables at once (driver
+threads), so "the n-th table" would be whichever got there first; a name picks the same table, and so
+the same fault, on every run. ``:n`` still counts passes (``ingest.page_written:3`` is the third page
+of the run, in lake.yaml's source order).
 
 Standard library only: the points sit in runtime code (ingest, the jobs' publish steps, the crawler),
 which ships in the Glue bundle and the Lambda zip.

@@ -505,7 +505,7 @@ def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTab
             lake_io.write_partitions(conform(staged_silver, contract.columns), target, part)
             emptied = prepared.touched_dates - lake_io.partition_values(store, staging + "rows/", part)
             lake_io.delete_partitions(store, layout.silver_table(table), part, emptied)
-    faults.checkpoint("silver.publish.rows_written")  # quarantine and the processed record not yet
+    faults.checkpoint(f"silver.publish.rows_written.{table}")  # quarantine and the processed record not yet
     if prepared.quarantine_rows is not None:
         lake_io.write_partitions(
             prepared.quarantine_rows.select(*QUARANTINE_COLUMNS),
@@ -566,7 +566,7 @@ def run_bronze_to_silver(
         def publish(prepared: PreparedTable) -> None:
             _notify(progress, f"silver: publishing {prepared.contract.table}")
             publish_table(spark, store, prepared, run_id)
-            faults.checkpoint("silver.table_published")  # other tables may still be publishing
+            faults.checkpoint(f"silver.table_published.{prepared.contract.table}")  # others may still run
 
         map_tables(publish, [p for p in prepared_tables if p.new_files], parallel_tables)
         lake_io.delete_prefix(store, staging_root)

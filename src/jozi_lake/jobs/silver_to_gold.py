@@ -277,7 +277,7 @@ def publish(store: ObjectStore, run: ModelRun) -> None:
     run.report.partitions_changed = _replace(
         store, run.rows(), layout.gold_table(run.model.table), part, run, run.produced
     )
-    faults.checkpoint("gold.publish.rows_written")  # the table is replaced, its quarantine not yet
+    faults.checkpoint(f"gold.publish.rows_written.{run.model.table}")  # the table replaced, quarantine not
     quarantine = layout.quarantine_table(run.model.table)
     if run.report.rows_quarantined or lake_io.has_data(store, quarantine):
         assert run.checked is not None

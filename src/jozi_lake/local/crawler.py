@@ -159,7 +159,7 @@ def _crawl_layer(
             table = _crawl_table(database, name, target.prefix + folder + "/", keys, store, catalog, result)
             if table is not None:
                 seen_tables.add(name)
-            faults.checkpoint("crawl.table_written")  # the layer is crawled half-way, not marked
+            faults.checkpoint(f"crawl.table_written.{name}")  # the layer is crawled half-way, not marked
     for stale in sorted(set(catalog.list_tables(database)) - seen_tables):
         old = catalog.get_table(database, stale)
         catalog.delete_table(database, stale)
