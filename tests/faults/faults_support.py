@@ -36,8 +36,19 @@ LAKE_CLI = Path(sys.executable).with_name("lake")
 RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 # Bookkeeping that records when and by which run, not what: reports, run timings, the lease, markers.
 VOLATILE_PARTS = ("_reports", "leases", "layers", "_manifests")
-# Fields of bookkeeping documents that are clocks (differ between any two runs).
-CLOCK_FIELDS = {"last_finished_at", "changed_at", "crawled_at", "started_at", "finished_at", "landed_at"}
+# Fields of bookkeeping documents that describe the last run rather than the lake: clocks, and the
+# ingest state's account of its last window (a rerun's last window is the one that found nothing new).
+# What the lake's next run depends on (watermarks, open windows, processed batches, ledgers) stays.
+RUN_FIELDS = {
+    "last_finished_at",
+    "changed_at",
+    "crawled_at",
+    "started_at",
+    "finished_at",
+    "landed_at",
+    "last_run_id",
+    "last_window",
+}
 # Small input: two days of a few orders, pages of 20 records so a source takes several pages.
 PARAMS = GeneratorParams(start=__import__("datetime").date(2026, 6, 1), days=2, orders_per_day=12, seed=11)
 PAGE_SIZE = 20
@@ -131,12 +142,22 @@ def wait_until_stopped(pid: int, timeout: float = CHILD_TIMEOUT) -> None:
     raise AssertionError(f"process {pid} did not reach its stop point in {timeout}s")
 
 
-def make_project(target: Path, source: Path) -> Path:
-    """A copy of the project files with pages of :data:`PAGE_SIZE` records (several pages per source)."""
+def make_project(target: Path, source: Path, *, ingest_only: bool = False) -> Path:
+    """A copy of the project files with pages of :data:`PAGE_SIZE` records (several pages per source).
+
+    ``ingest_only`` keeps only the ingest stage of lake.yaml's pipeline: for tests of the run itself
+    (the lease), which need a real ``run-pipeline`` but not the minutes Spark takes on 2 cores.
+    """
     target.mkdir(parents=True)
     text = (source / "lake.yaml").read_text(encoding="utf-8")
     assert "page_size: 500" in text, "the fixture API's page size moved in lake.yaml"
-    (target / "lake.yaml").write_text(text.replace("page_size: 500", f"page_size: {PAGE_SIZE}"), "utf-8")
+    text = text.replace("page_size: 500", f"page_size: {PAGE_SIZE}")
+    if ingest_only:
+        first, rest = text.split("\npipeline:\n", 1)
+        stages, after = rest.split("\n\n", 1)
+        assert "kind: ingest" in stages, "lake.yaml's pipeline lost its ingest stage"
+        text = f"{first}\npipeline:\n  - {{name: ingest, kind: ingest}}\n\n{after}"
+    (target / "lake.yaml").write_text(text, "utf-8")
     for folder in ("contracts", "sql"):
         shutil.copytree(source / folder, target / folder)
     return target
@@ -173,7 +194,7 @@ def table_rows(folder: Path, home: Path) -> tuple[tuple[str, ...], list[tuple[st
 
 def _bookkeeping(document: Any) -> Any:
     if isinstance(document, dict):
-        return {k: _bookkeeping(v) for k, v in sorted(document.items()) if k not in CLOCK_FIELDS}
+        return {k: _bookkeeping(v) for k, v in sorted(document.items()) if k not in RUN_FIELDS}
     if isinstance(document, list):
         return [_bookkeeping(v) for v in document]
     return document
@@ -195,8 +216,12 @@ def lake_content(home: Path) -> dict[str, Any]:
             continue
         relative = path.relative_to(bucket)
         key = _normal(relative.as_posix(), home)
-        if (path.name.endswith(".tmp") and ".lock." not in path.name) or "_staging" in relative.parts:
-            content["leftovers"].append(key)  # a killed write or stage the rerun did not clean up
+        if path.name.endswith(".tmp"):
+            # A write killed before its rename leaves its hidden temporary file: never listed, never
+            # read (as an aborted S3 upload), so it is not part of the lake; a visible key would be.
+            assert path.name.startswith("."), f"a temporary file is visible: {key}"
+        elif "_staging" in relative.parts:
+            content["leftovers"].append(key)  # a stage the rerun did not clean up
         elif relative.parts[0] == "bronze" and _visible(path, bucket):
             data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
             content["bronze"].append((key, hashlib.sha256(data).hexdigest()))
@@ -216,7 +241,7 @@ def lake_content(home: Path) -> dict[str, Any]:
         content["catalog"][f"{entry.parent.name}.{entry.stem}"] = {
             "columns": [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]],
             "partition_keys": [k["Name"] for k in table.get("PartitionKeys", [])],
-            "partitions": sorted(tuple(p["Values"]) for p in partitions),
+            "partitions": sorted(tuple(_normal(v, home) for v in p["Values"]) for p in partitions),
         }
     return content
 

@@ -4,6 +4,9 @@ The overlap is made, not hoped for: the first run is frozen (SIGSTOP through ``L
 after taking the lease, so it holds the lake for as long as the test needs. A run started with
 ``--wait`` is frozen the same way at the moment it finds the lease taken and is about to wait
 (``lease.waiting``), so the test knows it really waited before the first run lets go.
+
+The runs walk an ingest-only stage list (a project copy): the lease is taken and released around
+whatever the list holds, and the kill-and-rerun tests already pay for Spark.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ from faults_support import finish, make_project, new_lake, run_lake, start_lake,
 
 from jozi_lake import faults, project
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
 def test_a_second_run_refuses_or_waits_for_the_holder(tmp_path: Path) -> None:
-    project_dir = make_project(tmp_path / "project", project.project_dir())
+    project_dir = make_project(tmp_path / "project", project.project_dir(), ingest_only=True)
     home = new_lake(tmp_path / "lake")
     started = time.monotonic()
     first = start_lake(home, project_dir, "run-pipeline", **{faults.STOP_AT_ENV_VAR: "lease.held"})

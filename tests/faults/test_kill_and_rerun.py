@@ -34,13 +34,19 @@ SCENARIOS: dict[str, list[str]] = {
         "pipeline.after.ingest",
         "crawl.table_written.drivers",
     ],
-    # Silver: right after the first table's publish (the others in flight or queued, none recorded),
-    # then inside the publish of an event table with quarantined rows (rows written; quarantine and
-    # processed record not). The jobs publish three tables at once in lake.yaml's order, so orders
-    # (sixth with data) has not started when the first one finishes: both points are reached.
-    "silver-publish": ["silver.table_published.dispatch_events", "silver.publish.rows_written.orders"],
-    # Gold: inside the fact table's publish, then every model published but the change log unconsumed.
-    "gold-publish": ["gold.publish.rows_written.fact_deliveries", "gold.before_changes_consumed"],
+    # Then the jobs, one kill per run, each run resuming what the killed one left:
+    # - silver, right after the first table's publish (others in flight or queued, none recorded);
+    # - silver, inside the publish of an event table with quarantined rows (rows written; quarantine
+    #   and processed record not). Tables publish three at a time in lake.yaml's order, so orders
+    #   (sixth with data) has not started when the first finishes: both points are reached;
+    # - gold, inside the fact table's publish (other models in flight, queued or done);
+    # - gold, every model published but the silver change log not consumed.
+    "jobs-publish": [
+        "silver.table_published.dispatch_events",
+        "silver.publish.rows_written.orders",
+        "gold.publish.rows_written.fact_deliveries",
+        "gold.before_changes_consumed",
+    ],
 }
 
 

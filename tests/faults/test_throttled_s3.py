@@ -21,6 +21,8 @@ from moto.server import ThreadedMotoServer
 from jozi_lake.errors import LakeError
 from jozi_lake.storage import MAX_ATTEMPTS, S3ObjectStore, Throttled, runtime_client
 
+pytestmark = [pytest.mark.slow]  # real backoff sleeps (standard mode: up to 1 s, 2 s, ... per retry)
+
 BUCKET = "throttled-lake"
 SLOW_DOWN = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
