@@ -52,7 +52,7 @@ RUN_FIELDS = {
 # Small input: two days of a few orders, pages of 20 records so a source takes several pages.
 PARAMS = GeneratorParams(start=__import__("datetime").date(2026, 6, 1), days=2, orders_per_day=12, seed=11)
 PAGE_SIZE = 20
-CHILD_TIMEOUT = 300
+CHILD_TIMEOUT = 1200  # generous: a shared 2-core machine under load runs one pipeline in minutes
 
 
 @dataclass
