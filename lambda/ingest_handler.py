@@ -23,24 +23,22 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-
 from jozi_lake.errors import LakeError
 from jozi_lake.ingest import SecretsManagerSecrets, run_ingest
 from jozi_lake.ingest.lambda_settings import LambdaSettings
 from jozi_lake.ingest.summary import failed_summary
-from jozi_lake.storage import S3ObjectStore
+from jozi_lake.storage import S3ObjectStore, runtime_client
 
 
 def ingest(event: dict[str, Any]) -> dict[str, Any]:
     """Ingest every source (or ``event["sources"]``) of lake.json into the bucket."""
     settings = LambdaSettings.from_environment(os.environ)
     summary = run_ingest(
-        S3ObjectStore(settings.bucket, client=boto3.client("s3")),
+        S3ObjectStore(settings.bucket),
         env=settings.env,
         sources=event.get("sources") or None,
         run_id=event.get("run_id") or None,
-        secrets=SecretsManagerSecrets(settings.secret_ids, lambda: boto3.client("secretsmanager")),
+        secrets=SecretsManagerSecrets(settings.secret_ids, lambda: runtime_client("secretsmanager")),
     )
     # Bronze keys stay in the manifest: a Step Functions state holds at most 256 KB.
     return summary.to_dict(with_keys=False)
@@ -54,7 +52,7 @@ def summarise(event: dict[str, Any]) -> dict[str, Any]:
     if not run_id:
         raise LakeError("the summarise action needs the run_id of the pipeline execution")
     settings = LambdaSettings.from_environment(os.environ)
-    return summarise_run(S3ObjectStore(settings.bucket, client=boto3.client("s3")), str(run_id))
+    return summarise_run(S3ObjectStore(settings.bucket), str(run_id))
 
 
 ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"ingest": ingest, "summarise": summarise}

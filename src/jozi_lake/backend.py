@@ -365,7 +365,10 @@ class LakeStateVerbs:
     """The verbs that need only the lake bucket (its ``state/`` and bronze listing): written once here,
     inherited by both backends, so holding a batch means exactly the same locally and on AWS."""
 
-    store: ObjectStore
+    @property
+    def store(self) -> ObjectStore:
+        """The lake bucket (each backend says where it is)."""
+        raise NotImplementedError
 
     def batches(self, source: str | None = None, state: str | None = None) -> list[Batch]:
         from jozi_lake.batches import list_batches

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from jozi_lake import faults
 from jozi_lake.errors import LakeError
 from jozi_lake.storage import ObjectStore
 
@@ -172,4 +173,5 @@ def acquire(
             continue  # someone else took it over first: look again
         if time.monotonic() >= deadline:
             raise LeaseHeld(current, hint)
+        faults.checkpoint("lease.waiting")
         sleep(min(POLL_SECONDS, max(0.1, deadline - time.monotonic())))

@@ -136,7 +136,12 @@ def request_rebuild(store: ObjectStore, layer: str, requested_by: str, run_id: s
         return marked
     layout = lake_layout()
     for table in silver_tables():  # "changed since always": every partition of every model recomputes
-        entry = {"table": table, "run_id": run_id, "event_dates": [], "changed_since": None}
+        entry: dict[str, object] = {
+            "table": table,
+            "run_id": run_id,
+            "event_dates": [],
+            "changed_since": None,
+        }
         _write(store, layout.change_log(table, run_id), entry)
         marked.append(table)
     return marked

@@ -14,18 +14,69 @@ file is never seen.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
 
+from jozi_lake.errors import LakeError
+
 
 class StorageError(RuntimeError):
     """A storage operation failed; the message names the bucket and key."""
+
+
+class DiskFull(LakeError):
+    """The local disk (or quota) under the lake is full: rerunning cannot help until space is freed."""
+
+    def __init__(self, what: str, root: Path | str) -> None:
+        super().__init__(f"no space left on device writing {what}", f"free space under {root} and rerun")
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+@contextmanager
+def _disk_full_is_a_lake_error(what: str, root: Path | str) -> Iterator[None]:
+    """Turn ENOSPC/EDQUOT into :class:`DiskFull`: the one place a full local disk becomes a clear error."""
+    try:
+        yield
+    except OSError as err:
+        if err.errno in _FULL:
+            raise DiskFull(what, root) from None
+        raise
+
+
+def write_file_atomically(target: Path, data: bytes, what: str, root: Path | str) -> None:
+    """Write ``target`` whole or not at all: a hidden temporary file beside it, fsync, rename.
+
+    Readers never see half a file, even when the process is killed or the disk fills mid-write (the
+    temporary file is removed and :class:`DiskFull` names ``what`` and the folder to free). Used for
+    the local bucket, the local catalog and the local run records alike.
+    """
+    with _disk_full_is_a_lake_error(what, root):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def is_disk_full_message(text: str) -> bool:
+    """Whether an error from another writer (Spark's Hadoop file system) says the disk is full."""
+    return "No space left on device" in text or "Disk quota exceeded" in text
 
 
 class ObjectStore(Protocol):
@@ -74,18 +125,7 @@ class LocalObjectStore:
         return self.base / key
 
     def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None:
-        target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_file_atomically(self._path(key), data, key, self.root)
 
     def get_bytes(self, key: str) -> bytes:
         path = self._path(key)
@@ -115,19 +155,22 @@ class LocalObjectStore:
 
     def create(self, key: str, data: bytes) -> bool:
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.link(tmp, target)  # fails if the target exists: the exclusive create, complete when visible
-            return True
-        except FileExistsError:
-            return False
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        with _disk_full_is_a_lake_error(key, self.root):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.link(
+                    tmp, target
+                )  # fails if the target exists: the exclusive create, complete when visible
+                return True
+            except FileExistsError:
+                return False
+            finally:
+                Path(tmp).unlink(missing_ok=True)
 
     def read_versioned(self, key: str) -> tuple[bytes, str]:
         data = self.get_bytes(key)
@@ -136,8 +179,10 @@ class LocalObjectStore:
     def replace_if(self, key: str, data: bytes, version: str) -> bool:
         target = self._path(key)
         lock_path = target.with_name(f".{target.name}.lock.tmp")  # hidden from list_keys like temp files
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(lock_path, "a+b") as lock:
+        with _disk_full_is_a_lake_error(key, self.root):
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(lock_path, "a+b")  # noqa: SIM115 (closed by the with below)
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # writers of this key take turns; readers see whole files
             try:
                 current = hashlib.sha256(target.read_bytes()).hexdigest()
@@ -155,24 +200,81 @@ class LocalObjectStore:
         return "file://" + path + ("/" if key.endswith("/") and not path.endswith("/") else "")
 
 
+# botocore's standard retry mode: throttling (SlowDown, 503) and transient errors are retried with
+# exponential backoff and jitter, up to this many attempts in all (the first one included), under a
+# client-wide retry quota.
+MAX_ATTEMPTS = 6
+_THROTTLED = {"SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "ServiceUnavailable"}
+
+
+def standard_retries(max_attempts: int = MAX_ATTEMPTS) -> dict[str, Any]:
+    """The ``retries`` setting of every boto3 client the lake builds (runtime here, CLI in aws/).
+
+    ``total_max_attempts`` counts the first attempt; botocore's ``max_attempts`` would count retries
+    only (``max_attempts=1`` is one retry, not none), which is not what a caller asking for a single
+    attempt means.
+    """
+    return {"mode": "standard", "total_max_attempts": max_attempts}
+
+
+def runtime_client(service: str, *, endpoint_url: str | None = None, max_attempts: int = MAX_ATTEMPTS) -> Any:
+    """A boto3 client for the runtime (Glue jobs, the Lambda) with standard retries.
+
+    boto3's default is the *legacy* mode (5 attempts, no retry quota, fewer error codes retried), and
+    S3 answers a burst of requests to one prefix with 503 SlowDown: the jobs and the Lambda must back
+    off instead of failing the run. The CLI's clients (jozi_lake.aws.clients) use the same setting.
+    """
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries=standard_retries(max_attempts), user_agent_extra="jozi-lake")
+    return boto3.client(service, config=config, endpoint_url=endpoint_url)
+
+
+class Throttled(LakeError):
+    """AWS kept throttling after every retry: the one message for it, runtime (S3 here) and CLI alike."""
+
+    def __init__(self, code: str, action: str, attempts: int) -> None:
+        super().__init__(
+            f"AWS is throttling requests ({code}) while {action}, even after {attempts} attempts",
+            "wait a minute and run the command again; if it persists, lower the run's parallelism "
+            "(S3 takes about 3,500 writes and 5,500 reads per second per prefix)",
+        )
+
+
 class S3ObjectStore:
-    """An S3 bucket through boto3 (the client comes from the caller so tests can point it at moto)."""
+    """An S3 bucket through boto3 (the client comes from the caller so tests can point it at moto).
+
+    Without a client it builds :func:`runtime_client` (standard retries). Throttling that outlasts the
+    retries ends as :class:`Throttled`, naming the object and the fix, instead of a traceback.
+    """
 
     def __init__(self, bucket: str, client: Any | None = None) -> None:
         self.bucket = bucket
-        if client is None:
-            import boto3
+        self.client = client if client is not None else runtime_client("s3")
 
-            client = boto3.client("s3")
-        self.client = client
+    @contextmanager
+    def _throttling(self, action: str, key: str) -> Iterator[None]:
+        from botocore.exceptions import ClientError
+
+        try:
+            yield
+        except ClientError as err:
+            code = str(err.response.get("Error", {}).get("Code", ""))
+            if code not in _THROTTLED:
+                raise
+            attempts = err.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+            raise Throttled(code, f"{action} {self.uri(key)}", attempts) from None
 
     def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None:
         extra = {"ContentType": content_type} if content_type else {}
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **extra)
+        with self._throttling("writing", key):
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, **extra)
 
     def get_bytes(self, key: str) -> bytes:
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            with self._throttling("reading", key):
+                return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except self.client.exceptions.NoSuchKey:
             raise KeyError(f"{self.uri(key)} does not exist") from None
 
@@ -180,7 +282,8 @@ class S3ObjectStore:
         from botocore.exceptions import ClientError
 
         try:
-            self.client.head_object(Bucket=self.bucket, Key=key)
+            with self._throttling("reading", key):
+                self.client.head_object(Bucket=self.bucket, Key=key)
             return True
         except ClientError as err:
             if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
@@ -189,12 +292,14 @@ class S3ObjectStore:
 
     def list_keys(self, prefix: str = "") -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-            for obj in page.get("Contents", []):
-                yield obj["Key"]
+        with self._throttling("listing", prefix):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    yield obj["Key"]
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=key)
+        with self._throttling("deleting", key):
+            self.client.delete_object(Bucket=self.bucket, Key=key)
 
     def _precondition_failed(self, err: Exception) -> bool:
         from botocore.exceptions import ClientError
@@ -206,7 +311,8 @@ class S3ObjectStore:
 
     def create(self, key: str, data: bytes) -> bool:
         try:
-            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*")
+            with self._throttling("writing", key):
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*")
             return True
         except Exception as err:
             if self._precondition_failed(err):
@@ -215,14 +321,16 @@ class S3ObjectStore:
 
     def read_versioned(self, key: str) -> tuple[bytes, str]:
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=key)
+            with self._throttling("reading", key):
+                response = self.client.get_object(Bucket=self.bucket, Key=key)
         except self.client.exceptions.NoSuchKey:
             raise KeyError(f"{self.uri(key)} does not exist") from None
         return response["Body"].read(), str(response["ETag"])
 
     def replace_if(self, key: str, data: bytes, version: str) -> bool:
         try:
-            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfMatch=version)
+            with self._throttling("writing", key):
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfMatch=version)
             return True
         except Exception as err:
             if self._precondition_failed(err) or _is_missing(err):

@@ -41,7 +41,7 @@ from jozi_lake.ingest.summary import IngestSummary
 from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobReport, JobRunFailed, RunReport, find_report, latest_reports
 from jozi_lake.query.translate import athena_sql_for_env
-from jozi_lake.storage import S3ObjectStore
+from jozi_lake.storage import ObjectStore, S3ObjectStore
 
 
 class AwsBackend(LakeStateVerbs):
@@ -66,7 +66,7 @@ class AwsBackend(LakeStateVerbs):
         return self._session or open_session(self.env)
 
     @property
-    def store(self) -> S3ObjectStore:
+    def store(self) -> ObjectStore:
         return S3ObjectStore(self.aws.lake.bucket, client=self.aws.client("s3"))
 
     # --------------------------------------------------------------------------------- ingest
@@ -327,7 +327,7 @@ class AwsBackend(LakeStateVerbs):
     def report_path(self) -> Path:
         return Path.cwd() / f"lake-report-{self.env.name}.html"
 
-    def report_store(self) -> S3ObjectStore:
+    def report_store(self) -> ObjectStore:
         return self.store
 
     # --------------------------------------------------------------------------------- pipeline

@@ -36,9 +36,8 @@ from botocore.loaders import Loader, create_loader
 from jozi_lake.aws.outputs import DeployedLake, deployed_lake
 from jozi_lake.config import EnvConfig
 from jozi_lake.errors import LakeError
+from jozi_lake.storage import MAX_ATTEMPTS, Throttled, standard_retries
 
-# Standard mode retries throttling and transient errors with exponential backoff and a retry quota.
-MAX_ATTEMPTS = 6
 _EXPIRED_CODES = {
     "ExpiredToken",
     "ExpiredTokenException",
@@ -109,7 +108,7 @@ class AwsSession:
         if key not in self._clients:
             config = Config(
                 region_name=self.region,
-                retries={"mode": "standard", "max_attempts": max_attempts},
+                retries=standard_retries(max_attempts),
                 read_timeout=read_timeout,
                 connect_timeout=10,
                 user_agent_extra="jozi-lake-cli",
@@ -192,10 +191,8 @@ def translate(err: Exception, aws: AwsSession | None, action: str) -> LakeError 
                 "check AWS_PROFILE / AWS_ACCESS_KEY_ID, and that the keys belong to this account",
             )
         if code in _THROTTLING_CODES:
-            return LakeError(
-                f"AWS is throttling requests ({code}) while {action}, even after {MAX_ATTEMPTS} attempts",
-                "wait a minute and run the command again",
-            )
+            attempts = err.response.get("ResponseMetadata", {}).get("RetryAttempts", MAX_ATTEMPTS - 1) + 1
+            return Throttled(code, action, attempts)
         if code in _ACCESS_DENIED_CODES:
             return LakeError(
                 f"access denied while {action}: {message}",

@@ -28,7 +28,9 @@ def crawl(
     layer: Annotated[
         list[str] | None,
         typer.Option(
-            "--layer", "-l", help="What to crawl: a layer (bronze, silver, gold), quarantine or ops; repeatable."
+            "--layer",
+            "-l",
+            help="What to crawl: a layer (bronze, silver, gold), quarantine or ops; repeatable.",
         ),
     ] = None,
     env: EnvName = "local",

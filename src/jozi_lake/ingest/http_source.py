@@ -7,9 +7,10 @@ writes every page, gzip-compressed and otherwise untouched, to
 
 Consistency across failures and reruns:
 
-* After every page the source's state records the open window (``in_progress``: run id, ingest
-  date, the request value it started from, the next request, pages, rows, the highest change time so
-  far). The watermark moves only after the window's last page is written.
+* Before the first page and after every page the source's state records the open window
+  (``in_progress``: run id, ingest date, the request value it started from, the next request, pages,
+  rows, the highest change time so far). The watermark moves only after the window's last page is
+  written.
 * A rerun with an open window resumes it: same run id and page numbering, from the saved request. A
   page written just before a crash is rewritten under the same key, so bronze never holds it twice.
 * Bad input (a body that is not what the configuration says, an auth failure, the same page twice,
@@ -28,6 +29,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from jozi_lake import faults
 from jozi_lake.errors import LakeError
 from jozi_lake.ingest import bookkeeping as books
 from jozi_lake.ingest.bodies import ParsedBody, lookup, parse_page
@@ -110,6 +112,11 @@ def pull_http_source(
     if window["run_id"] != run_id:
         result.resumed_run_id = window["run_id"]
     try:
+        if state.get("in_progress") is not window:
+            # Record the new window before its first page: a run that dies right after writing page 1
+            # is resumed under the same run id, so the rerun rewrites that page instead of adding a copy.
+            state["in_progress"] = window
+            store.put_bytes(state_key, books.to_json_bytes(state), "application/json")
         result.pagination = _pull_window(
             store, layout, source, client, state, state_key, window, result, progress
         )
@@ -241,6 +248,7 @@ def _pull_window(
         if page.records:
             key = layout.bronze_page(source.name, window["ingest_date"], window["run_id"], page_no, fmt)
             store.put_bytes(key, gzip.compress(response.body, BRONZE_GZIP_LEVEL, mtime=0), "application/gzip")
+            faults.checkpoint("ingest.page_written")  # the page is in bronze, the window's state not yet
             result.keys.append(key)
             window["pages"] = page_no
             window["rows"] = int(window["rows"]) + len(page.records)

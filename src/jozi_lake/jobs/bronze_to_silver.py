@@ -37,6 +37,7 @@ from pyspark import StorageLevel, inheritable_thread_target
 from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
+from jozi_lake import faults
 from jozi_lake.backlog import unprocessed_bronze_files
 from jozi_lake.batches import batch_id_of, hold_failed_batches
 from jozi_lake.config import load_config
@@ -544,6 +545,7 @@ def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTab
             lake_io.delete_partitions(store, layout.silver_table(table), part, emptied)
     if prepared.replayed:  # their quarantine is re-derived as well (a fix may have emptied it)
         lake_io.delete_partitions(store, layout.quarantine_table(table), BATCH_COLUMN, prepared.replayed)
+    faults.checkpoint(f"silver.publish.rows_written.{table}")  # quarantine and the processed record not yet
     if prepared.quarantine_rows is not None:
         lake_io.write_partitions(
             prepared.quarantine_rows.select(*QUARANTINE_COLUMNS),
@@ -625,6 +627,7 @@ def run_bronze_to_silver(
         def publish(prepared: PreparedTable) -> None:
             _notify(progress, f"silver: publishing {prepared.contract.table}")
             publish_table(spark, store, prepared, run_id)
+            faults.checkpoint(f"silver.table_published.{prepared.contract.table}")  # others may still run
 
         map_tables(publish, [p for p in prepared_tables if p.new_files], parallel_tables)
         lake_io.delete_prefix(store, staging_root)

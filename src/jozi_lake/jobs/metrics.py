@@ -53,9 +53,9 @@ def publish_quality_metrics(report: JobReport, namespace: str, client: Any | Non
     if not data:
         return 0
     if client is None:
-        import boto3
+        from jozi_lake.storage import runtime_client
 
-        client = boto3.client("cloudwatch")
+        client = runtime_client("cloudwatch")
     for start in range(0, len(data), 500):  # PutMetricData takes at most 1,000 points per call
         client.put_metric_data(Namespace=namespace, MetricData=data[start : start + 500])
     return len(data)

@@ -35,7 +35,7 @@ from pyspark.errors import AnalysisException, ParseException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jozi_lake import backlog
+from jozi_lake import backlog, faults
 from jozi_lake.config import load_config
 from jozi_lake.contracts import (
     GOLD,
@@ -277,6 +277,7 @@ def publish(store: ObjectStore, run: ModelRun) -> None:
     run.report.partitions_changed = _replace(
         store, run.rows(), layout.gold_table(run.model.table), part, run, run.produced
     )
+    faults.checkpoint(f"gold.publish.rows_written.{run.model.table}")  # the table replaced, quarantine not
     quarantine = layout.quarantine_table(run.model.table)
     if run.report.rows_quarantined or lake_io.has_data(store, quarantine):
         assert run.checked is not None
@@ -375,6 +376,7 @@ def run_silver_to_gold(
             publish(store, run)
 
         map_tables(publish_one, [runs[t] for t in names if t in runs], parallel_tables)
+        faults.checkpoint("gold.before_changes_consumed")
         if set(names) == set(models):
             for key in pending.keys:
                 store.delete(key)

@@ -43,8 +43,12 @@ class LocalBackend(LakeStateVerbs):
         if not env.is_local:
             raise LakeError(f"the local backend runs the local lake, not {env.name!r}", "use --env local")
         self.env = env
-        self.store: ObjectStore = store_for_env(env)
+        self._store: ObjectStore = store_for_env(env)
         self._spark = spark
+
+    @property
+    def store(self) -> ObjectStore:
+        return self._store
 
     @property
     def description(self) -> str:

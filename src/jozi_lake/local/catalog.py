@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jozi_lake.catalog.model import Partition, TableDefinition
 from jozi_lake.errors import LakeError
+from jozi_lake.storage import write_file_atomically
 
 if TYPE_CHECKING:
     from jozi_lake.config import EnvConfig
@@ -65,16 +64,8 @@ class LocalCatalog:
     def put_table(self, table: TableDefinition) -> None:
         """Create or replace a table definition atomically."""
         path = self._path(table.database, table.name)
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps(table.to_glue(), indent=2, sort_keys=False).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_file_atomically(path, payload, f"the catalog entry {table.database}.{table.name}", self.root)
 
     def delete_table(self, database: str, name: str) -> None:
         self._path(database, name).unlink(missing_ok=True)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from jozi_lake import faults
 from jozi_lake.backend import CrawlResult, SchemaConflict, TableOutcome
 from jozi_lake.backlog import mark_crawled
 from jozi_lake.catalog.hive_types import (
@@ -154,6 +155,7 @@ def _crawl_target(
         table = _crawl_table(database, name, target.prefix + folder + "/", keys, store, catalog, result)
         if table is not None:
             seen_tables.add(name)
+        faults.checkpoint(f"crawl.table_written.{name}")  # the target is crawled half-way, not marked
     # Only this target's tables of the database can be stale: the others are another crawl's.
     sharing = [crawl_target(t) for t in load_config().crawl_targets]
     sharing = [t for t in sharing if t.database_layer == target.database_layer]

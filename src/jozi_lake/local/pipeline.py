@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jozi_lake import lease
+from jozi_lake import faults, lease
 from jozi_lake.backend import (
     FAILED,
     SKIPPED,
@@ -39,6 +40,7 @@ from jozi_lake.jobs.report import JobReport, JobRunFailed
 from jozi_lake.jobs.summary import summarise_run, summary_line
 from jozi_lake.layout import lake_layout
 from jozi_lake.migrate import migrate_bookkeeping
+from jozi_lake.storage import write_file_atomically
 
 if TYPE_CHECKING:
     from jozi_lake.local.backend import LocalBackend
@@ -50,12 +52,9 @@ def runs_dir(env: EnvConfig) -> Path:
 
 def save_run(env: EnvConfig, run: PipelineRun) -> Path:
     """Write the run record atomically (a reader never sees half a file)."""
-    folder = runs_dir(env)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{run.run_id}.json"
-    tmp = folder / f".{run.run_id}.json.tmp"
-    tmp.write_text(json.dumps(run.to_dict(), indent=2, default=str), encoding="utf-8")
-    tmp.replace(target)
+    target = runs_dir(env) / f"{run.run_id}.json"
+    payload = json.dumps(run.to_dict(), indent=2, default=str).encode("utf-8")
+    write_file_atomically(target, payload, f"the run record of {run.run_id}", env.lake_home)
     return target
 
 
@@ -127,6 +126,7 @@ class LocalPipeline:
             hint="wait for it to end, or run again with --wait <seconds>",
         )
         try:
+            faults.checkpoint("lease.held")
             return self._run(held)
         finally:
             held.release()
@@ -170,6 +170,7 @@ class LocalPipeline:
                 result.started_at = stage_started
                 run.stages.append(result)
                 self.events.stage_finished(result)
+                faults.checkpoint(f"pipeline.after.{stage.name}")
             run.status = SUCCEEDED
         except BaseException as err:  # recorded for `lake status` and the ops table, then re-raised
             run.status = FAILED
@@ -204,14 +205,15 @@ class LocalPipeline:
         """
         run.finished_at = datetime.now(UTC).isoformat()
         run.job_reports = list(self.job_reports)
-        save_run(self.env, run)
         try:
+            save_run(self.env, run)
             record_pipeline_run(self.env, run)
         except Exception as err:
             if not failing:
                 raise
             run.error = f"{run.error} (and the run could not be recorded in ops/: {err})"
-            save_run(self.env, run)
+            with suppress(LakeError):  # e.g. the disk is full: the error that stopped the run goes on
+                save_run(self.env, run)
 
     def _handler(self, stage: StageConfig) -> StageHandler:
         handlers: dict[str, StageHandler] = {

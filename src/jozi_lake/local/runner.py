@@ -19,7 +19,7 @@ from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobRunFailed, RunReport, find_report
 from jozi_lake.layout import lake_layout
 from jozi_lake.migrate import migrate_bookkeeping
-from jozi_lake.storage import store_for_env
+from jozi_lake.storage import DiskFull, is_disk_full_message, store_for_env
 
 
 def run_jobs(
@@ -71,6 +71,9 @@ def run_jobs(
                     report.jobs.append(failed)
                 message = str(err).splitlines()[0] if str(err) else type(err).__name__
                 hint = err.hint if isinstance(err, LakeError) else "see the run report and the job's log"
+                if not isinstance(err, LakeError) and is_disk_full_message(str(err)):
+                    full = DiskFull(f"{name}'s output (Spark)", env.lake_home)
+                    message, hint = full.message, full.hint
                 raise JobRunFailed(f"job {name} failed: {message}", hint, report) from err
     finally:
         report.duration_seconds = round(time.monotonic() - started, 3)
