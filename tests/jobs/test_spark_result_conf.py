@@ -1,4 +1,4 @@
-"""The settings that change what a job writes are pinned, so Glue and the laptop agree whatever their defaults.
+"""The settings that change what a job writes are pinned, so Glue and the laptop agree whatever the defaults.
 
 ``spark.sql.ansi.enabled``: Spark 3.5 (Glue 5.0, local pyspark) defaults to false, Spark 4 (a future Glue) to
 true, where a bad cast or an overflow raises instead of giving NULL. The silver parsers are written for
@@ -26,7 +26,7 @@ def test_a_session_with_ansi_on_parses_bad_values_to_null_once_the_conf_is_appli
     previous = spark.conf.get("spark.sql.ansi.enabled")
     try:
         spark.conf.set("spark.sql.ansi.enabled", "true")  # Spark 4's default
-        with pytest.raises(Exception, match="CAST_INVALID_INPUT|cannot be cast|invalid input"):
+        with pytest.raises(Exception, match=r"CAST_INVALID_INPUT|cannot be cast|invalid input"):
             spark.sql("SELECT CAST('not a number' AS INT) AS n").collect()
         apply_result_conf(spark)
         (row,) = spark.sql("SELECT CAST('not a number' AS INT) AS n, 2147483647 + 1 AS overflow").collect()
