@@ -455,3 +455,63 @@ run "rejects_bad_inputs" {
     var.max_session_duration,
   ]
 }
+
+run "analyst_policy_reads_only_the_given_layers_and_no_role_by_default" {
+  command = apply
+
+  variables {
+    analyst_workgroup_name = "jozi-pizza-dev"
+    analyst_database_names = ["jozi_pizza_dev_gold"]
+  }
+
+  assert {
+    condition     = length(aws_iam_policy.analyst) == 1 && length(aws_iam_role.analyst) == 0 && aws_iam_policy.analyst[0].name == "jozi-pizza-dev-analyst"
+    error_message = "the analyst policy exists once a workgroup is named; the role only when principals are given"
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_iam_policy.analyst[0].policy).Statement : s.Resource if s.Sid == "ReadReadableLayersObjects"] == [["arn:aws:s3:::jozi-pizza-dev-lake/gold/*"]]
+    error_message = "analysts read gold objects only (silver only by analyst_layers)"
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.analyst[0].policy).Statement :
+      !contains(s.Action, "*") && alltrue([for r in s.Resource : r != "*"])
+    ])
+    error_message = "no analyst statement may allow every action or every resource"
+  }
+}
+
+run "analyst_role_trusts_only_the_given_principals" {
+  command = apply
+
+  variables {
+    analyst_workgroup_name          = "jozi-pizza-dev"
+    analyst_layers                  = ["gold", "silver"]
+    analyst_database_names          = ["jozi_pizza_dev_gold", "jozi_pizza_dev_silver"]
+    analyst_role_trusted_principals = ["arn:aws:iam::210987654321:role/bi-tool"]
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.analyst[0].assume_role_policy).Statement[0].Principal == { AWS = ["arn:aws:iam::210987654321:role/bi-tool"] }
+    error_message = "the analyst role trusts exactly the principals given"
+  }
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.analyst[0].role == aws_iam_role.analyst[0].name && aws_iam_role_policy_attachment.analyst[0].policy_arn == aws_iam_policy.analyst[0].arn
+    error_message = "the analyst role carries the analyst policy"
+  }
+}
+
+run "analyst_layers_never_open_raw_or_operational_prefixes" {
+  command = plan
+
+  variables {
+    analyst_workgroup_name          = "jozi-pizza-dev"
+    analyst_layers                  = ["gold", "bronze"]
+    analyst_role_trusted_principals = ["*"]
+  }
+
+  expect_failures = [var.analyst_layers, var.analyst_role_trusted_principals]
+}
