@@ -21,6 +21,8 @@ variables {
     spark_ui       = "spark-ui/"
     glue_temp      = "glue-temp/"
     rejected       = "rejected/"
+    ops            = "ops/"
+    state          = "state/"
   }
   glue_database_names       = ["jozi_pizza_dev_bronze", "jozi_pizza_dev_silver", "jozi_pizza_dev_gold"]
   glue_job_names            = ["jozi-pizza-dev-bronze_to_silver", "jozi-pizza-dev-silver_to_gold"]
@@ -121,19 +123,19 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
         for resource in statement.Resource :
-        anytrue([for prefix in ["landing/", "bronze/", "rejected/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+        anytrue([for prefix in ["landing/", "bronze/", "rejected/", "silver/_reports/", "gold/_reports/", "state/layers/bronze/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if anytrue([for action in statement.Action : startswith(action, "s3:") && action != "s3:ListBucket"])
     ]))
-    error_message = "the Lambda may touch objects only under landing/, bronze/ and rejected/"
+    error_message = "the Lambda may touch objects only under landing/, bronze/, rejected/, the job reports (summary stage) and bronze's change record"
   }
 
   assert {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
-        for resource in statement.Resource : anytrue([for prefix in ["bronze/", "rejected/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+        for resource in statement.Resource : anytrue([for prefix in ["bronze/", "rejected/", "state/layers/bronze/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if contains(statement.Action, "s3:PutObject")
     ]))
-    error_message = "the Lambda may write only bronze/ and rejected/ (an unreadable file is set aside there)"
+    error_message = "the Lambda may write only bronze/, rejected/ (an unreadable file is set aside there) and bronze's change record"
   }
 
   assert {
@@ -159,12 +161,12 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
       for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement : [
         for resource in statement.Resource :
         resource == "arn:aws:s3:::jozi-pizza-dev-lake" || anytrue([
-          for prefix in ["bronze/", "scripts/", "silver/", "gold/", "quarantine/", "spark-ui/", "glue-temp/"] :
+          for prefix in ["bronze/", "scripts/", "silver/", "gold/", "quarantine/", "ops/", "spark-ui/", "glue-temp/", "state/layers/"] :
           startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")
         ])
       ] if anytrue([for action in statement.Action : startswith(action, "s3:")])
     ]))
-    error_message = "Glue jobs may touch only bronze, scripts, silver, gold, quarantine, spark-ui and their temp dir"
+    error_message = "Glue jobs may touch only bronze, scripts, silver, gold, quarantine, ops, spark-ui, their temp dir and the layer change records"
   }
 
   assert {
@@ -301,7 +303,7 @@ run "catalog_kms_logs_and_secret_scoped" {
   assert {
     condition = anytrue([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement :
-      toset(statement.Action) == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
+      toset(statement.Action) == toset(["secretsmanager:GetSecretValue"])
       && toset(statement.Resource) == toset(["arn:aws:secretsmanager:af-south-1:123456789012:secret:jozi-pizza/dev/sources/jozi_store_api-??????"])
     ])
     error_message = "the Lambda may read exactly the sources' secrets"
