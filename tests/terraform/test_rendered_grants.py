@@ -362,3 +362,20 @@ def test_the_check_fails_on_a_removed_grant_and_on_an_unused_one(
         "claims the code calls s3:GetObject" in p
         for p in problems(role, document, uses, code_actions[role] - {"s3:GetObject"})
     )
+
+
+def test_the_operator_permissions_in_the_docs_list_every_call_of_the_cli() -> None:
+    """The CLI runs as the operator (no lake role): docs/operating-on-aws.md lists what it must be allowed."""
+    from jozi_lake.config import repo_root
+
+    text = (repo_root() / "docs" / "operating-on-aws.md").read_text(encoding="utf-8")
+    start = text.index("Permissions the operator's credentials need")
+    paragraph = text[start : text.index("\n\n", start)]
+    missing = []
+    for action in sorted(grants.operator_actions()):
+        service, name = action.split(":")
+        # The paragraph writes `svc:A`/`B`/`C`: each name appears after its service's prefix.
+        at = paragraph.find(f"`{service}:")
+        if at < 0 or (f"{name}`" not in paragraph[at:] and f"{name}/" not in paragraph[at:]):
+            missing.append(action)
+    assert not missing, f"docs/operating-on-aws.md does not list the operator's {missing}"
