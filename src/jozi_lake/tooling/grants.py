@@ -21,7 +21,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jozi_lake.tooling import bundle
 
@@ -52,21 +54,30 @@ class Call:
     def action(self) -> str:
         prefix = IAM_PREFIX.get(self.service)
         if prefix is None:
-            import botocore.session
-
-            model = botocore.session.get_session().get_service_model(self.service)
+            model = _service_model(self.service)
             prefix = str(model.metadata.get("signingName") or model.endpoint_prefix)
         raw = f"{prefix}:{self.operation}"
         return IAM_ACTION_OF.get(raw, raw)
 
 
+@cache
+def _session() -> Any:
+    import botocore.session
+
+    return botocore.session.get_session()
+
+
+@cache
+def _service_model(service: str) -> Any:
+    return _session().get_service_model(service)
+
+
+@cache
 def _operations(service: str) -> dict[str, str]:
     """snake_case method name -> operation name, from botocore's service model."""
-    import botocore.session
     from botocore import xform_name
 
-    model = botocore.session.get_session().get_service_model(service)
-    return {xform_name(op): op for op in model.operation_names}
+    return {xform_name(op): op for op in _service_model(service).operation_names}
 
 
 def scan_calls(files: Iterable[tuple[str, Path]]) -> list[Call]:
