@@ -34,8 +34,8 @@ java-check:
 demo: $(STAMP) java-check ## Generate $(DAYS) days of store data, run the whole local pipeline, print the answers
 	$(LAKE) demo $(DEMO_ARGS)
 
-test: $(STAMP) java-check lint tf-check ## Run every check: ruff, terraform fmt/validate/test, checkov, pytest
-	@scripts/run-pytest.sh
+test: $(STAMP) java-check lint tf-check validators ## Run every check: ruff, terraform fmt/validate/test, checkov, validators, pytest
+	@LAKE_REQUIRE_VALIDATORS=1 scripts/run-pytest.sh
 
 test-python: $(STAMP) java-check ## Only the Python tests
 	@scripts/run-pytest.sh
@@ -83,7 +83,7 @@ clean-lake: ## Delete the local lake (generated source data, bronze/silver/gold,
 	rm -rf lake
 
 clean: clean-lake ## Also remove the virtualenvs and caches
-	rm -rf $(VENV) .venv-tools .pytest_cache .ruff_cache .mypy_cache build dist benchmarks/work
+	rm -rf $(VENV) .venv-tools .tools .pytest_cache .ruff_cache .mypy_cache build dist benchmarks/work
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 -include mk/*.mk

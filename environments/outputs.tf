@@ -121,3 +121,8 @@ output "schedule" {
   description = "When the pipeline runs: expression, time zone and whether the schedule is enabled."
   value       = module.lake.schedule
 }
+
+output "analyst_policy_arn" {
+  description = "The analyst managed policy: attach it to a permission set, user, group or BI tool role (docs/operating-on-aws.md)."
+  value       = module.lake.analyst_policy_arn
+}

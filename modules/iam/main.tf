@@ -57,6 +57,20 @@ locals {
     conditions = []
   }]
 
+  # The Lambda only reads and writes SSE-KMS objects, reads its KMS-encrypted secret and sends to its
+  # encrypted dead-letter queue: data keys and decryption, no Encrypt or DescribeKey (grants match use,
+  # tests/terraform/test_rendered_grants.py).
+  ingest_kms_statements = var.kms_key_arn == null ? [] : [{
+    sid        = "UseLakeKey"
+    actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources  = [var.kms_key_arn]
+    conditions = []
+  }]
+
+  # A writer records that a layer changed (state/layers/<layer>/changed.json, jozi_lake.backlog): the
+  # layer's crawl stage then has work.
+  layer_change_objects = { for layer in ["bronze", "silver", "gold", "quarantine", "ops"] : layer => "${var.bucket_arn}/${local.p["state"]}layers/${layer}/*" }
+
   # AssociateKmsKey: the Glue security configuration encrypts the job and crawler log groups with the key.
   glue_logs_statement = {
     sid        = "WriteGlueLogs"
@@ -116,12 +130,20 @@ locals {
           # A landed file that cannot be read is moved to rejected/ (copied there, then deleted from landing/).
           { sid = "ReadAndMoveLandingFiles", actions = ["s3:GetObject", "s3:DeleteObject"], resources = [local.objects["landing"]], conditions = [] },
           { sid = "SetAsideRejectedFiles", actions = ["s3:GetObject", "s3:PutObject"], resources = [local.objects["rejected"]], conditions = [] },
-          # New batches and the bookkeeping in bronze/_state/ and bronze/_manifests/ are written here.
-          { sid = "WriteBronzeBatches", actions = ["s3:PutObject", "s3:AbortMultipartUpload"], resources = [local.objects["bronze"]], conditions = [] },
+          # New batches and the bookkeeping in bronze/_state/ and bronze/_manifests/ are written here (single
+          # put_object calls: no multipart upload), and that bronze changed.
+          { sid = "WriteBronzeBatches", actions = ["s3:PutObject"], resources = [local.objects["bronze"], local.layer_change_objects["bronze"]], conditions = [] },
           {
             sid        = "ReadIngestStateAndManifests"
             actions    = ["s3:GetObject"]
             resources  = ["${var.bucket_arn}/${local.p["bronze"]}_state/*", "${var.bucket_arn}/${local.p["bronze"]}_manifests/*"]
+            conditions = []
+          },
+          # The summary stage (action "summarise") reads this run's job reports.
+          {
+            sid        = "ReadJobReportsForTheSummary"
+            actions    = ["s3:GetObject"]
+            resources  = ["${var.bucket_arn}/${local.p["silver"]}_reports/*", "${var.bucket_arn}/${local.p["gold"]}_reports/*"]
             conditions = []
           },
           local.list_bucket_statement,
@@ -130,10 +152,10 @@ locals {
           # X-Ray accepts no resource-level permissions for these actions: "*" is the only valid resource.
           { sid = "WriteTraces", actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources = ["*"], conditions = [] },
         ],
-        local.kms_statements,
+        local.ingest_kms_statements,
         length(local.ingest_secret_arns) == 0 ? [] : [{
           sid        = "ReadSourceSecrets"
-          actions    = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+          actions    = ["secretsmanager:GetSecretValue"]
           resources  = local.ingest_secret_arns
           conditions = []
         }],
@@ -152,13 +174,14 @@ locals {
         [
           { sid = "ReadBronzeAndCode", actions = ["s3:GetObject"], resources = [local.objects["bronze"], local.objects["scripts"]], conditions = [] },
           {
-            # Outputs are rewritten per touched partition (delete + put), and silver/_state/ records which
-            # bronze batches were processed.
+            # Outputs are rewritten per touched partition (delete + put), silver/_state/ records which
+            # bronze batches were processed, ops/ holds the lake's run tables.
             sid        = "ReadWriteOutputsAndTemp"
             actions    = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-            resources  = [for key in ["silver", "gold", "quarantine", "glue_temp"] : local.objects[key]]
+            resources  = [for key in ["silver", "gold", "quarantine", "ops", "glue_temp"] : local.objects[key]]
             conditions = []
           },
+          { sid = "RecordLayerChanges", actions = ["s3:PutObject"], resources = [for layer in ["silver", "gold", "quarantine", "ops"] : local.layer_change_objects[layer]], conditions = [] },
           { sid = "WriteSparkEventLogs", actions = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], resources = [local.objects["spark_ui"]], conditions = [] },
           local.list_bucket_statement,
           local.locate_bucket_statement,

@@ -69,3 +69,13 @@ output "granted_arns" {
     glue_tables      = local.glue_table_arns
   }
 }
+
+output "analyst_policy_arn" {
+  description = "ARN of the analyst managed policy (attach it to an IAM Identity Center permission set, a user, a group or a BI tool's role); null without `analyst_workgroup_name`."
+  value       = try(aws_iam_policy.analyst[0].arn, null)
+}
+
+output "analyst_role_arn" {
+  description = "ARN of the optional analyst role (created only when `analyst_role_trusted_principals` is not empty); null otherwise."
+  value       = try(aws_iam_role.analyst[0].arn, null)
+}

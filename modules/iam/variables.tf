@@ -23,8 +23,8 @@ variable "prefixes" {
   type        = map(string)
 
   validation {
-    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "rejected", "scripts", "spark_ui", "glue_temp"] : contains(keys(var.prefixes), key)])
-    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, rejected, scripts, spark_ui and glue_temp (as in lake.yaml)."
+    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "rejected", "scripts", "spark_ui", "glue_temp", "athena_results", "ops", "state"] : contains(keys(var.prefixes), key)])
+    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, rejected, scripts, spark_ui, glue_temp, athena_results, ops and state (as in lake.yaml)."
   }
 
   validation {
@@ -202,4 +202,48 @@ variable "tags" {
   description = "Tags added to every taggable resource of the module."
   type        = map(string)
   default     = {}
+}
+
+variable "analyst_workgroup_name" {
+  description = "The lake's Athena workgroup (the only one the analyst policy may run queries in); null creates no analyst policy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.analyst_workgroup_name == null || can(regex("^[A-Za-z0-9._-]{1,128}$", var.analyst_workgroup_name))
+    error_message = "analyst_workgroup_name must be an Athena workgroup name."
+  }
+}
+
+variable "analyst_layers" {
+  description = "Prefix keys (of `prefixes`) whose objects analysts may read: gold, and silver when lake.yaml `analyst_access.read_silver` is true."
+  type        = list(string)
+  default     = ["gold"]
+
+  validation {
+    condition     = length(var.analyst_layers) > 0 && alltrue([for key in var.analyst_layers : contains(["gold", "silver"], key)])
+    error_message = "analyst_layers may hold only gold and silver: bronze, quarantine, landing, rejected, scripts, state and ops stay closed to analysts."
+  }
+}
+
+variable "analyst_database_names" {
+  description = "Catalog databases of the analyst layers (the gold database, and silver's with it); the analyst policy reads only these."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for name in var.analyst_database_names : can(regex("^[a-z0-9_]{1,255}$", name))])
+    error_message = "analyst_database_names must be lowercase names of letters, digits and underscores."
+  }
+}
+
+variable "analyst_role_trusted_principals" {
+  description = "IAM principal ARNs (accounts, roles, users) that may assume the analyst role, e.g. a BI tool's role; empty (the default) creates no role: attach the analyst policy to a permission set, user or group instead."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.analyst_role_trusted_principals : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role/.+|user/.+)$", arn))])
+    error_message = "analyst_role_trusted_principals must be IAM account root, role or user ARNs."
+  }
 }

@@ -66,6 +66,9 @@ locals {
   # trigger chained to a crawler Step Functions started would never fire).
   pipeline_crawlers = [for s in local.pipeline : local.names.crawlers[s.layer] if s.kind == "crawl"]
 
+  # The layers analysts read (modules/iam analyst policy): gold always, silver when lake.yaml says so.
+  analyst_layers = concat(["gold"], try(local.lake.analyst_access.read_silver, false) ? ["silver"] : [])
+
   longest_job_minutes = max([for job in values(local.lake.jobs) : job.timeout_minutes]...)
 
   # Who publishes to the alert topic: the monitoring module's EventBridge rules and alarms.
@@ -117,7 +120,13 @@ module "iam" {
   alert_topic_name          = local.names.alert_topic
   scheduler_dlq_queue_name  = local.names.schedule_dlq
   quality_metrics_namespace = local.quality_namespace
-  tags                      = local.tags
+
+  # Analysts: the workgroup and the layers lake.yaml `analyst_access` opens (gold; silver by its switch).
+  analyst_workgroup_name          = local.names.workgroup
+  analyst_layers                  = local.analyst_layers
+  analyst_database_names          = [for layer in local.analyst_layers : local.names.databases[layer]]
+  analyst_role_trusted_principals = var.analyst_role_trusted_principals
+  tags                            = local.tags
 }
 
 module "glue" {

@@ -168,3 +168,13 @@ output "granted_arns" {
   description = "The ARNs the IAM roles are granted on (iam output `granted_arns`), for checks against the resources created."
   value       = module.iam.granted_arns
 }
+
+output "analyst_policy_arn" {
+  description = "ARN of the analyst managed policy: Athena in the lake workgroup, the gold (and optionally silver) catalog and objects, query results (docs/operating-on-aws.md)."
+  value       = module.iam.analyst_policy_arn
+}
+
+output "analyst_role_arn" {
+  description = "ARN of the optional analyst role (null unless `analyst_role_trusted_principals` is set)."
+  value       = module.iam.analyst_role_arn
+}

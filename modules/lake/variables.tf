@@ -89,3 +89,9 @@ variable "attach_lake_bucket_policy" {
   type        = bool
   default     = true
 }
+
+variable "analyst_role_trusted_principals" {
+  description = "IAM principal ARNs that may assume the analyst role (e.g. a BI tool's role in another account); empty (the default) creates no role, only the analyst managed policy."
+  type        = list(string)
+  default     = []
+}

@@ -21,6 +21,8 @@ variables {
     spark_ui       = "spark-ui/"
     glue_temp      = "glue-temp/"
     rejected       = "rejected/"
+    ops            = "ops/"
+    state          = "state/"
   }
   glue_database_names       = ["jozi_pizza_dev_bronze", "jozi_pizza_dev_silver", "jozi_pizza_dev_gold"]
   glue_job_names            = ["jozi-pizza-dev-bronze_to_silver", "jozi-pizza-dev-silver_to_gold"]
@@ -121,19 +123,19 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
         for resource in statement.Resource :
-        anytrue([for prefix in ["landing/", "bronze/", "rejected/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+        anytrue([for prefix in ["landing/", "bronze/", "rejected/", "silver/_reports/", "gold/_reports/", "state/layers/bronze/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if anytrue([for action in statement.Action : startswith(action, "s3:") && action != "s3:ListBucket"])
     ]))
-    error_message = "the Lambda may touch objects only under landing/, bronze/ and rejected/"
+    error_message = "the Lambda may touch objects only under landing/, bronze/, rejected/, the job reports (summary stage) and bronze's change record"
   }
 
   assert {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
-        for resource in statement.Resource : anytrue([for prefix in ["bronze/", "rejected/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+        for resource in statement.Resource : anytrue([for prefix in ["bronze/", "rejected/", "state/layers/bronze/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if contains(statement.Action, "s3:PutObject")
     ]))
-    error_message = "the Lambda may write only bronze/ and rejected/ (an unreadable file is set aside there)"
+    error_message = "the Lambda may write only bronze/, rejected/ (an unreadable file is set aside there) and bronze's change record"
   }
 
   assert {
@@ -159,12 +161,12 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
       for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement : [
         for resource in statement.Resource :
         resource == "arn:aws:s3:::jozi-pizza-dev-lake" || anytrue([
-          for prefix in ["bronze/", "scripts/", "silver/", "gold/", "quarantine/", "spark-ui/", "glue-temp/"] :
+          for prefix in ["bronze/", "scripts/", "silver/", "gold/", "quarantine/", "ops/", "spark-ui/", "glue-temp/", "state/layers/"] :
           startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")
         ])
       ] if anytrue([for action in statement.Action : startswith(action, "s3:")])
     ]))
-    error_message = "Glue jobs may touch only bronze, scripts, silver, gold, quarantine, spark-ui and their temp dir"
+    error_message = "Glue jobs may touch only bronze, scripts, silver, gold, quarantine, ops, spark-ui, their temp dir and the layer change records"
   }
 
   assert {
@@ -301,7 +303,7 @@ run "catalog_kms_logs_and_secret_scoped" {
   assert {
     condition = anytrue([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement :
-      toset(statement.Action) == toset(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"])
+      toset(statement.Action) == toset(["secretsmanager:GetSecretValue"])
       && toset(statement.Resource) == toset(["arn:aws:secretsmanager:af-south-1:123456789012:secret:jozi-pizza/dev/sources/jozi_store_api-??????"])
     ])
     error_message = "the Lambda may read exactly the sources' secrets"
@@ -454,4 +456,64 @@ run "rejects_bad_inputs" {
     var.role_path,
     var.max_session_duration,
   ]
+}
+
+run "analyst_policy_reads_only_the_given_layers_and_no_role_by_default" {
+  command = apply
+
+  variables {
+    analyst_workgroup_name = "jozi-pizza-dev"
+    analyst_database_names = ["jozi_pizza_dev_gold"]
+  }
+
+  assert {
+    condition     = length(aws_iam_policy.analyst) == 1 && length(aws_iam_role.analyst) == 0 && aws_iam_policy.analyst[0].name == "jozi-pizza-dev-analyst"
+    error_message = "the analyst policy exists once a workgroup is named; the role only when principals are given"
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_iam_policy.analyst[0].policy).Statement : s.Resource if s.Sid == "ReadReadableLayersObjects"] == [["arn:aws:s3:::jozi-pizza-dev-lake/gold/*"]]
+    error_message = "analysts read gold objects only (silver only by analyst_layers)"
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_policy.analyst[0].policy).Statement :
+      !contains(s.Action, "*") && alltrue([for r in s.Resource : r != "*"])
+    ])
+    error_message = "no analyst statement may allow every action or every resource"
+  }
+}
+
+run "analyst_role_trusts_only_the_given_principals" {
+  command = apply
+
+  variables {
+    analyst_workgroup_name          = "jozi-pizza-dev"
+    analyst_layers                  = ["gold", "silver"]
+    analyst_database_names          = ["jozi_pizza_dev_gold", "jozi_pizza_dev_silver"]
+    analyst_role_trusted_principals = ["arn:aws:iam::210987654321:role/bi-tool"]
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.analyst[0].assume_role_policy).Statement[0].Principal == { AWS = ["arn:aws:iam::210987654321:role/bi-tool"] }
+    error_message = "the analyst role trusts exactly the principals given"
+  }
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.analyst[0].role == aws_iam_role.analyst[0].name && aws_iam_role_policy_attachment.analyst[0].policy_arn == aws_iam_policy.analyst[0].arn
+    error_message = "the analyst role carries the analyst policy"
+  }
+}
+
+run "analyst_layers_never_open_raw_or_operational_prefixes" {
+  command = plan
+
+  variables {
+    analyst_workgroup_name          = "jozi-pizza-dev"
+    analyst_layers                  = ["gold", "bronze"]
+    analyst_role_trusted_principals = ["*"]
+  }
+
+  expect_failures = [var.analyst_layers, var.analyst_role_trusted_principals]
 }

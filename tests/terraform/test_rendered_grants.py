@@ -1,0 +1,381 @@
+"""Grants match use: each role the code runs as is allowed what the code does, and nothing else.
+
+The actions the Python code calls come from the code (jozi_lake.tooling.grants: boto3 calls in what the
+Lambda handler and the Glue entry scripts reach, named by botocore's service model). The tables below say
+where each call lands (keys built by jozi_lake.layout from the real lake.yaml prefixes, names from the
+rendered outputs) and add what the code does not show, each with its reason: Spark's S3 access through
+EMRFS, what the Glue and Lambda services do as the role (logs, metrics, traces, the dead-letter queue,
+loading the script), and SSE-KMS. Against the rendered policies, with jozi_lake.tooling.policy:
+
+* every use is allowed on the resource it touches (a missing grant fails on AWS at 02:30);
+* every (statement, action) the policy grants is needed by some use, or is in :data:`DELIBERATE` with its
+  reason (an unused grant is attack surface and hides what the role is for);
+* the code rows are exactly the code's calls: a new boto3 call without a use row fails, and so does a
+  row claiming a call the code no longer makes.
+
+The crawler, state machine and scheduler roles run no Python of ours (AWS services act as them); their
+grants are checked by modules/iam's terraform test and the state machine checks.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from jozi_lake.config import load_config
+from jozi_lake.layout import Layout
+from jozi_lake.tooling import grants, policy, rendered
+
+pytestmark = pytest.mark.terraform
+
+
+@dataclass(frozen=True)
+class Use:
+    action: str
+    resource: str  # a concrete ARN (or "*" for actions without resource types)
+    why: str
+    code: bool = False  # True: a boto3 call the scan must find; False: not visible in the code
+    context: tuple[tuple[str, str], ...] = ()
+
+
+# Granted on purpose although no use below needs them, by (role, action): each with its reason.
+DELIBERATE: dict[tuple[str, str], str] = {
+    (
+        "glue_job",
+        "glue:GetDatabases",
+    ): "Spark's Glue catalog client (--enable-glue-datacatalog) lists databases "
+    "when a job or a SQL model names a catalog table; reads only, lake databases only",
+    ("glue_job", "glue:GetTables"): "as glue:GetDatabases: catalog resolution by Spark's Glue client",
+    ("glue_job", "glue:GetTable"): "as glue:GetDatabases: catalog resolution by Spark's Glue client",
+    ("glue_job", "glue:GetPartition"): "as glue:GetDatabases: partition pruning through the Glue client",
+    ("glue_job", "glue:GetPartitions"): "as glue:GetDatabases: partition pruning through the Glue client",
+    ("glue_job", "glue:BatchGetPartition"): "as glue:GetDatabases: partition pruning through the Glue client",
+    ("glue_job", "kms:DescribeKey"): "the Glue security configuration validates its key at job start",
+}
+
+
+def role_uses(state: rendered.Rendered, role: str) -> list[Use]:
+    lay = Layout(load_config().prefixes)
+    bucket = f"arn:aws:s3:::{state.outputs['bucket']}"
+    obj = lambda key: f"{bucket}/{key}"  # noqa: E731
+    region, account = state.region, state.account_id
+    tail = f"{region}:{account}"
+    key = str(state.outputs["kms_key_arn"])
+    # Names as modules/lake computed them, read from the resources that carry them.
+    names = {
+        "secret": state.one("aws_secretsmanager_secret").values["name"],
+        "lambda_log_group": state.one("aws_cloudwatch_log_group", "ingest_lambda.aws").values["name"],
+        "ingest_dlq": state.one("aws_sqs_queue", "ingest_lambda.aws").values["name"],
+    }
+    source, day, run = "orders", "2026-06-01", "20260601T023000Z-abc123"
+    if role == "ingest_lambda":
+        secret = names["secret"]
+        log_group = f"arn:aws:logs:{tail}:log-group:{names['lambda_log_group']}"
+        return [
+            Use("s3:GetObject", obj(f"{lay.landing(source)}export.csv"), "reads a landed file", True),
+            Use("s3:DeleteObject", obj(f"{lay.landing(source)}export.csv"), "a landed file moved away", True),
+            Use(
+                "s3:PutObject",
+                obj(lay.bronze_page(source, day, run, 1)),
+                "writes an API page to bronze",
+                True,
+            ),
+            Use(
+                "s3:PutObject", obj(lay.bronze_drop(source, day, run, "export", "csv")), "writes a drop", True
+            ),
+            Use("s3:PutObject", obj(lay.ingest_manifest(run)), "writes the run's manifest", True),
+            Use("s3:GetObject", obj(lay.ingest_manifest(run)), "reads a manifest back (backlog)", True),
+            Use(
+                "s3:GetObject",
+                obj(lay.ingest_state(source)),
+                "reads the watermark (404 on a first run)",
+                True,
+            ),
+            Use("s3:PutObject", obj(lay.ingest_state(source)), "moves the watermark", True),
+            Use("s3:GetObject", obj(lay.drop_state(source)), "reads the drop ledger", True),
+            Use("s3:PutObject", obj(lay.drop_state(source)), "updates the drop ledger", True),
+            Use(
+                "s3:PutObject",
+                obj(lay.rejected_file(source, day, run, "0" * 64, "x.csv")),
+                "sets aside",
+                True,
+            ),
+            Use(
+                "s3:GetObject", obj(lay.rejected_file(source, day, run, "0" * 64, "x.csv")), "exists()", True
+            ),
+            Use(
+                "s3:PutObject", obj(lay.layer_change("bronze")), "records that bronze changed (backlog)", True
+            ),
+            Use(
+                "s3:GetObject",
+                obj(lay.report("silver", "20260601T023500Z", "bronze_to_silver", run)),
+                "the summary stage reads the run's job reports",
+                True,
+            ),
+            Use(
+                "s3:GetObject",
+                obj(lay.report("gold", "20260601T024000Z", "silver_to_gold", run)),
+                "the summary stage reads the run's job reports",
+                True,
+            ),
+            # S3 answers a missing key with 404 only to a caller allowed to list (test_rendered_s3.py).
+            Use("s3:ListBucket", bucket, "lists landing/ and reports; 404 for first-run reads", True),
+            Use(
+                "secretsmanager:GetSecretValue",
+                f"arn:aws:secretsmanager:{tail}:secret:{secret}-AbCdEf",
+                "the source's API token",
+                True,
+            ),
+            Use("kms:Decrypt", key, "SSE-KMS reads, and the secret encrypted with the lake key"),
+            Use("kms:GenerateDataKey", key, "SSE-KMS writes (bucket keys), messages to the encrypted DLQ"),
+            Use("logs:CreateLogStream", f"{log_group}:log-stream:2026/06/01/[$LATEST]abc", "Lambda runtime"),
+            Use("logs:PutLogEvents", f"{log_group}:log-stream:2026/06/01/[$LATEST]abc", "Lambda runtime"),
+            Use("xray:PutTraceSegments", "*", "active tracing (tracing_config Active)"),
+            Use("xray:PutTelemetryRecords", "*", "active tracing (tracing_config Active)"),
+            Use("sqs:SendMessage", f"arn:aws:sqs:{tail}:{names['ingest_dlq']}", "the Lambda service: DLQ"),
+        ]
+    if role == "glue_job":
+        dbs = state.outputs["databases"]
+        glue = f"arn:aws:glue:{tail}"
+        code = state.outputs["glue_code_version"]
+        uses = [
+            # The job's own bookkeeping through S3ObjectStore (boto3).
+            Use("s3:GetObject", obj(lay.processed_batches(source)), "processed-batch record", True),
+            Use("s3:PutObject", obj(lay.processed_batches(source)), "processed-batch record", True),
+            Use("s3:PutObject", obj(lay.change_log(source, run)), "silver change log", True),
+            Use("s3:DeleteObject", obj(lay.change_log(source, run)), "gold deletes applied changes", True),
+            Use(
+                "s3:PutObject",
+                obj(lay.report("silver", "20260601T023500Z", "bronze_to_silver", run)),
+                "run report",
+                True,
+            ),
+            Use(
+                "s3:GetObject",
+                obj(lay.report("gold", "20260601T024000Z", "silver_to_gold", run)),
+                "reports read back",
+                True,
+            ),
+            Use("s3:ListBucket", bucket, "lists state, change logs and partitions; 404 on first runs", True),
+            Use("s3:GetObject", obj(lay.ingest_manifest(run)), "the silver job reads ingest manifests", True),
+            *(
+                Use("s3:PutObject", obj(lay.layer_change(layer)), "records the layer changed (backlog)", True)
+                for layer in ("silver", "gold", "quarantine", "ops")
+            ),
+            Use(
+                "s3:PutObject",
+                obj(lay.ops_file("job_runs", day, f"silver_to_gold_{run}.parquet")),
+                "the lake's run tables",
+                True,
+            ),
+            Use(
+                "s3:DeleteObject",
+                obj(f"{lay.ops_staging('job_runs', run)}part-0.parquet"),
+                "ops staging cleared after the rename",
+                True,
+            ),
+            Use(
+                "cloudwatch:PutMetricData",
+                "*",
+                "quality metrics",
+                True,
+                (("cloudwatch:namespace", load_config().quality_metrics_namespace or ""),),
+            ),
+            # Spark through EMRFS: not boto3, so not in the scan.
+            Use(
+                "s3:GetObject",
+                obj(f"{lay.bronze_table(source)}ingest_date={day}/{run}-00001.json.gz"),
+                "Spark reads bronze",
+            ),
+            Use(
+                "s3:GetObject", obj(f"{lay.silver_table(source)}part-0.parquet"), "Spark reads silver (gold)"
+            ),
+            Use("s3:PutObject", obj(f"{lay.staging('silver', run)}{source}/part-0.parquet"), "Spark writes"),
+            Use("s3:DeleteObject", obj(f"{lay.silver_table(source)}part-0.parquet"), "partition rewrite"),
+            Use("s3:PutObject", obj(f"{lay.gold_table('fact_x')}part-0.parquet"), "Spark writes gold"),
+            Use(
+                "s3:PutObject",
+                obj(f"{lay.quarantine_table(source)}bronze_batch_id=1/part-0.parquet"),
+                "Spark writes quarantine",
+            ),
+            Use("s3:PutObject", obj(f"{lay.ops_staging('job_runs', run)}part-0.parquet"), "Spark writes ops"),
+            Use(
+                "s3:AbortMultipartUpload",
+                obj(f"{lay.gold_table('fact_x')}part-0.parquet"),
+                "EMRFS multipart uploads of large files, aborted on failure",
+            ),
+            Use("s3:GetObject", obj(f"{lay.glue_temp()}x"), "Glue --TempDir"),
+            Use("s3:PutObject", obj(f"{lay.glue_temp()}x"), "Glue --TempDir"),
+            Use("s3:DeleteObject", obj(f"{lay.glue_temp()}x"), "Glue --TempDir cleanup"),
+            Use("s3:PutObject", obj(f"{lay.spark_ui('silver_to_gold')}eventlog"), "--enable-spark-ui logs"),
+            Use(
+                "s3:GetObject",
+                obj(f"{lay.spark_ui('silver_to_gold')}eventlog"),
+                "Hadoop create() HEADs the path",
+            ),
+            Use(
+                "s3:AbortMultipartUpload", obj(f"{lay.spark_ui('silver_to_gold')}eventlog"), "multipart logs"
+            ),
+            Use("s3:GetBucketLocation", bucket, "EMRFS finds the bucket's region"),
+            # The Glue service, as the job role.
+            Use("s3:GetObject", obj(f"{lay.scripts(code)}jozi_lake.zip"), "Glue loads --extra-py-files"),
+            Use("glue:GetDatabase", f"{glue}:database/default", "Spark's Glue catalog client at start-up"),
+            Use("glue:GetDatabase", f"{glue}:catalog", "the catalog itself is a resource of GetDatabase"),
+            Use("glue:GetDatabase", f"{glue}:database/{dbs['silver']}", "catalog resolution"),
+            Use("glue:GetTable", f"{glue}:table/{dbs['silver']}/{source}", "catalog resolution"),
+            Use("logs:CreateLogGroup", f"arn:aws:logs:{tail}:log-group:/aws-glue/jobs/x", "Glue logs"),
+            Use(
+                "logs:CreateLogStream",
+                f"arn:aws:logs:{tail}:log-group:/aws-glue/jobs/x:log-stream:jr",
+                "Glue logs",
+            ),
+            Use(
+                "logs:PutLogEvents",
+                f"arn:aws:logs:{tail}:log-group:/aws-glue/jobs/x:log-stream:jr",
+                "Glue logs",
+            ),
+            Use("logs:AssociateKmsKey", f"arn:aws:logs:{tail}:log-group:/aws-glue/jobs/x", "log encryption"),
+            Use(
+                "cloudwatch:PutMetricData",
+                "*",
+                "--enable-metrics",
+                False,
+                (("cloudwatch:namespace", "Glue"),),
+            ),
+            Use("kms:Decrypt", key, "SSE-KMS reads, encrypted catalog"),
+            Use("kms:GenerateDataKey", key, "SSE-KMS writes"),
+            Use("kms:Encrypt", key, "CSE-KMS job bookmark encryption of the security configuration"),
+        ]
+        return uses
+    raise KeyError(role)
+
+
+CODE_ROLES = ("ingest_lambda", "glue_job")
+
+
+def role_document(state: rendered.Rendered, role: str) -> dict[str, Any]:
+    (found,) = [
+        p for p in state.policies("identity") if p.address.endswith(f'aws_iam_role_policy.this["{role}"]')
+    ]
+    return found.document
+
+
+def problems(role: str, document: dict[str, Any], uses: list[Use], code_actions: set[str]) -> list[str]:
+    found = []
+    for use in uses:
+        verdict = policy.evaluate(document, use.action, use.resource, dict(use.context))
+        if not verdict.allowed:
+            found.append(f"missing grant: {use.action} on {use.resource} ({use.why})")
+    claimed = {u.action for u in uses if u.code}
+    found += [f"the code calls {a} but no use row says where" for a in sorted(code_actions - claimed)]
+    found += [
+        f"a use row claims the code calls {a}, which it does not" for a in sorted(claimed - code_actions)
+    ]
+    for index, statement in enumerate(policy.statements(document)):
+        if statement.get("Effect") != "Allow":
+            continue
+        single = {"Version": "2012-10-17", "Statement": [statement]}
+        for pattern in policy.as_list(statement.get("Action")):
+            needed = any(
+                policy.action_matches(pattern, u.action)
+                and policy.allows(single, u.action, u.resource, dict(u.context))
+                for u in uses
+            )
+            if not needed and (role, pattern) not in DELIBERATE:
+                found.append(
+                    f"unused grant: {statement.get('Sid') or index} {pattern} on {statement.get('Resource')}"
+                )
+    return found
+
+
+@pytest.fixture(scope="module")
+def code_actions() -> dict[str, set[str]]:
+    return grants.code_actions_by_role()
+
+
+def test_the_scan_finds_the_calls_the_code_makes(code_actions: dict[str, set[str]]) -> None:
+    # A scan that finds nothing would make the check vacuous: these calls are certainly there.
+    assert {"s3:GetObject", "s3:PutObject", "s3:ListBucket", "secretsmanager:GetSecretValue"} <= code_actions[
+        "ingest_lambda"
+    ]
+    assert {"s3:PutObject", "cloudwatch:PutMetricData"} <= code_actions["glue_job"]
+    assert "lambda:InvokeFunction" in grants.operator_actions()
+
+
+def test_every_code_role_is_granted_exactly_what_it_uses(
+    rendered_envs: dict[str, rendered.Rendered], code_actions: dict[str, set[str]]
+) -> None:
+    for env, state in rendered_envs.items():
+        for role in CODE_ROLES:
+            found = problems(role, role_document(state, role), role_uses(state, role), code_actions[role])
+            assert not found, f"{env} {role}:\n" + "\n".join(found)
+
+
+def test_every_deliberate_grant_is_granted(rendered_envs: dict[str, rendered.Rendered]) -> None:
+    for (role, action), reason in DELIBERATE.items():
+        assert len(reason) > 20
+        for env, state in rendered_envs.items():
+            assert action in policy.granted_actions(role_document(state, role)), (
+                f"{env}: stale {role} {action}"
+            )
+
+
+def test_the_check_fails_on_a_removed_grant_and_on_an_unused_one(
+    dev: rendered.Rendered, code_actions: dict[str, set[str]]
+) -> None:
+    role = "ingest_lambda"
+    document = role_document(dev, role)
+    uses = role_uses(dev, role)
+    assert not problems(role, document, uses, code_actions[role])
+
+    removed = copy.deepcopy(document)
+    removed["Statement"] = [
+        s for s in removed["Statement"] if "secretsmanager:GetSecretValue" not in s["Action"]
+    ]
+    assert any(
+        "missing grant: secretsmanager:GetSecretValue" in p
+        for p in problems(role, removed, uses, code_actions[role])
+    )
+
+    added = copy.deepcopy(document)
+    added["Statement"].append(
+        {
+            "Sid": "Extra",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [f"arn:aws:s3:::{dev.outputs['bucket']}/scripts/*"],
+        }
+    )
+    assert any(
+        "unused grant: Extra s3:GetObject" in p for p in problems(role, added, uses, code_actions[role])
+    )
+
+    # A new boto3 call the table does not place, and a row for a call the code does not make.
+    assert any(
+        "the code calls sqs:DeleteQueue" in p
+        for p in problems(role, document, uses, code_actions[role] | {"sqs:DeleteQueue"})
+    )
+    assert any(
+        "claims the code calls s3:GetObject" in p
+        for p in problems(role, document, uses, code_actions[role] - {"s3:GetObject"})
+    )
+
+
+def test_the_operator_permissions_in_the_docs_list_every_call_of_the_cli() -> None:
+    """The CLI runs as the operator (no lake role): docs/operating-on-aws.md lists what it must be allowed."""
+    from jozi_lake.config import repo_root
+
+    text = (repo_root() / "docs" / "operating-on-aws.md").read_text(encoding="utf-8")
+    start = text.index("Permissions the operator's credentials need")
+    paragraph = text[start : text.index("\n\n", start)]
+    missing = []
+    for action in sorted(grants.operator_actions()):
+        service, name = action.split(":")
+        # The paragraph writes `svc:A`/`B`/`C`: each name appears after its service's prefix.
+        at = paragraph.find(f"`{service}:")
+        if at < 0 or (f"{name}`" not in paragraph[at:] and f"{name}/" not in paragraph[at:]):
+            missing.append(action)
+    assert not missing, f"docs/operating-on-aws.md does not list the operator's {missing}"
