@@ -24,6 +24,8 @@ locals {
   ingest_function_arn  = "arn:${local.partition}:lambda:${local.arn_tail}:function:${var.ingest_function_name}"
   ingest_log_group_arn = "arn:${local.partition}:logs:${local.arn_tail}:log-group:${var.ingest_log_group_name}"
   state_machine_arn    = "arn:${local.partition}:states:${local.arn_tail}:stateMachine:${var.state_machine_name}"
+  # Executions of the pipeline state machine: arn:...:execution:<state machine name>:<execution name>.
+  state_machine_execution_arns = "arn:${local.partition}:states:${local.arn_tail}:execution:${var.state_machine_name}:*"
   # Secrets Manager appends "-" and six random characters to a secret's ARN.
   ingest_secret_arns  = [for name in var.ingest_secret_names : "arn:${local.partition}:secretsmanager:${local.arn_tail}:secret:${name}-??????"]
   ingest_dlq_arn      = var.ingest_dlq_queue_name == null ? null : "arn:${local.partition}:sqs:${local.arn_tail}:${var.ingest_dlq_queue_name}"
@@ -124,6 +126,17 @@ locals {
             resources  = ["${var.bucket_arn}/${local.p["bronze"]}_state/*", "${var.bucket_arn}/${local.p["bronze"]}_manifests/*"]
             conditions = []
           },
+          # The lake's own state (prefixes.state): the run lease (created, replaced and deleted with conditional
+          # writes), the layer change marks the ingest writes and the plan reads, and the bookkeeping moving there.
+          { sid = "ReadWriteLakeState", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = [local.objects["state"]], conditions = [] },
+          # The plan reads which bronze files silver has processed (the change log it only lists); the summary
+          # stage reads the run's job reports.
+          {
+            sid        = "ReadBacklogAndJobReports"
+            actions    = ["s3:GetObject"]
+            resources  = ["${var.bucket_arn}/${local.p["silver"]}_state/*", "${var.bucket_arn}/${local.p["silver"]}_reports/*", "${var.bucket_arn}/${local.p["gold"]}_reports/*"]
+            conditions = []
+          },
           local.list_bucket_statement,
           # The log group itself is created (encrypted, with retention) by Terraform, not by the function.
           { sid = "WriteOwnLogs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${local.ingest_log_group_arn}:*"], conditions = [] },
@@ -139,6 +152,12 @@ locals {
         }],
         local.ingest_dlq_arn == null ? [] : [{ sid = "SendToDeadLetterQueue", actions = ["sqs:SendMessage"], resources = [local.ingest_dlq_arn], conditions = [] }],
         [for role, statement in local.put_metrics_statement : statement if role == "ingest_lambda"],
+        # The plan: a crawl stage's last crawl is its crawler's LastCrawl (jozi_lake.run_control).
+        length(local.glue_crawler_arns) == 0 ? [] : [{ sid = "ReadCrawlerLastCrawl", actions = ["glue:GetCrawler"], resources = local.glue_crawler_arns, conditions = [] }],
+        # The lease: a holder execution that is no longer RUNNING (timed out, aborted) is taken over at once.
+        [{ sid = "CheckLeaseHolderExecution", actions = ["states:DescribeExecution"], resources = [local.state_machine_execution_arns], conditions = [] }],
+        # Poison files and held batches: one alert each on the alert topic (jozi_lake.notify).
+        local.alert_topic_arn == null ? [] : [{ sid = "PublishAlerts", actions = ["sns:Publish"], resources = [local.alert_topic_arn], conditions = [] }],
       )
     }
 
@@ -160,6 +179,9 @@ locals {
             conditions = []
           },
           { sid = "WriteSparkEventLogs", actions = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], resources = [local.objects["spark_ui"]], conditions = [] },
+          # The jobs record that the layer they wrote changed (state/layers/<layer>/changed.json), which
+          # gives its crawl stage work in the plan (jozi_lake.backlog.mark_changed).
+          { sid = "MarkLayerChanges", actions = ["s3:GetObject", "s3:PutObject"], resources = ["${var.bucket_arn}/${local.p["state"]}layers/*"], conditions = [] },
           local.list_bucket_statement,
           local.locate_bucket_statement,
           {

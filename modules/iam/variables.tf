@@ -23,8 +23,8 @@ variable "prefixes" {
   type        = map(string)
 
   validation {
-    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "rejected", "scripts", "spark_ui", "glue_temp"] : contains(keys(var.prefixes), key)])
-    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, rejected, scripts, spark_ui and glue_temp (as in lake.yaml)."
+    condition     = alltrue([for key in ["bronze", "silver", "gold", "quarantine", "landing", "rejected", "state", "scripts", "spark_ui", "glue_temp"] : contains(keys(var.prefixes), key)])
+    error_message = "prefixes must contain bronze, silver, gold, quarantine, landing, rejected, state, scripts, spark_ui and glue_temp (as in lake.yaml)."
   }
 
   validation {

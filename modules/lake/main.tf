@@ -168,6 +168,8 @@ module "ingest_lambda" {
   package_path   = var.ingest_package_path
   environment    = var.environment
   bucket_name    = module.s3_lake.bucket_name
+  # Poison files and held batches are alerted on the alert topic (one SNS message each).
+  alert_topic_arn = module.monitoring.topic_arn
 
   source_secret_names         = local.names.source_secrets
   secret_recovery_window_days = local.settings.secret_recovery_window_days

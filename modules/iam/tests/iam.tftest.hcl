@@ -21,6 +21,7 @@ variables {
     spark_ui       = "spark-ui/"
     glue_temp      = "glue-temp/"
     rejected       = "rejected/"
+    state          = "state/"
   }
   glue_database_names       = ["jozi_pizza_dev_bronze", "jozi_pizza_dev_silver", "jozi_pizza_dev_gold"]
   glue_job_names            = ["jozi-pizza-dev-bronze_to_silver", "jozi-pizza-dev-silver_to_gold"]
@@ -121,19 +122,19 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
         for resource in statement.Resource :
-        anytrue([for prefix in ["landing/", "bronze/", "rejected/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+        anytrue([for prefix in ["landing/", "bronze/", "rejected/", "state/", "silver/_state/", "silver/_reports/", "gold/_reports/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if anytrue([for action in statement.Action : startswith(action, "s3:") && action != "s3:ListBucket"])
     ]))
-    error_message = "the Lambda may touch objects only under landing/, bronze/ and rejected/"
+    error_message = "the Lambda may touch objects only under landing/, bronze/, rejected/, state/ and read silver's processed-batch records and the job reports"
   }
 
   assert {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
-        for resource in statement.Resource : anytrue([for prefix in ["bronze/", "rejected/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+        for resource in statement.Resource : anytrue([for prefix in ["bronze/", "rejected/", "state/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if contains(statement.Action, "s3:PutObject")
     ]))
-    error_message = "the Lambda may write only bronze/ and rejected/ (an unreadable file is set aside there)"
+    error_message = "the Lambda may write only bronze/, rejected/ (an unreadable file is set aside there) and state/ (the lease, layer marks)"
   }
 
   assert {
@@ -148,10 +149,18 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
   assert {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
-        for resource in statement.Resource : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/landing/")
+        for resource in statement.Resource : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/landing/") || resource == "arn:aws:s3:::jozi-pizza-dev-lake/state/*"
       ] if contains(statement.Action, "s3:DeleteObject")
     ]))
-    error_message = "the Lambda may delete only from landing/ (moving a rejected file out, after its copy is safe)"
+    error_message = "the Lambda may delete only from landing/ (moving a rejected file out, after its copy is safe) and state/ (releasing the lease)"
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement :
+      statement.Action == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] && statement.Resource == ["arn:aws:s3:::jozi-pizza-dev-lake/state/*"]
+    ])
+    error_message = "the Lambda must create, replace and delete the lease under state/"
   }
 
   assert {
@@ -159,12 +168,12 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
       for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement : [
         for resource in statement.Resource :
         resource == "arn:aws:s3:::jozi-pizza-dev-lake" || anytrue([
-          for prefix in ["bronze/", "scripts/", "silver/", "gold/", "quarantine/", "spark-ui/", "glue-temp/"] :
+          for prefix in ["bronze/", "scripts/", "silver/", "gold/", "quarantine/", "spark-ui/", "glue-temp/", "state/layers/"] :
           startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")
         ])
       ] if anytrue([for action in statement.Action : startswith(action, "s3:")])
     ]))
-    error_message = "Glue jobs may touch only bronze, scripts, silver, gold, quarantine, spark-ui and their temp dir"
+    error_message = "Glue jobs may touch only bronze, scripts, silver, gold, quarantine, spark-ui, their temp dir and the layer change marks"
   }
 
   assert {

@@ -34,6 +34,7 @@ from jozi_lake.backend import (
 from jozi_lake.ingest.summary import IngestSummary
 from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobReport, RunReport
+from jozi_lake.notify import alerts_for_ingest
 from jozi_lake.query.named import NamedQuery
 
 console = Console() if sys.stdout.isatty() else Console(width=160)
@@ -108,11 +109,8 @@ def ingest_summary(summary: IngestSummary, title: str = "ingest run") -> None:
             result.error or "",
         )
     console.print(table)
-    for rejected in summary.rejected_files:
-        console.print(
-            f"[yellow]rejected[/] {rejected.file}: {rejected.reason} → {rejected.rejected_key}",
-            highlight=False,
-        )
+    for alert in alerts_for_ingest(summary):  # the same alert the Lambda publishes on AWS
+        console.print(f"[yellow]alert[/] {alert.line()}", highlight=False)
     console.print(f"{summary.new_rows:,} new rows; has_new_data={summary.has_new_data}", highlight=False)
     if summary.manifest_key:
         console.print(f"[dim]manifest: {summary.manifest_key}[/]", highlight=False)
@@ -345,6 +343,8 @@ class StageLines:
             f"  {_MARK.get(result.status, '?')} {result.name:<18} {took}  [dim]{result.summary}[/]",
             highlight=False,
         )
+        for line in (result.detail or {}).get("alerts", []):
+            console.print(f"    [yellow]alert[/] {line}", highlight=False)
 
     def stop(self) -> None:
         if self._spinner is not None:
