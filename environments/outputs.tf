@@ -121,3 +121,8 @@ output "schedule" {
   description = "When the pipeline runs: expression, time zone and whether the schedule is enabled."
   value       = module.lake.schedule
 }
+
+output "role_arns" {
+  description = "The lake's roles that read objects, by component (make smoke assumes or simulates each)."
+  value       = module.lake.role_arns
+}

@@ -168,3 +168,12 @@ output "granted_arns" {
   description = "The ARNs the IAM roles are granted on (iam output `granted_arns`), for checks against the resources created."
   value       = module.iam.granted_arns
 }
+
+output "role_arns" {
+  description = "The lake's roles that read objects, by component (make smoke checks that a first-run read as each answers 404)."
+  value = {
+    ingest_lambda = module.iam.ingest_lambda_role_arn
+    glue_job      = module.iam.glue_job_role_arn
+    glue_crawler  = module.iam.glue_crawler_role_arn
+  }
+}

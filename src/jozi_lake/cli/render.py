@@ -510,3 +510,14 @@ def contract_draft(draft: Any, written: Any | None, problem: str | None) -> None
         console.print(f"[yellow]review:[/] {note}", highlight=False)
     if problem:
         console.print(f"[yellow]the draft does not load yet:[/] {problem}", highlight=False)
+
+
+# ------------------------------------------------------------------------------------------ smoke
+
+
+def smoke_checks(results: list[Any]) -> None:
+    """One line per check of ``make smoke`` (jozi_lake.tooling.smoke): status, name, what it saw."""
+    colours = {"PASSED": "green", "FAILED": "red", "SKIPPED": "yellow"}
+    for result in results:
+        colour = colours.get(result.status, "white")
+        console.print(f"[{colour}]{result.status:<7}[/] {result.name}: {result.detail}", highlight=False)
