@@ -126,3 +126,8 @@ output "analyst_policy_arn" {
   description = "The analyst managed policy: attach it to a permission set, user, group or BI tool role (docs/operating-on-aws.md)."
   value       = module.lake.analyst_policy_arn
 }
+
+output "role_arns" {
+  description = "The lake's roles that read objects, by component (make smoke assumes or simulates each)."
+  value       = module.lake.role_arns
+}

@@ -15,6 +15,17 @@ machine can report it like any other failed run.
 ``{"action": "summarise", "run_id": ...}`` is the pipeline's summary stage: it returns the run's quality
 summary (:func:`jozi_lake.jobs.summary.summarise_run`, the function the local pipeline's summary stage
 calls), read from the job reports in the lake.
+
+The state machine's run control (:mod:`jozi_lake.run_control`, over the local runner's backlog and lease):
+
+* ``{"action": "plan", "stages": [...], "crawlers": {target: name}}``: per stage whether it has work
+  (``backlog.stage_work`` over the bucket; a crawl's last crawl from ``glue:GetCrawler``);
+* ``{"action": "lease_acquire", "execution_arn", "run_id", "trigger", "ttl_seconds", "attempt"}``: one
+  try at the lake's lease, holder the execution ARN (``acquired`` true or false, never waits);
+* ``{"action": "lease_release", "execution_arn"}``: give it up if this execution holds it.
+
+A file the ingest rejects is alerted: one SNS message per file on the alert topic
+(:mod:`jozi_lake.notify`, ``LAKE_ALERT_TOPIC_ARN``).
 """
 
 from __future__ import annotations
@@ -23,11 +34,29 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import boto3
+
+from jozi_lake import lease, notify, run_control
 from jozi_lake.errors import LakeError
 from jozi_lake.ingest import SecretsManagerSecrets, run_ingest
 from jozi_lake.ingest.lambda_settings import LambdaSettings
 from jozi_lake.ingest.summary import failed_summary
 from jozi_lake.storage import S3ObjectStore, runtime_client
+
+
+def _store() -> S3ObjectStore:
+    settings = LambdaSettings.from_environment(os.environ)
+    return S3ObjectStore(settings.bucket, client=boto3.client("s3"))
+
+
+def _required(event: dict[str, Any], name: str, action: str) -> str:
+    value = event.get(name)
+    if not value:
+        raise LakeError(
+            f"the {action} action needs {name!r} in its event",
+            "the state machine passes it; re-apply Terraform",
+        )
+    return str(value)
 
 
 def ingest(event: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +70,17 @@ def ingest(event: dict[str, Any]) -> dict[str, Any]:
         secrets=SecretsManagerSecrets(settings.secret_ids, lambda: runtime_client("secretsmanager")),
     )
     # Bronze keys stay in the manifest: a Step Functions state holds at most 256 KB.
-    return summary.to_dict(with_keys=False)
+    result = summary.to_dict(with_keys=False)
+    alerts = notify.alerts_for_ingest(summary)
+    try:
+        result["alerts_sent"] = notify.notify_all(
+            notify.lambda_notifier(os.environ, lambda: boto3.client("sns")), alerts
+        )
+    except Exception as err:  # the files are set aside already; say the alert failed instead of re-ingesting
+        result["alerts_sent"] = 0
+        result["alerts_error"] = f"{len(alerts)} alert(s) not published: {type(err).__name__}: {err}"
+        print(result["alerts_error"])
+    return result
 
 
 def summarise(event: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +94,48 @@ def summarise(event: dict[str, Any]) -> dict[str, Any]:
     return summarise_run(S3ObjectStore(settings.bucket), str(run_id))
 
 
-ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"ingest": ingest, "summarise": summarise}
+def plan(event: dict[str, Any]) -> dict[str, Any]:
+    """Which stages have work now: the same rule the local pipeline applies before each stage."""
+    crawlers = event.get("crawlers") or {}
+    glue = boto3.client("glue") if crawlers else None
+    clock = run_control.glue_crawl_clock(glue, crawlers)
+    stages = event.get("stages")
+    return run_control.plan(_store(), list(stages) if stages else None, clock)
+
+
+def _trigger(execution_input: Any) -> str:
+    """Who started the execution, for the lease record: the schedule, an S3 event, the CLI, a person."""
+    given = execution_input if isinstance(execution_input, dict) else {}
+    if given.get("trigger") or given.get("started_by"):
+        return str(given.get("trigger") or given.get("started_by"))
+    return "event" if given.get("source") == "aws.s3" else "step-functions"
+
+
+def lease_acquire(event: dict[str, Any]) -> dict[str, Any]:
+    """One try at the lake's lease for this execution (the state machine waits and retries, bounded)."""
+    alive = lease.sfn_execution_alive(run_control.execution_status(boto3.client("stepfunctions")))
+    return run_control.acquire(
+        _store(),
+        execution_arn=_required(event, "execution_arn", "lease_acquire"),
+        run_id=_required(event, "run_id", "lease_acquire"),
+        trigger=_trigger(event.get("execution_input")),
+        ttl_seconds=float(event.get("ttl_seconds") or lease.DEFAULT_TTL_SECONDS),
+        attempt=int(event.get("attempt") or 0),
+        is_alive=alive,
+    )
+
+
+def lease_release(event: dict[str, Any]) -> dict[str, Any]:
+    return run_control.release(_store(), execution_arn=_required(event, "execution_arn", "lease_release"))
+
+
+ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "ingest": ingest,
+    "summarise": summarise,
+    "plan": plan,
+    "lease_acquire": lease_acquire,
+    "lease_release": lease_release,
+}
 
 
 def handler(event: dict[str, Any] | None, context: Any = None) -> dict[str, Any]:

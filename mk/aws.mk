@@ -5,3 +5,8 @@
 
 views: $(STAMP) ## Create or replace the sql/views views in ENV=dev|prod's Athena gold database
 	$(LAKE) create-views --env $(ENV)
+
+.PHONY: smoke
+smoke: $(STAMP) ## Check a deployed ENV=dev|prod with your credentials: 404 reads per role, a run, an alert, Athena
+	@$(MAKE) --no-print-directory tf-env-check ENV=$(ENV)
+	$(BIN)/python -m jozi_lake.tooling.smoke --env $(ENV)

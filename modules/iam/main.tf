@@ -24,6 +24,8 @@ locals {
   ingest_function_arn  = "arn:${local.partition}:lambda:${local.arn_tail}:function:${var.ingest_function_name}"
   ingest_log_group_arn = "arn:${local.partition}:logs:${local.arn_tail}:log-group:${var.ingest_log_group_name}"
   state_machine_arn    = "arn:${local.partition}:states:${local.arn_tail}:stateMachine:${var.state_machine_name}"
+  # Executions of the pipeline state machine: arn:...:execution:<state machine name>:<execution name>.
+  state_machine_execution_arns = "arn:${local.partition}:states:${local.arn_tail}:execution:${var.state_machine_name}:*"
   # Secrets Manager appends "-" and six random characters to a secret's ARN.
   ingest_secret_arns  = [for name in var.ingest_secret_names : "arn:${local.partition}:secretsmanager:${local.arn_tail}:secret:${name}-??????"]
   ingest_dlq_arn      = var.ingest_dlq_queue_name == null ? null : "arn:${local.partition}:sqs:${local.arn_tail}:${var.ingest_dlq_queue_name}"
@@ -66,10 +68,6 @@ locals {
     resources  = [var.kms_key_arn]
     conditions = []
   }]
-
-  # A writer records that a layer changed (state/layers/<layer>/changed.json, jozi_lake.backlog): the
-  # layer's crawl stage then has work.
-  layer_change_objects = { for layer in ["bronze", "silver", "gold", "quarantine", "ops"] : layer => "${var.bucket_arn}/${local.p["state"]}layers/${layer}/*" }
 
   # AssociateKmsKey: the Glue security configuration encrypts the job and crawler log groups with the key.
   glue_logs_statement = {
@@ -130,18 +128,22 @@ locals {
           # A landed file that cannot be read is moved to rejected/ (copied there, then deleted from landing/).
           { sid = "ReadAndMoveLandingFiles", actions = ["s3:GetObject", "s3:DeleteObject"], resources = [local.objects["landing"]], conditions = [] },
           { sid = "SetAsideRejectedFiles", actions = ["s3:GetObject", "s3:PutObject"], resources = [local.objects["rejected"]], conditions = [] },
-          # New batches and the bookkeeping in bronze/_state/ and bronze/_manifests/ are written here (single
-          # put_object calls: no multipart upload), and that bronze changed.
-          { sid = "WriteBronzeBatches", actions = ["s3:PutObject"], resources = [local.objects["bronze"], local.layer_change_objects["bronze"]], conditions = [] },
+          # New batches (single put_object calls: no multipart upload).
+          { sid = "WriteBronzeBatches", actions = ["s3:PutObject"], resources = [local.objects["bronze"]], conditions = [] },
+          # The lake's own state (prefixes.state): the run lease (created, replaced and deleted with conditional
+          # writes), watermarks, drop ledgers, manifests, the layer change marks, processed files and held
+          # batches the plan reads.
+          { sid = "ReadWriteLakeState", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = [local.objects["state"]], conditions = [] },
+          # An older lake's bookkeeping is moved to state/ once (jozi_lake.migrate: read, then delete).
           {
-            sid        = "ReadIngestStateAndManifests"
-            actions    = ["s3:GetObject"]
-            resources  = ["${var.bucket_arn}/${local.p["bronze"]}_state/*", "${var.bucket_arn}/${local.p["bronze"]}_manifests/*"]
+            sid        = "MoveOldBookkeeping"
+            actions    = ["s3:GetObject", "s3:DeleteObject"]
+            resources  = ["${var.bucket_arn}/${local.p["bronze"]}_state/*", "${var.bucket_arn}/${local.p["bronze"]}_manifests/*", "${var.bucket_arn}/${local.p["silver"]}_state/*"]
             conditions = []
           },
-          # The summary stage (action "summarise") reads this run's job reports.
+          # The summary stage reads the run's job reports.
           {
-            sid        = "ReadJobReportsForTheSummary"
+            sid        = "ReadJobReports"
             actions    = ["s3:GetObject"]
             resources  = ["${var.bucket_arn}/${local.p["silver"]}_reports/*", "${var.bucket_arn}/${local.p["gold"]}_reports/*"]
             conditions = []
@@ -161,6 +163,12 @@ locals {
         }],
         local.ingest_dlq_arn == null ? [] : [{ sid = "SendToDeadLetterQueue", actions = ["sqs:SendMessage"], resources = [local.ingest_dlq_arn], conditions = [] }],
         [for role, statement in local.put_metrics_statement : statement if role == "ingest_lambda"],
+        # The plan: a crawl stage's last crawl is its crawler's LastCrawl (jozi_lake.run_control).
+        length(local.glue_crawler_arns) == 0 ? [] : [{ sid = "ReadCrawlerLastCrawl", actions = ["glue:GetCrawler"], resources = local.glue_crawler_arns, conditions = [] }],
+        # The lease: a holder execution that is no longer RUNNING (timed out, aborted) is taken over at once.
+        [{ sid = "CheckLeaseHolderExecution", actions = ["states:DescribeExecution"], resources = [local.state_machine_execution_arns], conditions = [] }],
+        # Poison files and held batches: one alert each on the alert topic (jozi_lake.notify).
+        local.alert_topic_arn == null ? [] : [{ sid = "PublishAlerts", actions = ["sns:Publish"], resources = [local.alert_topic_arn], conditions = [] }],
       )
     }
 
@@ -181,8 +189,10 @@ locals {
             resources  = [for key in ["silver", "gold", "quarantine", "ops", "glue_temp"] : local.objects[key]]
             conditions = []
           },
-          { sid = "RecordLayerChanges", actions = ["s3:PutObject"], resources = [for layer in ["silver", "gold", "quarantine", "ops"] : local.layer_change_objects[layer]], conditions = [] },
           { sid = "WriteSparkEventLogs", actions = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], resources = [local.objects["spark_ui"]], conditions = [] },
+          # The lake's state: the layers each job changed (jozi_lake.backlog.mark_changed), the bronze files
+          # silver processed, the batches a fail rule held, the replay requests a job consumes.
+          { sid = "ReadWriteLakeState", actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources = [local.objects["state"]], conditions = [] },
           local.list_bucket_statement,
           local.locate_bucket_statement,
           {

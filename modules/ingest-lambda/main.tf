@@ -11,6 +11,9 @@ locals {
     LAKE_ENV            = var.environment
     LAKE_BUCKET         = var.bucket_name
     LAKE_SOURCE_SECRETS = jsonencode({ for key, secret in aws_secretsmanager_secret.source : key => secret.arn })
+    }, var.alert_topic_arn == null ? {} : {
+    # Rejected files and held batches are published here, one message each (jozi_lake.notify).
+    LAKE_ALERT_TOPIC_ARN = var.alert_topic_arn
   })
 }
 

@@ -120,6 +120,17 @@ variable "bucket_name" {
   }
 }
 
+variable "alert_topic_arn" {
+  description = "SNS topic the function publishes poison-file and held-batch alerts to (LAKE_ALERT_TOPIC_ARN); null: alerts are only logged."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alert_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alert_topic_arn))
+    error_message = "alert_topic_arn must be an SNS topic ARN (or null)."
+  }
+}
+
 variable "secret_recovery_window_days" {
   description = "Days a deleted token secret can still be restored (0 deletes at once; 7-30 otherwise)."
   type        = number

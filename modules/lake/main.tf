@@ -34,6 +34,7 @@ locals {
     schedule                = "${local.name_prefix}-pipeline-schedule"
     schedule_dlq            = "${local.name_prefix}-pipeline-schedule-dlq"
     alert_topic             = "${local.name_prefix}-alerts"
+    budget                  = "${local.name_prefix}-monthly"
   }
 
   quality_namespace = local.lake.quality_metrics.namespace
@@ -72,12 +73,20 @@ locals {
   longest_job_minutes = max([for job in values(local.lake.jobs) : job.timeout_minutes]...)
 
   # Who publishes to the alert topic: the monitoring module's EventBridge rules and alarms.
-  alert_topic_publishers = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+  alert_topic_publishers = ["budgets.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"]
 
+  # DPUs a run of each job holds (fixed workers, no auto scaling): workers x DPUs per worker type.
+  dpus_per_worker = { "G.025X" = 0.25, "G.1X" = 1, "G.2X" = 2, "G.4X" = 4, "G.8X" = 8 }
+  job_run_dpus    = { for key in keys(local.lake.jobs) : local.names.jobs[key] => local.settings.glue_number_of_workers * lookup(local.dpus_per_worker, local.settings.glue_worker_type, 1) }
+
+  # Cost allocation tags (lake.yaml cost_center): the budget filters on Lake, the one tag naming exactly
+  # this environment's resources.
   tags = merge(var.tags, {
     Project     = local.project
     Environment = var.environment
     ManagedBy   = "terraform"
+    CostCenter  = local.lake.cost_center
+    Lake        = local.name_prefix
   })
 }
 
@@ -180,6 +189,8 @@ module "ingest_lambda" {
   package_path   = var.ingest_package_path
   environment    = var.environment
   bucket_name    = module.s3_lake.bucket_name
+  # Poison files and held batches are alerted on the alert topic (one SNS message each).
+  alert_topic_arn = module.monitoring.topic_arn
 
   source_secret_names         = local.names.source_secrets
   secret_recovery_window_days = local.settings.secret_recovery_window_days
@@ -209,6 +220,10 @@ module "monitoring" {
   quarantine_rate_threshold = var.quarantine_rate_threshold
   dlq_names                 = { ingest = local.names.ingest_dlq, schedule = local.names.schedule_dlq }
   athena_workgroup_name     = module.athena.workgroup_name
+  glue_job_run_dpus         = local.job_run_dpus
+  budget_name               = local.names.budget
+  monthly_budget_usd        = try(local.settings.monthly_budget_usd, null)
+  budget_tag                = { key = "Lake", value = local.name_prefix }
   tags                      = local.tags
 }
 

@@ -178,3 +178,12 @@ output "analyst_role_arn" {
   description = "ARN of the optional analyst role (null unless `analyst_role_trusted_principals` is set)."
   value       = module.iam.analyst_role_arn
 }
+
+output "role_arns" {
+  description = "The lake's roles that read objects, by component (make smoke checks that a first-run read as each answers 404)."
+  value = {
+    ingest_lambda = module.iam.ingest_lambda_role_arn
+    glue_job      = module.iam.glue_job_role_arn
+    glue_crawler  = module.iam.glue_crawler_role_arn
+  }
+}

@@ -134,6 +134,18 @@ resource "aws_sns_topic_policy" "alerts" {
         }
       },
       {
+        # AWS Budgets documents aws:SourceAccount and aws:SourceArn for its SNS notifications.
+        Sid       = "AllowThisAccountsBudgets"
+        Effect    = "Allow"
+        Principal = { Service = "budgets.amazonaws.com" }
+        Action    = "sns:Publish"
+        Resource  = aws_sns_topic.alerts[0].arn
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:${local.partition}:budgets::${local.account_id}:*" }
+        }
+      },
+      {
         Sid       = "DenyPublishWithoutTLS"
         Effect    = "Deny"
         Principal = "*"
@@ -255,6 +267,15 @@ locals {
       stat    = "Maximum"
       metrics = [for job in values(var.glue_job_names) : ["Glue", "glue.driver.aggregate.elapsedTime", "JobName", job, "JobRunId", "ALL", "Type", "count"]]
     }],
+    length(var.glue_job_run_dpus) == 0 ? [] : [{
+      # Elapsed milliseconds of a run x the DPUs it holds / 3,600,000 = DPU-hours (Glue bills DPU-hours).
+      title = "Glue jobs: DPU-hours per run"
+      stat  = "Maximum"
+      metrics = flatten([for i, job in sort(keys(var.glue_job_run_dpus)) : [
+        [{ id = "dpuh${i}", label = "${job} DPU-hours", expression = "e${i} * ${var.glue_job_run_dpus[job]} / 3600000" }],
+        ["Glue", "glue.driver.aggregate.elapsedTime", "JobName", job, "JobRunId", "ALL", "Type", "count", { id = "e${i}", visible = false }],
+      ]])
+    }],
     length(var.glue_job_names) == 0 ? [] : [{
       title   = "Glue jobs: failed tasks"
       stat    = "Sum"
@@ -265,6 +286,14 @@ locals {
       stat  = "Sum"
       metrics = [for metric in ["Invocations", "Errors", "Throttles"] :
       ["AWS/Lambda", metric, "FunctionName", var.lambda_function_name]]
+    }],
+    var.lambda_function_name == null ? [] : [{
+      title = "Lake Lambda: duration (ms)"
+      stat  = "Maximum"
+      metrics = [
+        ["AWS/Lambda", "Duration", "FunctionName", var.lambda_function_name, { stat = "Average", label = "average" }],
+        ["AWS/Lambda", "Duration", "FunctionName", var.lambda_function_name, { stat = "Maximum", label = "maximum" }],
+      ]
     }],
     var.state_machine_name == null ? [] : [{
       title = "Pipeline executions"
@@ -312,4 +341,50 @@ resource "aws_cloudwatch_dashboard" "pipeline" {
 
   dashboard_name = "${var.name_prefix}-pipeline"
   dashboard_body = local.dashboard_body
+}
+
+# A monthly cost budget on this environment's cost allocation tag, alerting the topic at 80% of the actual
+# spend and at 100% of the forecast. Budgets' KMS use of the topic key is granted by the key policy
+# (s3-lake kms_key_sns_topic_publishers) under the topic's encryption context.
+resource "aws_budgets_budget" "monthly" {
+  count = var.create && var.monthly_budget_usd != null ? 1 : 0
+
+  name         = var.budget_name
+  budget_type  = "COST"
+  limit_amount = format("%.2f", var.monthly_budget_usd)
+  limit_unit   = "USD"
+  time_unit    = "MONTHLY"
+
+  dynamic "cost_filter" {
+    for_each = var.budget_tag == null ? [] : [var.budget_tag]
+    content {
+      name   = "TagKeyValue"
+      values = [format("user:%s$%s", cost_filter.value.key, cost_filter.value.value)]
+    }
+  }
+
+  notification {
+    comparison_operator       = "GREATER_THAN"
+    threshold                 = 80
+    threshold_type            = "PERCENTAGE"
+    notification_type         = "ACTUAL"
+    subscriber_sns_topic_arns = [aws_sns_topic.alerts[0].arn]
+  }
+
+  notification {
+    comparison_operator       = "GREATER_THAN"
+    threshold                 = 100
+    threshold_type            = "PERCENTAGE"
+    notification_type         = "FORECASTED"
+    subscriber_sns_topic_arns = [aws_sns_topic.alerts[0].arn]
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.budget_name != null
+      error_message = "budget_name is required when monthly_budget_usd is set."
+    }
+  }
 }

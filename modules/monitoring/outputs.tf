@@ -36,3 +36,8 @@ output "email_subscriptions" {
   description = "Email endpoints subscribed to the alert topic (each must confirm before it receives alerts)."
   value       = sort([for s in aws_sns_topic_subscription.email : s.endpoint])
 }
+
+output "budget_name" {
+  description = "Name of the monthly cost budget (null when none)."
+  value       = try(aws_budgets_budget.monthly[0].name, null)
+}

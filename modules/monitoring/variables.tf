@@ -150,3 +150,32 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "glue_job_run_dpus" {
+  description = "DPUs a run of each Glue job holds, by job name (workers x DPUs per worker; the jobs do not auto-scale): the dashboard turns elapsed time into DPU-hours per run."
+  type        = map(number)
+  default     = {}
+}
+
+variable "monthly_budget_usd" {
+  description = "Monthly cost budget in USD for this environment's resources (lake.yaml environments.<env>.monthly_budget_usd); null creates no budget."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.monthly_budget_usd == null || try(var.monthly_budget_usd > 0, false)
+    error_message = "monthly_budget_usd must be a positive amount (or null)."
+  }
+}
+
+variable "budget_name" {
+  description = "Name of the AWS Budgets budget."
+  type        = string
+  default     = null
+}
+
+variable "budget_tag" {
+  description = "Cost allocation tag the budget counts (key and value); it must be activated in Billing as a cost allocation tag."
+  type        = object({ key = string, value = string })
+  default     = null
+}

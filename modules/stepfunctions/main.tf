@@ -4,17 +4,25 @@
 locals {
   stages = var.pipeline
 
-  # The state each stage hands over to: the next stage's entry state (its own name) or the success notice.
+  # Stages that run only when the lake has work for them (backlog.stage_work, through the Lambda's plan
+  # action): crawls and jobs. Ingest always runs (it is what finds new data); the summary always runs.
+  planned = { for s in local.stages : s.name => contains(["crawl", "job"], s.kind) }
+
+  # A stage is entered at its plan (planned stages) or at its own task; the last hands over to the release
+  # of the lease, then the success notice.
+  entry_state = { for s in local.stages : s.name => (local.planned[s.name] ? "${s.name}_plan" : s.name) }
   next_state = {
-    for i, s in local.stages : s.name => (i + 1 < length(local.stages) ? local.stages[i + 1].name : "notify_success")
+    for i, s in local.stages : s.name => (i + 1 < length(local.stages) ? local.entry_state[local.stages[i + 1].name] : "release_lease")
   }
 
   has_summary        = length([for s in local.stages : s if s.kind == "summary"]) > 0
   create_schedule    = var.create && var.create_schedule
   notice_subject_tag = "[${var.state_machine_name}]"
 
-  # Every task sends any error it cannot retry to the failure notice, keeping the error under $.error.
-  catch_to_failure = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.error", Next = "notify_failure" }]
+  # Every task sends any error it cannot retry to the failure path, keeping the error under $.error: the
+  # failure path releases the lease first, then sends the failure notice.
+  failure_path     = "release_lease_after_failure"
+  catch_to_failure = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.error", Next = local.failure_path }]
 
   # A generic task failure (failed Glue run, Lambda function error) is retried a bounded number of times;
   # States.TaskFailed matches every error, so it always comes after the specific retriers.
@@ -60,42 +68,158 @@ locals {
     JitterStrategy  = "FULL"
   }]
 
-  # ingest: invoke the lake Lambda (action "ingest") with the execution name as run id. ResultPath "$"
-  # replaces the (tiny) trigger input with {"ingest": <handler result>}, so later stages find the result at
-  # $.ingest; that is why the ingest stage must come first. The handler returns status (SUCCEEDED | FAILED)
-  # and a boolean has_new_data (docs/terraform-interfaces.md).
+  # Run control (jozi_lake.run_control through the lake Lambda): the lease first, a plan before each
+  # planned stage, the release on every way out. Each is a short call, bounded by control_timeout_seconds.
+  control_task = {
+    Type           = "Task"
+    Resource       = var.lambda_function_arn
+    TimeoutSeconds = var.control_timeout_seconds
+    Retry          = local.lambda_retry
+    Catch          = local.catch_to_failure
+  }
+  # The lease lives as long as an execution can (its TimeoutSeconds): a holder that dies without releasing
+  # (timed out, aborted: no Catch runs) is found gone by the Lambda's DescribeExecution check, and at
+  # worst the lease expires when the dead execution could no longer have been running.
+  lease_states = {
+    lease_init = {
+      Type       = "Pass"
+      Comment    = "No lease attempt yet."
+      Result     = { attempt = 0, acquired = false }
+      ResultPath = "$.lease"
+      Next       = "lease_acquire"
+    }
+    lease_acquire = merge(local.control_task, {
+      Comment = "Take the lake's lease (one run at a time: schedule, S3 events and the CLI share it)."
+      Parameters = {
+        action              = "lease_acquire"
+        "execution_arn.$"   = "$$.Execution.Id"
+        "run_id.$"          = "$$.Execution.Name"
+        "execution_input.$" = "$$.Execution.Input"
+        ttl_seconds         = local.timeout_seconds
+        "attempt.$"         = "$.lease.attempt"
+      }
+      ResultPath = "$.lease"
+      Next       = "lease_acquired"
+    })
+    lease_acquired = {
+      Type    = "Choice"
+      Comment = "Go on with the lease; while another run holds it, wait (bounded), then end without running."
+      Choices = [
+        { Variable = "$.lease.status", IsPresent = false, Next = "lease_contract_broken" },
+        { Not = { Variable = "$.lease.status", StringEquals = "SUCCEEDED" }, Next = "lease_failed" },
+        { Variable = "$.lease.acquired", IsPresent = false, Next = "lease_contract_broken" },
+        { Variable = "$.lease.acquired", IsBoolean = false, Next = "lease_contract_broken" },
+        { Variable = "$.lease.acquired", BooleanEquals = true, Next = local.entry_state[local.stages[0].name] },
+        { Variable = "$.lease.attempt", IsNumeric = false, Next = "lease_contract_broken" },
+        { Variable = "$.lease.attempt", NumericLessThan = var.lease_wait_attempts + 1, Next = "lease_wait" },
+      ]
+      Default = "lake_busy"
+    }
+    lease_wait = {
+      Type    = "Wait"
+      Seconds = var.lease_wait_seconds
+      Next    = "lease_acquire"
+    }
+    # Not a failure: the run holding the lake processes what is waiting (the plan reads the lake's state).
+    lake_busy = {
+      Type    = "Succeed"
+      Comment = "Another run holds the lake ($.lease says who and since when): this execution ran nothing."
+    }
+    lease_failed = {
+      Type       = "Pass"
+      Parameters = { Error = "LeaseFailed", "Cause.$" = "States.JsonToString($.lease)" }
+      ResultPath = "$.error"
+      Next       = local.failure_path
+    }
+    lease_contract_broken = {
+      Type       = "Pass"
+      Result     = { Error = "LeaseContractViolation", Cause = "the lease_acquire action returned no status, boolean acquired or numeric attempt" }
+      ResultPath = "$.error"
+      Next       = local.failure_path
+    }
+    release_lease = merge(local.control_task, {
+      Comment    = "Give the lease back: the run is done."
+      Parameters = { action = "lease_release", "execution_arn.$" = "$$.Execution.Id" }
+      ResultPath = null
+      Next       = "notify_success"
+    })
+    # On the failure path a failed release must not hide the error: it is noted beside it, and the lease
+    # then goes when the liveness check sees this execution ended.
+    release_lease_after_failure = merge(local.control_task, {
+      Comment    = "Give the lease back before reporting the failure."
+      Parameters = { action = "lease_release", "execution_arn.$" = "$$.Execution.Id" }
+      ResultPath = null
+      Catch      = [{ ErrorEquals = ["States.ALL"], ResultPath = "$.release_error", Next = "notify_failure" }]
+      Next       = "notify_failure"
+    })
+  }
+
+  # plan: before each planned stage, ask whether it has work (the same rule the local runner applies before
+  # each stage, over the lake's durable state, so a failed night is repaired by a quiet one). A stage
+  # without work is skipped; a crawl stage's plan names its crawler (its last crawl comes from Glue).
+  plan_states = merge([for s in local.stages : {
+    "${s.name}_plan" = merge(local.control_task, {
+      Comment = "Has ${s.name} work now? (backlog.stage_work over the lake)"
+      Parameters = merge(
+        { action = "plan", stages = [s.name] },
+        s.kind == "crawl" ? { crawlers = { (s.layer) = lookup(var.crawler_names, s.layer, "") } } : {},
+      )
+      ResultPath = "$.plan"
+      Next       = "${s.name}_has_work"
+    })
+    "${s.name}_has_work" = {
+      Type    = "Choice"
+      Comment = "Run ${s.name} when the plan says it has work, else skip to the next stage."
+      Choices = [
+        { Variable = "$.plan.status", IsPresent = false, Next = "${s.name}_plan_broken" },
+        { Not = { Variable = "$.plan.status", StringEquals = "SUCCEEDED" }, Next = "${s.name}_plan_failed" },
+        { Variable = "$.plan.stages.${s.name}.has_work", IsPresent = false, Next = "${s.name}_plan_broken" },
+        { Variable = "$.plan.stages.${s.name}.has_work", IsBoolean = false, Next = "${s.name}_plan_broken" },
+        { Variable = "$.plan.stages.${s.name}.has_work", BooleanEquals = true, Next = s.name },
+      ]
+      Default = local.next_state[s.name]
+    }
+    "${s.name}_plan_failed" = {
+      Type       = "Pass"
+      Parameters = { Error = "PlanFailed", "Cause.$" = "States.JsonToString($.plan)" }
+      ResultPath = "$.error"
+      Next       = local.failure_path
+    }
+    "${s.name}_plan_broken" = {
+      Type       = "Pass"
+      Result     = { Error = "PlanContractViolation", Cause = "the plan action returned no status or no boolean has_work for ${s.name}" }
+      ResultPath = "$.error"
+      Next       = local.failure_path
+    }
+  } if local.planned[s.name]]...)
+
+  # ingest: the lake Lambda (action "ingest") with the execution name as run id; its summary lands at
+  # $.ingest. Whether later stages run is the plan's business (the lake's state), not this run's count.
   ingest_states = merge([for s in local.stages : {
     (s.name) = {
       Type     = "Task"
-      Comment  = "Pull new records from the store's API into bronze."
-      Resource = "arn:aws:states:::lambda:invoke"
+      Comment  = "Pull new records from the sources and land file drops into bronze."
+      Resource = var.lambda_function_arn
       Parameters = {
-        FunctionName = var.lambda_function_arn
-        Payload = {
-          "action"   = "ingest"
-          "run_id.$" = "$$.Execution.Name"
-          "env"      = var.environment
-          "trigger"  = "step-functions"
-        }
+        "action"   = "ingest"
+        "run_id.$" = "$$.Execution.Name"
+        "env"      = var.environment
+        "trigger"  = "step-functions"
       }
-      ResultSelector = { "ingest.$" = "$.Payload" }
-      ResultPath     = "$"
-      Retry          = local.lambda_retry
-      Catch          = local.catch_to_failure
-      Next           = "${s.name}_has_new_data"
+      ResultPath = "$.ingest"
+      Retry      = local.lambda_retry
+      Catch      = local.catch_to_failure
+      Next       = "${s.name}_succeeded"
     }
     # Rules are tried in order, so each comparison only runs once the fields it reads are known to exist.
-    "${s.name}_has_new_data" = {
+    "${s.name}_succeeded" = {
       Type    = "Choice"
-      Comment = "A failed ingest fails the run; no new data finishes with a 'nothing new' notice instead of running the jobs."
+      Comment = "A failed ingest fails the run; a successful one goes on to the plan of the next stage."
       Choices = [
         { Variable = "$.ingest.status", IsPresent = false, Next = "${s.name}_contract_broken" },
         { Not = { Variable = "$.ingest.status", StringEquals = "SUCCEEDED" }, Next = "${s.name}_failed" },
-        { Variable = "$.ingest.has_new_data", IsPresent = false, Next = "${s.name}_contract_broken" },
-        { Variable = "$.ingest.has_new_data", IsBoolean = false, Next = "${s.name}_contract_broken" },
-        { Variable = "$.ingest.has_new_data", BooleanEquals = true, Next = local.next_state[s.name] },
       ]
-      Default = "notify_nothing_new"
+      Default = local.next_state[s.name]
     }
     # The handler reports source errors in its summary instead of raising; the whole summary is the cause.
     "${s.name}_failed" = {
@@ -105,16 +229,16 @@ locals {
         "Cause.$" = "States.JsonToString($.ingest)"
       }
       ResultPath = "$.error"
-      Next       = "notify_failure"
+      Next       = local.failure_path
     }
     "${s.name}_contract_broken" = {
       Type = "Pass"
       Result = {
         Error = "IngestContractViolation"
-        Cause = "the ingest Lambda returned no status or no boolean has_new_data"
+        Cause = "the ingest Lambda returned no status"
       }
       ResultPath = "$.error"
-      Next       = "notify_failure"
+      Next       = local.failure_path
     }
   } if s.kind == "ingest"]...)
 
@@ -172,7 +296,7 @@ locals {
         Cause = "crawler ${lookup(var.crawler_names, s.layer, "")} did not finish with SUCCEEDED; see its last crawl in the Glue console"
       }
       ResultPath = "$.error"
-      Next       = "notify_failure"
+      Next       = local.failure_path
     }
   } if s.kind == "crawl"]...)
 
@@ -237,19 +361,6 @@ locals {
       Catch      = local.catch_to_failure
       Next       = "pipeline_succeeded"
     }
-    notify_nothing_new = {
-      Type     = "Task"
-      Resource = "arn:aws:states:::sns:publish"
-      Parameters = {
-        TopicArn    = var.alert_topic_arn
-        Subject     = "${local.notice_subject_tag} nothing new"
-        "Message.$" = "States.Format('Pipeline run {}: the source API had nothing new; the jobs did not run.', $$.Execution.Name)"
-      }
-      ResultPath = null
-      Retry      = local.sns_retry
-      Catch      = local.catch_to_failure
-      Next       = "nothing_new"
-    }
     notify_failure = {
       Type     = "Task"
       Resource = "arn:aws:states:::sns:publish"
@@ -267,7 +378,6 @@ locals {
       Next  = "pipeline_failed"
     }
     pipeline_succeeded = { Type = "Succeed" }
-    nothing_new        = { Type = "Succeed" }
     pipeline_failed = {
       Type  = "Fail"
       Error = "PipelineFailed"
@@ -292,13 +402,23 @@ locals {
     : contains(["ingest", "summary"], s.kind) ? (1 + var.task_failed_max_attempts) * var.lambda_timeout_seconds + local.retry_waits.lambda_service + local.retry_waits.task_failed
     : 0
   ) }
-  timeout_seconds = ceil(sum(concat([0], values(local.stage_budget_seconds))) + var.crawl_allowance_seconds)
+  # Run control: every plan, both releases and each lease attempt (the first and the waited ones) at the
+  # control timeout with its retries, plus the waits between lease attempts.
+  control_task_budget_seconds = (1 + var.task_failed_max_attempts) * var.control_timeout_seconds + local.retry_waits.lambda_service + local.retry_waits.task_failed
+  control_budget_seconds = (
+    (length([for s in local.stages : s if local.planned[s.name]]) + 2 + 1 + var.lease_wait_attempts) * local.control_task_budget_seconds
+    + var.lease_wait_attempts * var.lease_wait_seconds
+  )
+  timeout_seconds = ceil(sum(concat([0], values(local.stage_budget_seconds))) + local.control_budget_seconds + var.crawl_allowance_seconds)
 
   definition = {
     Comment        = "${var.state_machine_name} (${var.environment}): ${join(" -> ", [for s in local.stages : s.name])}."
-    StartAt        = local.stages[0].name
+    StartAt        = "lease_init"
     TimeoutSeconds = local.timeout_seconds
-    States         = merge(local.ingest_states, local.crawl_states, local.job_states, local.summary_states, local.notice_states)
+    States = merge(
+      local.lease_states, local.plan_states, local.ingest_states, local.crawl_states, local.job_states,
+      local.summary_states, local.notice_states,
+    )
   }
 }
 

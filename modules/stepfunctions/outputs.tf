@@ -19,8 +19,8 @@ output "timeout_seconds" {
 }
 
 output "stage_entry_states" {
-  description = "Entry state name of each pipeline stage, in pipeline order."
-  value       = [for s in local.stages : s.name]
+  description = "Entry state name of each pipeline stage, in pipeline order: a crawl or job stage is entered at its plan (<stage>_plan), the others at their own task."
+  value       = [for s in local.stages : local.entry_state[s.name]]
 }
 
 output "log_group_name" {

@@ -156,6 +156,39 @@ variable "crawl_allowance_seconds" {
   }
 }
 
+variable "control_timeout_seconds" {
+  description = "TimeoutSeconds of each run-control call to the lake Lambda (lease_acquire, plan, lease_release): short reads and conditional writes of small objects, so far below the function's own timeout."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.control_timeout_seconds >= 5 && var.control_timeout_seconds <= 900
+    error_message = "control_timeout_seconds must be between 5 and 900 (Lambda's maximum)."
+  }
+}
+
+variable "lease_wait_seconds" {
+  description = "Wait between two attempts at the lake's lease while another run holds it."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.lease_wait_seconds >= 1 && var.lease_wait_seconds <= 3600
+    error_message = "lease_wait_seconds must be between 1 and 3600."
+  }
+}
+
+variable "lease_wait_attempts" {
+  description = "How many more times an execution tries the lease after finding it held, before it ends without running (Succeed state lake_busy: the holding run processes what is waiting). 0 ends at once."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.lease_wait_attempts >= 0 && var.lease_wait_attempts <= 240 && floor(var.lease_wait_attempts) == var.lease_wait_attempts
+    error_message = "lease_wait_attempts must be a whole number between 0 and 240."
+  }
+}
+
 variable "task_failed_max_attempts" {
   description = "Retries of a Lambda stage after a generic States.TaskFailed (a function error). Failed Glue job runs are not retried (a code or data problem; a rerun could outlast the execution's timeout)."
   type        = number

@@ -90,6 +90,30 @@ def local_process_alive(holder: str) -> bool | None:
 
 Liveness = Callable[[str], bool | None]
 
+SFN_PREFIX = "sfn:"
+
+
+def sfn_holder(execution_arn: str) -> str:
+    """A state machine execution as a lease holder: ``sfn:<execution arn>``."""
+    return SFN_PREFIX + execution_arn
+
+
+def sfn_execution_alive(describe_status: Callable[[str], str | None]) -> Liveness:
+    """Liveness of ``sfn:`` holders: RUNNING or not, by ``describe_status(arn)`` (DescribeExecution).
+
+    An execution that timed out or was aborted runs no Catch, so it never released its lease: asking Step
+    Functions lets the next start take it over at once instead of waiting for the expiry. Other holders
+    (a person's CLI run) are judged by :func:`local_process_alive`.
+    """
+
+    def alive(holder: str) -> bool | None:
+        if not holder.startswith(SFN_PREFIX):
+            return local_process_alive(holder)
+        status = describe_status(holder[len(SFN_PREFIX) :])
+        return None if status is None else status == "RUNNING"
+
+    return alive
+
 
 @dataclass
 class Lease:
@@ -129,6 +153,22 @@ class Lease:
             self.store.delete(self.key)
 
 
+def release_holder(store: ObjectStore, key: str, holder: str) -> bool:
+    """Release the lease if ``holder`` holds it; for holders that keep no :class:`Lease` between calls
+    (a state machine execution releases in a later Lambda invocation than the one that acquired)."""
+    try:
+        data, version = store.read_versioned(key)
+        current = LeaseRecord.from_bytes(data)
+    except KeyError:
+        return False
+    except (ValueError, TypeError):
+        return False  # damaged: the next acquire takes it over
+    if current.holder != holder:
+        return False
+    Lease(store, key, current, version, 0.0).release()
+    return True
+
+
 def acquire(
     store: ObjectStore,
     key: str,
@@ -166,6 +206,9 @@ def acquire(
             current = LeaseRecord.from_bytes(data)
         except (ValueError, TypeError):
             current = None  # a damaged lease object protects nothing: take it over
+        if current is not None and current.holder == holder and current.run_id == run_id:
+            # Ours already: a retried acquire (a Lambda invocation whose answer was lost) is not a second run.
+            return Lease(store, key, current, version, ttl_seconds)
         if current is None or current.expired(moment) or is_alive(current.holder) is False:
             if store.replace_if(key, record.to_bytes(), version):
                 _, version = store.read_versioned(key)

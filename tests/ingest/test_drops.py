@@ -339,3 +339,25 @@ def test_land_generated_dataset_accounts_for_every_record(store: LocalObjectStor
         expected = manifest["sources"][source]["records"]
         assert summary.sources[source].rows == expected
         assert sum(bronze_lines(store, source).values()) == expected
+
+
+def test_each_rejected_file_is_one_alert_naming_source_file_reason_and_fix(
+    store: LocalObjectStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jozi_lake import notify
+    from jozi_lake.cli import render
+
+    _drop(store, "ratings", "empty.csv", b"")
+    _drop(store, "ratings", "good.jsonl", GOOD)
+    summary = _run(store, run_id="night-1")
+    notifier = notify.LinesNotifier()
+    assert notify.notify_all(notifier, notify.alerts_for_ingest(summary)) == 1
+    (alert,) = notifier.alerts
+    assert (alert.kind, alert.source, alert.item) == ("file_rejected", "ratings", "landing/ratings/empty.csv")
+    assert alert.reason == "empty file" and alert.fix and "rerun" not in alert.fix
+    assert alert.detail["rejected_key"] == summary.rejected_files[0].rejected_key
+    # Locally the same alert is a line of the run output.
+    render.ingest_summary(summary)
+    out = capsys.readouterr().out
+    assert "alert rejected file landing/ratings/empty.csv (ratings): empty file; fix: " in out
+    assert len(alert.subject()) <= notify.SUBJECT_LIMIT

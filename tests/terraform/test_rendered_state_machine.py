@@ -203,11 +203,41 @@ def task_budgets(state: rendered.Rendered, definition: dict[str, Any]) -> dict[s
             longest = functions[resource]
         else:
             continue  # API calls (crawler start and polls, notices): seconds, covered by the slack
+        if "TimeoutSeconds" in task:  # the state's own timeout cuts an attempt short (States.Timeout)
+            longest = min(longest, float(task["TimeoutSeconds"]))
         reruns = sum(
             int(r.get("MaxAttempts", 3)) for r in task.get("Retry", []) if RERUNS & set(r["ErrorEquals"])
         )
-        budgets[name] = (1 + reruns) * longest + sum(retry_waits(r) for r in task.get("Retry", []))
+        once = (1 + reruns) * longest + sum(retry_waits(r) for r in task.get("Retry", []))
+        runs, waits = loop_bound(definition, name)
+        budgets[name] = runs * once + waits
     return budgets
+
+
+def loop_bound(definition: dict[str, Any], task: str) -> tuple[int, float]:
+    """(times ``task`` can run, seconds waited between runs) when a Choice loops back to it through a Wait.
+
+    The loop must be bounded by a counter the task itself writes: a ``NumericLessThan`` rule on a path
+    below the task's ResultPath whose Next waits and returns to the task. An unbounded loop back to a
+    bounded task (any other Choice rule returning to it) is a problem (:func:`time_problems`).
+    """
+    states = definition["States"]
+    result_top = _top(str(states[task].get("ResultPath", "$")))
+    runs, waits = 1, 0.0
+    for choice in states.values():
+        if choice.get("Type") != "Choice":
+            continue
+        for rule in choice.get("Choices", []):
+            wait = states.get(rule.get("Next", ""), {})
+            if wait.get("Type") != "Wait" or wait.get("Next") != task:
+                continue
+            if "NumericLessThan" in rule and _top(rule.get("Variable", "")) == result_top:
+                bound = int(rule["NumericLessThan"])  # the task ran `value` times when the loop stops
+                runs = max(runs, bound)
+                waits = max(waits, (bound - 1) * float(wait.get("Seconds", 0)))
+            else:
+                runs = 10**6  # unbounded: no budget fits
+    return runs, waits
 
 
 def time_problems(state: rendered.Rendered, definition: dict[str, Any]) -> list[str]:
@@ -231,6 +261,19 @@ def test_retries_fit_in_the_state_machine_timeout(rendered_envs: dict[str, rende
         assert not problems, f"{env}: " + "\n".join(problems)
         # The rest is for the crawls (not bounded by a timeout of their own) and the notices.
         assert definition["TimeoutSeconds"] - sum(budgets.values()) >= 30 * 60, env
+
+
+def test_the_time_check_counts_the_lease_wait_loop(dev: rendered.Rendered) -> None:
+    definition = copy.deepcopy(dev.definition())
+    looping = [n for n, s in definition["States"].items() if loop_bound(definition, n)[0] > 1]
+    assert looping, "no task is retried through a bounded Wait loop (the lease wait)?"
+    assert not time_problems(dev, definition)
+    # Unbounded (the counter rule gone) or ten times longer: the timeout no longer covers it.
+    for choice in definition["States"].values():
+        for rule in choice.get("Choices", []):
+            if "NumericLessThan" in rule:
+                rule["NumericLessThan"] *= 10
+    assert time_problems(dev, definition)
 
 
 def test_the_time_check_refuses_a_job_retried_on_any_failure(dev: rendered.Rendered) -> None:

@@ -123,19 +123,19 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
         for resource in statement.Resource :
-        anytrue([for prefix in ["landing/", "bronze/", "rejected/", "silver/_reports/", "gold/_reports/", "state/layers/bronze/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+        anytrue([for prefix in ["landing/", "bronze/", "rejected/", "state/", "silver/_state/", "silver/_reports/", "gold/_reports/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if anytrue([for action in statement.Action : startswith(action, "s3:") && action != "s3:ListBucket"])
     ]))
-    error_message = "the Lambda may touch objects only under landing/, bronze/, rejected/, the job reports (summary stage) and bronze's change record"
+    error_message = "the Lambda may touch objects only under landing/, bronze/, rejected/, state/ and read silver's processed-batch records and the job reports"
   }
 
   assert {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
-        for resource in statement.Resource : anytrue([for prefix in ["bronze/", "rejected/", "state/layers/bronze/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+        for resource in statement.Resource : anytrue([for prefix in ["bronze/", "rejected/", "state/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if contains(statement.Action, "s3:PutObject")
     ]))
-    error_message = "the Lambda may write only bronze/, rejected/ (an unreadable file is set aside there) and bronze's change record"
+    error_message = "the Lambda may write only bronze/, rejected/ (an unreadable file is set aside there) and state/ (the lease, layer marks)"
   }
 
   assert {
@@ -150,10 +150,18 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
   assert {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
-        for resource in statement.Resource : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/landing/")
+        for resource in statement.Resource : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/landing/") || resource == "arn:aws:s3:::jozi-pizza-dev-lake/state/*"
       ] if contains(statement.Action, "s3:DeleteObject")
     ]))
-    error_message = "the Lambda may delete only from landing/ (moving a rejected file out, after its copy is safe)"
+    error_message = "the Lambda may delete only from landing/ (moving a rejected file out, after its copy is safe) and state/ (releasing the lease)"
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement :
+      statement.Action == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] && statement.Resource == ["arn:aws:s3:::jozi-pizza-dev-lake/state/*"]
+    ])
+    error_message = "the Lambda must create, replace and delete the lease under state/"
   }
 
   assert {
@@ -161,12 +169,12 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
       for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement : [
         for resource in statement.Resource :
         resource == "arn:aws:s3:::jozi-pizza-dev-lake" || anytrue([
-          for prefix in ["bronze/", "scripts/", "silver/", "gold/", "quarantine/", "ops/", "spark-ui/", "glue-temp/", "state/layers/"] :
+          for prefix in ["bronze/", "scripts/", "silver/", "gold/", "quarantine/", "ops/", "spark-ui/", "glue-temp/", "state/"] :
           startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")
         ])
       ] if anytrue([for action in statement.Action : startswith(action, "s3:")])
     ]))
-    error_message = "Glue jobs may touch only bronze, scripts, silver, gold, quarantine, ops, spark-ui, their temp dir and the layer change records"
+    error_message = "Glue jobs may touch only bronze, scripts, silver, gold, quarantine, ops, spark-ui, their temp dir and the lake's state (layer marks, processed files, held batches, replays)"
   }
 
   assert {

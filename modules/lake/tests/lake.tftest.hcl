@@ -98,7 +98,7 @@ run "dev" {
   }
 
   assert {
-    condition     = module.stepfunctions.stage_entry_states == ["ingest", "crawl_bronze", "bronze_to_silver", "crawl_silver", "crawl_quarantine", "silver_to_gold", "crawl_gold", "crawl_ops", "quality_summary"]
+    condition     = module.stepfunctions.stage_entry_states == ["ingest", "crawl_bronze_plan", "bronze_to_silver_plan", "crawl_silver_plan", "crawl_quarantine_plan", "silver_to_gold_plan", "crawl_gold_plan", "crawl_ops_plan", "quality_summary"]
     error_message = "the state machine must walk lake.yaml's pipeline in order"
   }
 
@@ -113,7 +113,7 @@ run "dev" {
     condition = alltrue([
       jsondecode(module.stepfunctions.definition).States.bronze_to_silver.Parameters.JobName == output.job_names["bronze_to_silver"],
       jsondecode(module.stepfunctions.definition).States.crawl_gold.Parameters.Name == output.crawler_names["gold"],
-      jsondecode(module.stepfunctions.definition).States.ingest.Parameters.FunctionName == module.ingest_lambda.function_arn,
+      jsondecode(module.stepfunctions.definition).States.ingest.Resource == module.ingest_lambda.function_arn,
       jsondecode(module.stepfunctions.definition).States.quality_summary.Resource == module.ingest_lambda.function_arn,
       jsondecode(module.stepfunctions.definition).States.quality_summary.Parameters.env == "dev",
       jsondecode(module.stepfunctions.definition).States.notify_failure.Parameters.TopicArn == output.alert_topic_arn,
@@ -136,8 +136,9 @@ run "dev" {
       jsondecode(module.ingest_lambda.environment_variables.LAKE_SOURCE_SECRETS) == output.source_secret_arns,
       keys(output.source_secret_arns) == ["jozi_store_api"],
       module.ingest_lambda.source_secret_names.jozi_store_api == "jozi-pizza/dev/sources/jozi_store_api",
+      module.ingest_lambda.environment_variables.LAKE_ALERT_TOPIC_ARN == output.alert_topic_arn,
     ])
-    error_message = "the Lambda gets one secret per credential of lake.yaml's sources (the nine store sources share jozi_store_api)"
+    error_message = "the Lambda gets one secret per credential of lake.yaml's sources (the nine store sources share jozi_store_api) and the alert topic"
   }
 
   assert {

@@ -18,6 +18,10 @@ variables {
   quality_namespace     = "JoziLake/Quality"
   dlq_names             = { ingest = "jozi-pizza-test-ingest-dlq" }
   athena_workgroup_name = "jozi-pizza-test"
+  glue_job_run_dpus     = { "jozi-pizza-test-bronze_to_silver" = 2, "jozi-pizza-test-silver_to_gold" = 2 }
+  monthly_budget_usd    = 25
+  budget_name           = "jozi-pizza-test-monthly"
+  budget_tag            = { key = "Lake", value = "jozi-pizza-test" }
 }
 
 run "topic_is_encrypted_and_scoped" {
@@ -34,9 +38,23 @@ run "topic_is_encrypted_and_scoped" {
       jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[0].Condition.StringEquals["aws:SourceAccount"] == "123456789012",
       jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:events:af-south-1:123456789012:rule/jozi-pizza-test-*",
       jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[1].Principal.Service == "cloudwatch.amazonaws.com",
-      jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[2].Effect == "Deny",
+      jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[2].Principal.Service == "budgets.amazonaws.com",
+      jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[2].Condition.ArnLike["aws:SourceArn"] == "arn:aws:budgets::123456789012:*",
+      jsondecode(aws_sns_topic_policy.alerts[0].policy).Statement[3].Effect == "Deny",
     ])
-    error_message = "only this lake's rules and alarms may publish, and only over TLS"
+    error_message = "only this lake's rules and alarms and this account's budgets may publish, and only over TLS"
+  }
+
+  assert {
+    condition = alltrue([
+      aws_budgets_budget.monthly[0].name == "jozi-pizza-test-monthly",
+      aws_budgets_budget.monthly[0].limit_amount == "25.00",
+      aws_budgets_budget.monthly[0].time_unit == "MONTHLY",
+      tolist(one(aws_budgets_budget.monthly[0].cost_filter).values) == tolist(["user:Lake$jozi-pizza-test"]),
+      alltrue([for n in aws_budgets_budget.monthly[0].notification : tolist(n.subscriber_sns_topic_arns) == tolist([aws_sns_topic.alerts[0].arn])]),
+      length(aws_budgets_budget.monthly[0].notification) == 2,
+    ])
+    error_message = "the monthly budget counts the environment's Lake tag and notifies the alert topic"
   }
 
   assert {
@@ -112,8 +130,10 @@ run "dashboard_shows_jobs_lambda_pipeline_quality_and_athena" {
   assert {
     condition = [for w in jsondecode(aws_cloudwatch_dashboard.pipeline[0].dashboard_body).widgets : w.properties.title] == [
       "Glue jobs: elapsed time (ms)",
+      "Glue jobs: DPU-hours per run",
       "Glue jobs: failed tasks",
       "Ingest Lambda: invocations, errors, throttles",
+      "Lake Lambda: duration (ms)",
       "Pipeline executions",
       "Quarantine rate by table (threshold 0.05)",
       "Athena bytes scanned (jozi-pizza-test)",
@@ -122,8 +142,13 @@ run "dashboard_shows_jobs_lambda_pipeline_quality_and_athena" {
   }
 
   assert {
-    condition     = strcontains(jsonencode(jsondecode(aws_cloudwatch_dashboard.pipeline[0].dashboard_body).widgets[5].properties.metrics), "WorkGroup=\\\"jozi-pizza-test\\\"")
+    condition     = strcontains(jsonencode(jsondecode(aws_cloudwatch_dashboard.pipeline[0].dashboard_body).widgets[7].properties.metrics), "WorkGroup=\\\"jozi-pizza-test\\\"")
     error_message = "the Athena widget must be limited to the lake's workgroup"
+  }
+
+  assert {
+    condition     = strcontains(jsonencode(jsondecode(aws_cloudwatch_dashboard.pipeline[0].dashboard_body).widgets[1].properties.metrics), "e0 * 2 / 3600000")
+    error_message = "DPU-hours per run are the run's elapsed milliseconds x its DPUs / 3,600,000"
   }
 }
 

@@ -43,67 +43,94 @@ run "definition_follows_the_stage_list" {
   command = plan
 
   assert {
-    condition     = jsondecode(output.definition).StartAt == "ingest"
-    error_message = "the state machine must start with the ingest stage"
+    condition = alltrue([
+      jsondecode(output.definition).StartAt == "lease_init",
+      jsondecode(output.definition).States.lease_init.Next == "lease_acquire",
+      jsondecode(output.definition).States.lease_acquire.Parameters.action == "lease_acquire",
+      jsondecode(output.definition).States.lease_acquire.Parameters["execution_arn.$"] == "$$.Execution.Id",
+      jsondecode(output.definition).States.lease_acquire.Parameters.ttl_seconds == output.timeout_seconds,
+      jsondecode(output.definition).States.lease_acquired.Choices[4].BooleanEquals == true,
+      jsondecode(output.definition).States.lease_acquired.Choices[4].Next == "ingest",
+      jsondecode(output.definition).States.lease_acquired.Choices[6].NumericLessThan == 16,
+      jsondecode(output.definition).States.lease_acquired.Choices[6].Next == "lease_wait",
+      jsondecode(output.definition).States.lease_wait.Next == "lease_acquire",
+      jsondecode(output.definition).States.lease_acquired.Default == "lake_busy",
+      jsondecode(output.definition).States.lake_busy.Type == "Succeed",
+    ])
+    error_message = "the state machine must take the lease first, wait a bounded number of times while it is held, then end (Succeed) without running"
   }
 
   assert {
-    condition     = output.stage_entry_states == ["ingest", "crawl_bronze", "bronze_to_silver", "crawl_silver", "silver_to_gold", "crawl_gold", "quality_summary"]
-    error_message = "stage entry states must follow the pipeline order"
+    condition     = output.stage_entry_states == ["ingest", "crawl_bronze_plan", "bronze_to_silver_plan", "crawl_silver_plan", "silver_to_gold_plan", "crawl_gold_plan", "quality_summary"]
+    error_message = "stage entry states must follow the pipeline order, crawls and jobs entered at their plan"
   }
 
-  # Walk the happy path: each stage hands over to the next one, in lake.yaml order.
+  # Walk the happy path: each stage hands over to the next one, in lake.yaml order, through its plan.
   assert {
     condition = alltrue([
-      jsondecode(output.definition).States.ingest.Next == "ingest_has_new_data",
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[4].Next == "crawl_bronze",
+      jsondecode(output.definition).States.ingest.Next == "ingest_succeeded",
+      jsondecode(output.definition).States.ingest_succeeded.Default == "crawl_bronze_plan",
+      jsondecode(output.definition).States.crawl_bronze_plan.Next == "crawl_bronze_has_work",
+      jsondecode(output.definition).States.crawl_bronze_has_work.Choices[4].Next == "crawl_bronze",
+      jsondecode(output.definition).States.crawl_bronze_has_work.Default == "bronze_to_silver_plan",
       jsondecode(output.definition).States.crawl_bronze.Next == "crawl_bronze_wait",
       jsondecode(output.definition).States.crawl_bronze_wait.Next == "crawl_bronze_poll",
       jsondecode(output.definition).States.crawl_bronze_poll.Next == "crawl_bronze_ready",
       jsondecode(output.definition).States.crawl_bronze_ready.Choices[0].Next == "crawl_bronze_outcome",
       jsondecode(output.definition).States.crawl_bronze_ready.Default == "crawl_bronze_wait",
-      jsondecode(output.definition).States.crawl_bronze_outcome.Choices[1].Next == "bronze_to_silver",
-      jsondecode(output.definition).States.bronze_to_silver.Next == "crawl_silver",
-      jsondecode(output.definition).States.crawl_silver_outcome.Choices[1].Next == "silver_to_gold",
-      jsondecode(output.definition).States.silver_to_gold.Next == "crawl_gold",
+      jsondecode(output.definition).States.crawl_bronze_outcome.Choices[1].Next == "bronze_to_silver_plan",
+      jsondecode(output.definition).States.bronze_to_silver_has_work.Choices[4].Next == "bronze_to_silver",
+      jsondecode(output.definition).States.bronze_to_silver.Next == "crawl_silver_plan",
+      jsondecode(output.definition).States.crawl_silver_outcome.Choices[1].Next == "silver_to_gold_plan",
+      jsondecode(output.definition).States.silver_to_gold.Next == "crawl_gold_plan",
       jsondecode(output.definition).States.crawl_gold_outcome.Choices[1].Next == "quality_summary",
-      jsondecode(output.definition).States.quality_summary.Next == "notify_success",
+      jsondecode(output.definition).States.crawl_gold_has_work.Default == "quality_summary",
+      jsondecode(output.definition).States.quality_summary.Next == "release_lease",
+      jsondecode(output.definition).States.release_lease.Parameters.action == "lease_release",
+      jsondecode(output.definition).States.release_lease.Next == "notify_success",
       jsondecode(output.definition).States.notify_success.Next == "pipeline_succeeded",
       jsondecode(output.definition).States.pipeline_succeeded.Type == "Succeed",
     ])
-    error_message = "the happy path must walk ingest -> crawl_bronze -> bronze_to_silver -> crawl_silver -> silver_to_gold -> crawl_gold -> quality_summary -> notify_success"
+    error_message = "the happy path must walk ingest -> (plan ->) crawl_bronze -> bronze_to_silver -> crawl_silver -> silver_to_gold -> crawl_gold -> quality_summary -> release_lease -> notify_success"
   }
 
   assert {
     condition = alltrue([
-      jsondecode(output.definition).States.ingest.Resource == "arn:aws:states:::lambda:invoke",
-      jsondecode(output.definition).States.ingest.Parameters.Payload["run_id.$"] == "$$.Execution.Name",
-      jsondecode(output.definition).States.ingest.Parameters.Payload.action == "ingest",
-      jsondecode(output.definition).States.ingest.Parameters.FunctionName == var.lambda_function_arn,
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[4].Variable == "$.ingest.has_new_data",
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[4].BooleanEquals == true,
-      jsondecode(output.definition).States.ingest_has_new_data.Default == "notify_nothing_new",
-      jsondecode(output.definition).States.notify_nothing_new.Resource == "arn:aws:states:::sns:publish",
-      jsondecode(output.definition).States.notify_nothing_new.Next == "nothing_new",
+      jsondecode(output.definition).States.crawl_bronze_plan.Parameters == { action = "plan", stages = ["crawl_bronze"], crawlers = { bronze = "jozi-pizza-test-bronze" } },
+      jsondecode(output.definition).States.bronze_to_silver_plan.Parameters == { action = "plan", stages = ["bronze_to_silver"] },
+      jsondecode(output.definition).States.bronze_to_silver_plan.ResultPath == "$.plan",
+      jsondecode(output.definition).States.bronze_to_silver_plan.TimeoutSeconds == 60,
+      jsondecode(output.definition).States.bronze_to_silver_has_work.Choices[4].Variable == "$.plan.stages.bronze_to_silver.has_work",
+      jsondecode(output.definition).States.bronze_to_silver_has_work.Choices[0].IsPresent == false,
+      jsondecode(output.definition).States.bronze_to_silver_has_work.Choices[1].Next == "bronze_to_silver_plan_failed",
+      jsondecode(output.definition).States.bronze_to_silver_plan_failed.Next == "release_lease_after_failure",
     ])
-    error_message = "ingest must invoke the Lambda (action ingest) with the execution name as run id and branch on $.ingest.has_new_data"
+    error_message = "each crawl and job stage must be planned (action plan for that stage; a crawl names its crawler) and skipped without work"
   }
 
-  # The handler reports failures in its result (status FAILED) rather than raising: that must fail the run,
-  # never look like "nothing new"; a result without the fields fails it too.
   assert {
     condition = alltrue([
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[0].Variable == "$.ingest.status",
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[0].IsPresent == false,
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[0].Next == "ingest_contract_broken",
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[1].Not.StringEquals == "SUCCEEDED",
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[1].Next == "ingest_failed",
-      jsondecode(output.definition).States.ingest_failed.Next == "notify_failure",
-      jsondecode(output.definition).States.ingest_contract_broken.Next == "notify_failure",
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[2].IsPresent == false,
-      jsondecode(output.definition).States.ingest_has_new_data.Choices[3].IsBoolean == false,
+      jsondecode(output.definition).States.ingest.Resource == var.lambda_function_arn,
+      jsondecode(output.definition).States.ingest.Parameters["run_id.$"] == "$$.Execution.Name",
+      jsondecode(output.definition).States.ingest.Parameters.action == "ingest",
+      jsondecode(output.definition).States.ingest.ResultPath == "$.ingest",
     ])
-    error_message = "a FAILED or malformed ingest result must lead to the failure notice before has_new_data is read"
+    error_message = "ingest must invoke the Lambda (action ingest) with the execution name as run id, its result at $.ingest"
+  }
+
+  # The handler reports failures in its result (status FAILED) rather than raising: that must fail the run;
+  # a result without the field fails it too.
+  assert {
+    condition = alltrue([
+      jsondecode(output.definition).States.ingest_succeeded.Choices[0].Variable == "$.ingest.status",
+      jsondecode(output.definition).States.ingest_succeeded.Choices[0].IsPresent == false,
+      jsondecode(output.definition).States.ingest_succeeded.Choices[0].Next == "ingest_contract_broken",
+      jsondecode(output.definition).States.ingest_succeeded.Choices[1].Not.StringEquals == "SUCCEEDED",
+      jsondecode(output.definition).States.ingest_succeeded.Choices[1].Next == "ingest_failed",
+      jsondecode(output.definition).States.ingest_failed.Next == "release_lease_after_failure",
+      jsondecode(output.definition).States.ingest_contract_broken.Next == "release_lease_after_failure",
+    ])
+    error_message = "a FAILED or malformed ingest result must lead to the failure path"
   }
 
   assert {
@@ -112,7 +139,7 @@ run "definition_follows_the_stage_list" {
       jsondecode(output.definition).States.crawl_bronze.Parameters.Name == "jozi-pizza-test-bronze",
       jsondecode(output.definition).States.crawl_gold_poll.Resource == "arn:aws:states:::aws-sdk:glue:getCrawler",
       jsondecode(output.definition).States.crawl_silver_ready.Choices[0].StringEquals == "READY",
-      jsondecode(output.definition).States.crawl_bronze_failed.Next == "notify_failure",
+      jsondecode(output.definition).States.crawl_bronze_failed.Next == "release_lease_after_failure",
     ])
     error_message = "crawl stages must start the layer's crawler and poll it until READY"
   }
@@ -128,9 +155,10 @@ run "definition_follows_the_stage_list" {
   }
 
   assert {
-    # Jobs: their timeouts (60 + 45 min) + retry waits; Lambda stages: 2 attempts of 900 s + waits; plus the
-    # crawl allowance. The rendered environments check the arithmetic against the retriers themselves.
-    condition     = jsondecode(output.definition).TimeoutSeconds == output.timeout_seconds && output.timeout_seconds > (60 + 45) * 60 + 2 * 2 * 900 + 3600
+    # Jobs: their timeouts (60 + 45 min) + retry waits; Lambda stages: 2 attempts of 900 s + waits; run control:
+    # 5 plans, 2 releases, 16 lease attempts at 2 x 60 s and 15 lease waits of 60 s; plus the crawl allowance.
+    # The rendered environments check the arithmetic against the retriers themselves.
+    condition     = jsondecode(output.definition).TimeoutSeconds == output.timeout_seconds && output.timeout_seconds > (60 + 45) * 60 + 2 * 2 * 900 + (5 + 2 + 16) * 2 * 60 + 15 * 60 + 3600
     error_message = "the execution timeout must leave room for every Lambda attempt and the crawls"
   }
 
@@ -161,10 +189,20 @@ run "definition_follows_the_stage_list" {
 
   assert {
     condition = alltrue([
-      for name, state in jsondecode(output.definition).States : state.Catch[0].Next == "notify_failure"
-      if state.Type == "Task" && name != "notify_failure"
+      for name, state in jsondecode(output.definition).States : state.Catch[0].Next == "release_lease_after_failure"
+      if state.Type == "Task" && !contains(["notify_failure", "release_lease_after_failure"], name)
     ])
-    error_message = "every Task except the failure notice must catch into notify_failure"
+    error_message = "every Task except the failure path itself must catch into the release of the lease (then the failure notice)"
+  }
+
+  assert {
+    condition = alltrue([
+      jsondecode(output.definition).States.release_lease_after_failure.Parameters.action == "lease_release",
+      jsondecode(output.definition).States.release_lease_after_failure.Next == "notify_failure",
+      jsondecode(output.definition).States.release_lease_after_failure.Catch[0].Next == "notify_failure",
+      jsondecode(output.definition).States.release_lease_after_failure.Catch[0].ResultPath == "$.release_error",
+    ])
+    error_message = "the failure path must release the lease, and a failed release must still reach the failure notice without overwriting $.error"
   }
 
   assert {
@@ -173,6 +211,7 @@ run "definition_follows_the_stage_list" {
       jsondecode(output.definition).States.bronze_to_silver.Retry[0].MaxDelaySeconds == 300,
       contains(jsondecode(output.definition).States.crawl_silver.Retry[0].ErrorEquals, "Glue.CrawlerRunningException"),
       contains(jsondecode(output.definition).States.ingest.Retry[0].ErrorEquals, "Lambda.ServiceException"),
+      contains(jsondecode(output.definition).States.lease_acquire.Retry[0].ErrorEquals, "Lambda.ServiceException"),
       jsondecode(output.definition).States.ingest.Retry[1].ErrorEquals == ["States.TaskFailed"],
       jsondecode(output.definition).States.ingest.Retry[1].MaxAttempts == 1,
     ])
@@ -194,7 +233,7 @@ run "definition_follows_the_stage_list" {
       jsondecode(output.definition).States.quality_summary.Resource == var.lambda_function_arn,
       jsondecode(output.definition).States.quality_summary.Parameters == { action = "summarise", "run_id.$" = "$$.Execution.Name", env = "test" },
       jsondecode(output.definition).States.quality_summary.ResultPath == "$.summary",
-      jsondecode(output.definition).States.quality_summary.Catch[0].Next == "notify_failure",
+      jsondecode(output.definition).States.quality_summary.Catch[0].Next == "release_lease_after_failure",
       contains(jsondecode(output.definition).States.quality_summary.Retry[0].ErrorEquals, "Lambda.ServiceException"),
       jsondecode(output.definition).States.notify_success.Parameters["Message.$"] == "States.JsonToString($.summary)",
     ])
@@ -265,8 +304,8 @@ run "no_summary_stage_still_notifies_success" {
   }
 
   assert {
-    condition     = jsondecode(output.definition).States.bronze_to_silver.Next == "notify_success"
-    error_message = "the last stage must hand over to the success notice"
+    condition     = jsondecode(output.definition).States.bronze_to_silver.Next == "release_lease" && jsondecode(output.definition).States.bronze_to_silver_has_work.Default == "release_lease"
+    error_message = "the last stage (run or skipped) must hand over to the release of the lease, then the success notice"
   }
 
   assert {
@@ -370,6 +409,31 @@ run "rejects_bad_names_and_expression" {
   }
 
   expect_failures = [var.schedule_name, var.schedule_dlq_name, var.log_group_name, var.schedule_expression]
+}
+
+run "lease_wait_can_be_switched_off" {
+  command = plan
+
+  variables {
+    lease_wait_attempts = 0
+  }
+
+  assert {
+    condition     = jsondecode(output.definition).States.lease_acquired.Choices[6].NumericLessThan == 1
+    error_message = "lease_wait_attempts = 0 must end a start that finds the lease held at once (after its one attempt)"
+  }
+}
+
+run "rejects_bad_lease_waits" {
+  command = plan
+
+  variables {
+    lease_wait_attempts     = 1.5
+    lease_wait_seconds      = 0
+    control_timeout_seconds = 1
+  }
+
+  expect_failures = [var.lease_wait_attempts, var.lease_wait_seconds, var.control_timeout_seconds]
 }
 
 run "rejects_impossible_time_budgets" {

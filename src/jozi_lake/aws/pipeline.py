@@ -162,7 +162,13 @@ class StageFollower:
         self.steps: dict[str, list[StateStep]] = {s.name: [] for s in stages}
         self.current: str | None = None
 
+    # A planned stage's plan states (``<stage>_plan``, ``<stage>_has_work`` ...) run whether or not the stage
+    # does: they belong to no stage, so a stage the plan skipped reports SKIPPED.
+    PLAN_SUFFIXES = ("_plan", "_has_work", "_plan_failed", "_plan_broken")
+
     def stage_of(self, state: str) -> str | None:
+        if any(state == f"{s.name}{suffix}" for s in self.stages for suffix in self.PLAN_SUFFIXES):
+            return None
         owners = [s.name for s in self.stages if state == s.name or state.startswith(f"{s.name}_")]
         return max(owners, key=len) if owners else None
 
@@ -180,7 +186,12 @@ class StageFollower:
         stage = next(s for s in self.stages if s.name == name)
         steps = self.steps[name]
         if not steps:
-            return StageResult(name, stage.kind, SKIPPED, summary="not run by this execution")
+            return StageResult(
+                name,
+                stage.kind,
+                SKIPPED,
+                summary="not run: no work (the plan skipped it) or the run ended before it",
+            )
         ends = [s.exited for s in steps if s.exited]
         seconds = (max(ends) - steps[0].entered).total_seconds() if ends else 0.0
         failed = next((s for s in steps if s.failed), None)

@@ -34,6 +34,7 @@ from jozi_lake.backend import (
 from jozi_lake.ingest.summary import IngestSummary
 from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobReport, RunReport
+from jozi_lake.notify import alerts_for_ingest
 from jozi_lake.query.named import NamedQuery
 
 console = Console() if sys.stdout.isatty() else Console(width=160)
@@ -108,11 +109,8 @@ def ingest_summary(summary: IngestSummary, title: str = "ingest run") -> None:
             result.error or "",
         )
     console.print(table)
-    for rejected in summary.rejected_files:
-        console.print(
-            f"[yellow]rejected[/] {rejected.file}: {rejected.reason} → {rejected.rejected_key}",
-            highlight=False,
-        )
+    for alert in alerts_for_ingest(summary):  # the same alert the Lambda publishes on AWS
+        console.print(f"[yellow]alert[/] {alert.line()}", highlight=False)
     console.print(f"{summary.new_rows:,} new rows; has_new_data={summary.has_new_data}", highlight=False)
     if summary.manifest_key:
         console.print(f"[dim]manifest: {summary.manifest_key}[/]", highlight=False)
@@ -348,6 +346,8 @@ class StageLines:
         )
         for record in result.detail.get("rejected_files", []):  # the ingest stage: set aside this run
             rejected_line(record)
+        for line in (result.detail or {}).get("alerts", []):
+            console.print(f"    [yellow]alert[/] {line}", highlight=False)
 
     def stop(self) -> None:
         if self._spinner is not None:
@@ -597,3 +597,14 @@ def contract_draft(draft: Any, written: Any | None, problem: str | None) -> None
         console.print(f"[yellow]review:[/] {note}", highlight=False)
     if problem:
         console.print(f"[yellow]the draft does not load yet:[/] {problem}", highlight=False)
+
+
+# ------------------------------------------------------------------------------------------ smoke
+
+
+def smoke_checks(results: list[Any]) -> None:
+    """One line per check of ``make smoke`` (jozi_lake.tooling.smoke): status, name, what it saw."""
+    colours = {"PASSED": "green", "FAILED": "red", "SKIPPED": "yellow"}
+    for result in results:
+        colour = colours.get(result.status, "white")
+        console.print(f"[{colour}]{result.status:<7}[/] {result.name}: {result.detail}", highlight=False)

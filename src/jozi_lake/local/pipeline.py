@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jozi_lake import faults, lease
+from jozi_lake import faults, lease, notify
 from jozi_lake.backend import (
     FAILED,
     SKIPPED,
@@ -113,6 +113,8 @@ class LocalPipeline:
         self.run_id = new_run_id()
         self.config = load_config()
         self.job_reports: list[JobReport] = []
+        # Alerts (rejected files, held batches) are lines of the run output: the stage results carry them.
+        self.notifier: notify.Notifier = notify.LinesNotifier()
 
     def run(self) -> PipelineRun:
         """Take the lake's lease (one run at a time), walk the stages, record the run, release the lease."""
@@ -247,8 +249,14 @@ class LocalPipeline:
                 "has_new_data": summary.has_new_data,
                 "new_rows": summary.new_rows,
                 "rejected_files": [r.to_dict() for r in summary.rejected_files],
+                # Locally an alert is a line in the run output (on AWS the Lambda publishes it to SNS).
+                "alerts": [a.line() for a in self._alert(notify.alerts_for_ingest(summary))],
             },
         )
+
+    def _alert(self, alerts: list[notify.Alert]) -> list[notify.Alert]:
+        notify.notify_all(self.notifier, alerts)
+        return alerts
 
     def _crawl(self, stage: StageConfig) -> StageResult:
         result = self.backend.crawl([stage.layer] if stage.layer else [])

@@ -1,0 +1,118 @@
+"""Alerts a person must act on: a poison file set aside, a batch held. One interface, two homes.
+
+An :class:`Alert` names the source, the file (or batch), the reason and the fix. Where it goes is chosen
+once, by where the code runs:
+
+* on AWS the lake Lambda publishes each alert as one SNS message to the alert topic
+  (:class:`SnsNotifier`, topic ARN in ``LAKE_ALERT_TOPIC_ARN``, which Terraform sets);
+* locally each alert is a line in the run output (:class:`LinesNotifier`; the CLI renders the lines
+  through ``cli/render.py``).
+
+:func:`alerts_for_ingest` turns an ingest run's rejected files into alerts; the batch-holding code calls
+:func:`held_batch_alert` the same way. Standard library only (boto3 clients come from the caller): the
+Lambda imports this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from jozi_lake.ingest.summary import IngestSummary, RejectedFile
+
+TOPIC_VAR = "LAKE_ALERT_TOPIC_ARN"
+FILE_REJECTED = "file_rejected"
+BATCH_HELD = "batch_held"
+SUBJECT_LIMIT = 100  # SNS rejects longer subjects
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str  # file_rejected | batch_held
+    env: str
+    source: str
+    item: str  # the landing key of the file, or the batch id
+    reason: str
+    fix: str
+    detail: Mapping[str, Any]
+
+    def subject(self) -> str:
+        what = "file rejected" if self.kind == FILE_REJECTED else "batch held"
+        return f"[lake {self.env}] {what}: {self.source}"[:SUBJECT_LIMIT]
+
+    def line(self) -> str:
+        """The one-line form (local run output, and the first line of the SNS message)."""
+        what = "rejected file" if self.kind == FILE_REJECTED else "held batch"
+        return f"{what} {self.item} ({self.source}): {self.reason}; fix: {self.fix}"
+
+    def message(self) -> str:
+        return self.line() + "\n\n" + json.dumps(asdict(self), indent=1, default=str)
+
+
+def rejected_file_alert(env: str, rejected: RejectedFile) -> Alert:
+    return Alert(
+        kind=FILE_REJECTED,
+        env=env,
+        source=rejected.source,
+        item=rejected.file,
+        reason=rejected.reason,
+        fix=rejected.hint
+        or f"send a corrected file under landing/{rejected.source}/ (any name); this one stays in rejected/",
+        detail={
+            "rejected_key": rejected.rejected_key,
+            "reason_key": rejected.reason_key,
+            "size": rejected.size,
+            "sha256": rejected.sha256,
+        },
+    )
+
+
+def held_batch_alert(env: str, source: str, batch: str, reason: str, fix: str) -> Alert:
+    """A bronze batch taken out of processing (by a ``fail`` rule or by hand)."""
+    return Alert(kind=BATCH_HELD, env=env, source=source, item=batch, reason=reason, fix=fix, detail={})
+
+
+def alerts_for_ingest(summary: IngestSummary) -> list[Alert]:
+    return [rejected_file_alert(summary.env, r) for r in summary.rejected_files]
+
+
+class Notifier(Protocol):
+    def notify(self, alert: Alert) -> None: ...
+
+
+class LinesNotifier:
+    """Locally: each alert becomes a line handed to ``sink`` (the CLI's renderer) and is kept."""
+
+    def __init__(self, sink: Callable[[str], None] | None = None) -> None:
+        self.sink = sink
+        self.alerts: list[Alert] = []
+
+    def notify(self, alert: Alert) -> None:
+        self.alerts.append(alert)
+        if self.sink is not None:
+            self.sink(alert.line())
+
+
+class SnsNotifier:
+    """On AWS: one SNS message per alert on the lake's alert topic."""
+
+    def __init__(self, topic_arn: str, client: Any) -> None:
+        self.topic_arn = topic_arn
+        self.client = client
+
+    def notify(self, alert: Alert) -> None:
+        self.client.publish(TopicArn=self.topic_arn, Subject=alert.subject(), Message=alert.message())
+
+
+def lambda_notifier(environ: Mapping[str, str], sns_client: Callable[[], Any]) -> Notifier:
+    """The Lambda's notifier: SNS when Terraform set the topic; else a line in the function's log."""
+    topic = environ.get(TOPIC_VAR)
+    return SnsNotifier(topic, sns_client()) if topic else LinesNotifier(print)
+
+
+def notify_all(notifier: Notifier, alerts: list[Alert]) -> int:
+    for alert in alerts:
+        notifier.notify(alert)
+    return len(alerts)
