@@ -1,4 +1,4 @@
-"""Cost in the rendered environments: allocation tags everywhere, a monthly budget that reaches the alert topic,
+"""Cost in the rendered environments: allocation tags everywhere, a monthly budget reaching the alert topic,
 and the dashboard's cost widgets.
 
 * Every managed resource of a type the provider can tag carries Project, Environment, CostCenter and Lake
