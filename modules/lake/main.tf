@@ -222,7 +222,7 @@ module "monitoring" {
   athena_workgroup_name     = module.athena.workgroup_name
   glue_job_run_dpus         = local.job_run_dpus
   budget_name               = local.names.budget
-  monthly_budget_usd        = try(local.settings.monthly_budget_usd, null)
+  monthly_budget_usd        = var.create_budget ? try(local.settings.monthly_budget_usd, null) : null
   budget_tag                = { key = "Lake", value = local.name_prefix }
   tags                      = local.tags
 }

@@ -78,6 +78,12 @@ variable "tags" {
   default     = {}
 }
 
+variable "create_budget" {
+  description = "Create the monthly cost budget (lake.yaml monthly_budget_usd). False only on emulators without budgets:DescribeSubscribersForNotification (moto; docs/aws-emulator.md)."
+  type        = bool
+  default     = true
+}
+
 variable "create_state_machine" {
   description = "Create the state machine, its log group and schedule. False only on emulators without states:ValidateStateMachineDefinition (moto; docs/aws-emulator.md)."
   type        = bool

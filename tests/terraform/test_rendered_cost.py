@@ -1,5 +1,5 @@
-"""Cost in the rendered environments: allocation tags everywhere, a monthly budget reaching the alert topic,
-and the dashboard's cost widgets.
+"""Cost in the rendered environments: allocation tags everywhere, a monthly budget that can reach the alert
+topic, and the dashboard's cost widgets.
 
 * Every managed resource of a type the provider can tag carries Project, Environment, CostCenter and Lake
   (lake.yaml project, the environment, lake.yaml cost_center, ``<project>-<env>``) in its own tags (the

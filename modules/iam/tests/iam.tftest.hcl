@@ -150,10 +150,10 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
   assert {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
-        for resource in statement.Resource : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/landing/") || resource == "arn:aws:s3:::jozi-pizza-dev-lake/state/*"
+        for resource in statement.Resource : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/landing/") || contains(["arn:aws:s3:::jozi-pizza-dev-lake/state/*", "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_state/*", "arn:aws:s3:::jozi-pizza-dev-lake/bronze/_manifests/*", "arn:aws:s3:::jozi-pizza-dev-lake/silver/_state/*"], resource)
       ] if contains(statement.Action, "s3:DeleteObject")
     ]))
-    error_message = "the Lambda may delete only from landing/ (moving a rejected file out, after its copy is safe) and state/ (releasing the lease)"
+    error_message = "the Lambda may delete only from landing/ (moving a rejected file out, after its copy is safe), state/ (releasing the lease) and an older lake's bookkeeping it moved to state/"
   }
 
   assert {
@@ -200,10 +200,10 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["glue_crawler"].policy).Statement : [
         for value in try(statement.Condition.StringLike["s3:prefix"], []) :
-        anytrue([for layer in ["bronze", "silver", "gold", "quarantine"] : startswith(value, layer)])
+        anytrue([for layer in ["bronze", "silver", "gold", "quarantine", "ops"] : startswith(value, layer)])
       ] if contains(statement.Action, "s3:ListBucket")
     ]))
-    error_message = "crawler listing must be limited to the layer prefixes"
+    error_message = "crawler listing must be limited to the prefixes it crawls (the layers, quarantine, ops)"
   }
 
   assert {
