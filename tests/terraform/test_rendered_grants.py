@@ -129,6 +129,33 @@ def role_uses(state: rendered.Rendered, role: str) -> list[Use]:
                 "the source's API token",
                 True,
             ),
+            Use("s3:DeleteObject", obj(lay.lease()), "releases the run lease (lease_release)", True),
+            *[
+                Use(
+                    action,
+                    obj(f"{prefix}orders/processed.json"),
+                    "moves an older lake's bookkeeping once",
+                    True,
+                )
+                for prefix in lay.legacy_bookkeeping()
+                for action in ("s3:GetObject", "s3:DeleteObject")
+            ],
+            *[
+                Use(
+                    "glue:GetCrawler",
+                    f"arn:aws:glue:{tail}:crawler/{crawler.values['name']}",
+                    "the plan: a crawl stage's last crawl",
+                    True,
+                )
+                for crawler in state.of_type("aws_glue_crawler")
+            ],
+            Use(
+                "states:DescribeExecution",
+                f"arn:aws:states:{tail}:execution:{state.outputs['state_machine_name']}:run-1",
+                "the lease: is its holder execution still running",
+                True,
+            ),
+            Use("sns:Publish", str(state.outputs["alert_topic_arn"]), "alerts for rejected files", True),
             Use("kms:Decrypt", key, "SSE-KMS reads, and the secret encrypted with the lake key"),
             Use("kms:GenerateDataKey", key, "SSE-KMS writes (bucket keys), messages to the encrypted DLQ"),
             Use("logs:CreateLogStream", f"{log_group}:log-stream:2026/06/01/[$LATEST]abc", "Lambda runtime"),
@@ -144,6 +171,9 @@ def role_uses(state: rendered.Rendered, role: str) -> list[Use]:
         uses = [
             # The job's own bookkeeping through S3ObjectStore (boto3).
             Use("s3:GetObject", obj(lay.processed_batches(source)), "processed-batch record", True),
+            Use("s3:GetObject", obj(lay.replay_request(source)), "a replay request (lake replay)", True),
+            Use("s3:DeleteObject", obj(lay.replay_request(source)), "a replay request consumed", True),
+            Use("s3:PutObject", obj(lay.batch_hold(source, "2026-06-01_r1")), "a fail rule holds a batch", True),
             Use("s3:PutObject", obj(lay.processed_batches(source)), "processed-batch record", True),
             Use("s3:PutObject", obj(lay.change_log(source, run)), "silver change log", True),
             Use("s3:DeleteObject", obj(lay.change_log(source, run)), "gold deletes applied changes", True),

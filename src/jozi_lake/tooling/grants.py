@@ -80,6 +80,16 @@ def _operations(service: str) -> dict[str, str]:
     return {xform_name(op): op for op in _service_model(service).operation_names}
 
 
+# Functions that build a client: boto3's (``<x>.client("s3")``) and the runtime's one builder
+# (``storage.runtime_client("s3")``, boto3 with standard retries).
+CLIENT_BUILDERS = frozenset({"client", "runtime_client"})
+
+
+def _creates_client(func: ast.expr) -> bool:
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return name in CLIENT_BUILDERS
+
+
 def scan_calls(files: Iterable[tuple[str, Path]]) -> list[Call]:
     """Every boto3 API call in ``files`` (module name, path), for the services they create clients of."""
     trees = [(name, ast.parse(path.read_text(encoding="utf-8"))) for name, path in files]
@@ -88,8 +98,7 @@ def scan_calls(files: Iterable[tuple[str, Path]]) -> list[Call]:
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "client"
+                and _creates_client(node.func)
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str)
