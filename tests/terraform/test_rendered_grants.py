@@ -173,7 +173,12 @@ def role_uses(state: rendered.Rendered, role: str) -> list[Use]:
             Use("s3:GetObject", obj(lay.processed_batches(source)), "processed-batch record", True),
             Use("s3:GetObject", obj(lay.replay_request(source)), "a replay request (lake replay)", True),
             Use("s3:DeleteObject", obj(lay.replay_request(source)), "a replay request consumed", True),
-            Use("s3:PutObject", obj(lay.batch_hold(source, "2026-06-01_r1")), "a fail rule holds a batch", True),
+            Use(
+                "s3:PutObject",
+                obj(lay.batch_hold(source, "2026-06-01_r1")),
+                "a fail rule holds a batch",
+                True,
+            ),
             Use("s3:PutObject", obj(lay.processed_batches(source)), "processed-batch record", True),
             Use("s3:PutObject", obj(lay.change_log(source, run)), "silver change log", True),
             Use("s3:DeleteObject", obj(lay.change_log(source, run)), "gold deletes applied changes", True),
