@@ -98,6 +98,7 @@ def test_every_stage_ran_in_lake_yaml_order(lake: dict[str, Any]) -> None:
         "crawl_quarantine",
         "silver_to_gold",
         "crawl_gold",
+        "crawl_ops",
         "quality_summary",
     ]
     assert all(s.status == SUCCEEDED for s in run.stages)
