@@ -35,7 +35,8 @@ from jozi_lake.demo.generator import GeneratorParams, generate
 LAKE_CLI = Path(sys.executable).with_name("lake")
 RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 # Bookkeeping that records when and by which run, not what: reports, run timings, the lease, markers.
-VOLATILE_PARTS = ("_reports", "leases", "layers", "_manifests")
+# Run manifests (state/manifests/, bronze/_manifests/ before state/) say what each run landed.
+VOLATILE_PARTS = ("_reports", "leases", "layers", "_manifests", "manifests")
 # Fields of bookkeeping documents that describe the last run rather than the lake: clocks, and the
 # ingest state's account of its last window (a rerun's last window is the one that found nothing new).
 # What the lake's next run depends on (watermarks, open windows, processed batches, ledgers) stays.
