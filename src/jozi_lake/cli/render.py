@@ -344,8 +344,7 @@ class StageLines:
             f"  {_MARK.get(result.status, '?')} {result.name:<18} {took}  [dim]{result.summary}[/]",
             highlight=False,
         )
-        for record in result.detail.get("rejected_files", []):  # the ingest stage: set aside this run
-            rejected_line(record)
+        # The ingest stage's files set aside this run: one alert line each (source, file, reason, fix).
         for line in (result.detail or {}).get("alerts", []):
             console.print(f"    [yellow]alert[/] {line}", highlight=False)
 
@@ -353,15 +352,6 @@ class StageLines:
         if self._spinner is not None:
             self._spinner.stop()
             self._spinner = None
-
-
-def rejected_line(record: dict[str, Any]) -> None:
-    """One landed file set aside: which, why, where it went."""
-    console.print(
-        f"  [yellow]rejected[/] {record.get('source', '?')}: {record.get('file', '?')}: "
-        f"{record.get('reason', '')} → {record.get('rejected_key', '')}",
-        highlight=False,
-    )
 
 
 def held_lines(jobs: list[JobReport]) -> None:
