@@ -185,17 +185,18 @@ def reachable_modules(
     Raises a LakeError naming the chain when a tooling-only module or an unshippable library is reached.
     """
     modules = _package_modules(src)
-    scanned: dict[str, ModuleImports] = {}
+    # By path: every entry script is a "__main__" of its own.
+    scanned: dict[Path, ModuleImports] = {}
 
     def imports_of(name: str, path: Path) -> ModuleImports:
-        if name not in scanned:
+        if path not in scanned:
             try:
-                scanned[name] = scan_imports(
+                scanned[path] = scan_imports(
                     path.read_text(encoding="utf-8"), name, path.name == "__init__.py"
                 )
             except SyntaxError as err:
                 raise LakeError(f"{path} does not parse: {err.msg} (line {err.lineno})", "fix it") from None
-        return scanned[name]
+        return scanned[path]
 
     reached: dict[str, Path] = {}
     third_party: dict[str, str] = {}  # top-level module -> the package module that imports it
