@@ -46,7 +46,7 @@ Standard library only: the ingest Lambda imports this module.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -74,6 +74,12 @@ MANIFESTS = "_manifests"
 STATE = "_state"
 STAGING = "_staging"
 REPORTS = "_reports"
+
+
+def is_drop_name(name: str) -> bool:
+    """True for a file name directly under ``landing/<source>/`` that is a drop: no sub-folder, and not a
+    hidden or marker file (``.x``, ``_SUCCESS``), which ingestion never lands."""
+    return bool(name) and "/" not in name and not name.startswith((".", "_"))
 
 
 def is_data_key(key: str, prefix: str) -> bool:
@@ -105,6 +111,18 @@ class Layout:
     # ------------------------------------------------------------------ landing and bronze
     def landing(self, source: str) -> str:
         return f"{self.prefixes['landing']}{source}/"
+
+    def landing_drop(self, key: str, sources: Iterable[str]) -> tuple[str, str] | None:
+        """``(source, file name)`` when ``key`` is a drop of one of ``sources`` (``landing/<source>/<name>``,
+        :func:`is_drop_name`), else None: the one rule of what ingestion lands, which the landing trigger
+        and ``lake watch`` apply too."""
+        landing = self.prefixes["landing"]
+        if not key.startswith(landing):
+            return None
+        source, _, name = key[len(landing) :].partition("/")
+        if source not in set(sources) or not is_drop_name(name):
+            return None
+        return source, name
 
     def bronze_table(self, source: str) -> str:
         return f"{self.prefixes['bronze']}{source}/"

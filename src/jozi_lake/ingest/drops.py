@@ -35,12 +35,15 @@ from jozi_lake.ingest import bookkeeping as books
 from jozi_lake.ingest.bodies import read_landed_file
 from jozi_lake.ingest.failures import SourceError
 from jozi_lake.ingest.summary import IngestSummary, RejectedFile, SourceResult
-from jozi_lake.layout import REASON_SUFFIX, Layout
+from jozi_lake.layout import REASON_SUFFIX, Layout, is_drop_name
 from jozi_lake.sources import SourceConfig
 
 LANDING_GZIP_LEVEL = 1  # generated landing files favour speed; bronze keeps whatever arrived
 BRONZE_GZIP_LEVEL = 6
 LANDED, CLAIMED, REJECTED, HELD, PROCESSED = "landed", "claimed", "rejected", "held", "processed"
+# The ledger states that settle a landed file's bytes: in bronze (held and processed are later states of
+# its batch) or set aside in rejected/. A ``claimed`` copy is unfinished: the next ingest completes it.
+ACCOUNTED = frozenset({LANDED, REJECTED, HELD, PROCESSED})
 ProgressCallback = Callable[[str, int, int], None]
 
 
@@ -56,6 +59,13 @@ def read_ledger(store: Any, layout: Layout, source: str) -> dict[str, Any]:
             files.setdefault(entry["sha256"], upgraded)
     ledger.setdefault("files", {})
     return ledger
+
+
+def is_accounted(ledger: dict[str, Any], digest: str) -> bool:
+    """Whether the ledger (:func:`read_ledger`) has settled the file with SHA-256 ``digest``, under any name:
+    an ingest would skip it (or only finish moving it to rejected/)."""
+    entry = ledger["files"].get(digest)
+    return bool(entry) and entry.get("status") in ACCOUNTED
 
 
 def land_source_files(
@@ -80,7 +90,7 @@ def land_source_files(
 
     for key in store.list_keys(prefix):
         name = key[len(prefix) :]
-        if "/" in name or name.startswith((".", "_")):
+        if not is_drop_name(name):
             continue  # sub-folders and hidden/marker files are not drops
         data = store.get_bytes(key)
         digest = hashlib.sha256(data).hexdigest()
