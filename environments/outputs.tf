@@ -131,3 +131,8 @@ output "role_arns" {
   description = "The lake's roles that read objects, by component (make smoke assumes or simulates each)."
   value       = module.lake.role_arns
 }
+
+output "landing_trigger" {
+  description = "The landing trigger: whether it is on, its function, its queue and dead-letter queue URLs, the queue's sizing."
+  value       = module.lake.landing_trigger
+}

@@ -27,13 +27,17 @@ locals {
   # Executions of the pipeline state machine: arn:...:execution:<state machine name>:<execution name>.
   state_machine_execution_arns = "arn:${local.partition}:states:${local.arn_tail}:execution:${var.state_machine_name}:*"
   # Secrets Manager appends "-" and six random characters to a secret's ARN.
-  ingest_secret_arns  = [for name in var.ingest_secret_names : "arn:${local.partition}:secretsmanager:${local.arn_tail}:secret:${name}-??????"]
-  ingest_dlq_arn      = var.ingest_dlq_queue_name == null ? null : "arn:${local.partition}:sqs:${local.arn_tail}:${var.ingest_dlq_queue_name}"
-  scheduler_dlq_arn   = var.scheduler_dlq_queue_name == null ? null : "arn:${local.partition}:sqs:${local.arn_tail}:${var.scheduler_dlq_queue_name}"
-  alert_topic_arn     = var.alert_topic_name == null ? null : "arn:${local.partition}:sns:${local.arn_tail}:${var.alert_topic_name}"
-  glue_job_arns       = [for name in var.glue_job_names : "arn:${local.partition}:glue:${local.arn_tail}:job/${name}"]
-  glue_crawler_arns   = [for name in var.glue_crawler_names : "arn:${local.partition}:glue:${local.arn_tail}:crawler/${name}"]
-  glue_log_groups_arn = "arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws-glue/*"
+  ingest_secret_arns = [for name in var.ingest_secret_names : "arn:${local.partition}:secretsmanager:${local.arn_tail}:secret:${name}-??????"]
+  ingest_dlq_arn     = var.ingest_dlq_queue_name == null ? null : "arn:${local.partition}:sqs:${local.arn_tail}:${var.ingest_dlq_queue_name}"
+  scheduler_dlq_arn  = var.scheduler_dlq_queue_name == null ? null : "arn:${local.partition}:sqs:${local.arn_tail}:${var.scheduler_dlq_queue_name}"
+  alert_topic_arn    = var.alert_topic_name == null ? null : "arn:${local.partition}:sns:${local.arn_tail}:${var.alert_topic_name}"
+  # The landing trigger (modules/landing-trigger): its queue and log group; no role without the queue.
+  landing_trigger       = var.landing_queue_name != null
+  landing_queue_arn     = local.landing_trigger ? "arn:${local.partition}:sqs:${local.arn_tail}:${var.landing_queue_name}" : null
+  landing_log_group_arn = local.landing_trigger ? "arn:${local.partition}:logs:${local.arn_tail}:log-group:${var.landing_trigger_log_group_name}" : null
+  glue_job_arns         = [for name in var.glue_job_names : "arn:${local.partition}:glue:${local.arn_tail}:job/${name}"]
+  glue_crawler_arns     = [for name in var.glue_crawler_names : "arn:${local.partition}:glue:${local.arn_tail}:crawler/${name}"]
+  glue_log_groups_arn   = "arn:${local.partition}:logs:${local.arn_tail}:log-group:/aws-glue/*"
 
   # Spark's Glue catalog client looks up the "default" database at start-up, so jobs may read it too.
   glue_catalog_arn          = "arn:${local.partition}:glue:${local.arn_tail}:catalog"
@@ -112,11 +116,55 @@ locals {
     conditions = [{ test = "StringEquals", variable = "cloudwatch:namespace", values = namespaces }]
   } if length(namespaces) > 0 }
 
+  # --- The landing trigger's role (only with the trigger) ---------------------------------------------------
+  # The function (lambda/landing_trigger.py) lists and starts executions of the pipeline and nothing else of
+  # ours: it reaches no code that touches the bucket, so it has no S3 grant at all. The Lambda service reads
+  # the landing queue as this role (the event source mapping), and the lake key only for that queue's
+  # messages and the execution input Step Functions encrypts with the state machine's key.
+  landing_trigger_roles = !local.landing_trigger ? {} : {
+    landing_trigger = {
+      policy_name      = "landing-trigger"
+      description      = "Runs the landing trigger: S3 events of landing/ files (via the landing queue) start the pipeline."
+      service          = "lambda.amazonaws.com"
+      trust_sid        = "LambdaAssumesRole"
+      trust_conditions = []
+      statements = concat(
+        [
+          # The event source mapping polls the queue as the function's role and deletes what it handled.
+          { sid = "ConsumeLandingQueue", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], resources = [local.landing_queue_arn], conditions = [] },
+          # Is a run in progress, or did one start after these files? Then start one (jozi_lake.landing).
+          { sid = "FindAndStartPipelineRuns", actions = ["states:ListExecutions", "states:StartExecution"], resources = [local.state_machine_arn], conditions = [] },
+          { sid = "WriteOwnLogs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${local.landing_log_group_arn}:*"], conditions = [] },
+          # X-Ray accepts no resource-level permissions for these actions: "*" is the only valid resource.
+          { sid = "WriteTraces", actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources = ["*"], conditions = [] },
+        ],
+        var.kms_key_arn == null ? [] : [
+          {
+            # Messages of the landing queue, encrypted by SQS with the queue as encryption context.
+            sid        = "DecryptLandingMessages"
+            actions    = ["kms:Decrypt"]
+            resources  = [var.kms_key_arn]
+            conditions = [{ test = "StringEquals", variable = "kms:EncryptionContext:aws:sqs:arn", values = [local.landing_queue_arn] }]
+          },
+          {
+            # StartExecution on a state machine encrypted with the key: Step Functions encrypts the input.
+            sid        = "EncryptRunInput"
+            actions    = ["kms:GenerateDataKey"]
+            resources  = [var.kms_key_arn]
+            conditions = [{ test = "StringEquals", variable = "kms:EncryptionContext:aws:states:stateMachineArn", values = [local.state_machine_arn] }]
+          },
+        ],
+      )
+    }
+  }
+
+  roles = merge(local.core_roles, local.landing_trigger_roles)
+
   # --- The roles -----------------------------------------------------------------------------------------
   # Lambda and Glue do not document aws:SourceArn/aws:SourceAccount for execution-role assumption; a
   # condition the service never sends would break every run, so those trusts rely on iam:PassRole being
   # limited to this account's deployers. Step Functions and Scheduler document them and are bound.
-  roles = {
+  core_roles = {
     ingest_lambda = {
       policy_name      = "ingest"
       description      = "Runs the lake Lambda: sources -> bronze/ (unreadable files -> rejected/), the pipeline's summary."

@@ -165,6 +165,33 @@ variable "scheduler_dlq_queue_name" {
   }
 }
 
+variable "landing_queue_name" {
+  description = "Name of the landing trigger's SQS queue (modules/landing-trigger); set, it creates the landing_trigger role, which consumes this queue and lists and starts executions of the pipeline state machine. Null (the default): no landing trigger, no role."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.landing_queue_name == null || can(regex("^[A-Za-z0-9_-]{1,80}$", var.landing_queue_name))
+    error_message = "landing_queue_name must be an SQS queue name (standard queue)."
+  }
+}
+
+variable "landing_trigger_log_group_name" {
+  description = "Name of the landing trigger function's log group, the only one its role may write to. Required with landing_queue_name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.landing_trigger_log_group_name == null || can(regex("^[A-Za-z0-9_/.#-]{1,512}$", var.landing_trigger_log_group_name))
+    error_message = "landing_trigger_log_group_name must be a CloudWatch Logs group name."
+  }
+
+  validation {
+    condition     = (var.landing_queue_name == null) == (var.landing_trigger_log_group_name == null)
+    error_message = "landing_trigger_log_group_name and landing_queue_name go together: both set (a landing trigger) or both null."
+  }
+}
+
 variable "role_path" {
   description = "IAM path for the roles (organisations often reserve a path for workload roles)."
   type        = string

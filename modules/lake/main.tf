@@ -35,7 +35,18 @@ locals {
     schedule_dlq            = "${local.name_prefix}-pipeline-schedule-dlq"
     alert_topic             = "${local.name_prefix}-alerts"
     budget                  = "${local.name_prefix}-monthly"
+    # The landing trigger (lake.yaml landing_trigger): rule, queue, its dead-letter queue, function, logs.
+    landing_rule      = "${local.name_prefix}-landing"
+    landing_queue     = "${local.name_prefix}-landing"
+    landing_dlq       = "${local.name_prefix}-landing-dlq"
+    landing_function  = "${local.name_prefix}-landing-trigger"
+    landing_log_group = "/aws/lambda/${local.name_prefix}-landing-trigger"
   }
+
+  # Event-driven landing: a file dropped under landing/<source>/ starts the state machine (so only with one).
+  landing_trigger = tobool(try(local.settings.landing_trigger, false)) && var.create_state_machine
+  # What the rule matches: the landing folder of each declared source (jozi_lake.layout.Layout.landing).
+  landing_prefixes = [for name in keys(local.sources) : "${local.prefixes.landing}${name}/"]
 
   quality_namespace = local.lake.quality_metrics.namespace
   # Sources as jozi_lake.sources resolves them: a source's template first, merged key by key (auth, a
@@ -103,6 +114,13 @@ module "s3_lake" {
   # decrypts the encrypted state machine's execution data when it writes the execution log.
   kms_key_sns_topic_publishers        = { (local.names.alert_topic) = local.alert_topic_publishers }
   kms_key_log_delivery_state_machines = var.create_state_machine ? [local.names.state_machine] : []
+  # The landing rule sends to its encrypted queue (and what it cannot deliver to the dead-letter queue).
+  kms_key_sqs_queue_senders = local.landing_trigger ? {
+    (local.names.landing_queue) = ["events.amazonaws.com"]
+    (local.names.landing_dlq)   = ["events.amazonaws.com"]
+  } : {}
+  # S3 sends the bucket's object events to EventBridge for the landing rule.
+  enable_eventbridge_notifications = local.landing_trigger
 
   bronze_expiry_days        = local.settings.bronze_expiry_days
   force_destroy             = local.settings.force_destroy
@@ -129,6 +147,9 @@ module "iam" {
   alert_topic_name          = local.names.alert_topic
   scheduler_dlq_queue_name  = local.names.schedule_dlq
   quality_metrics_namespace = local.quality_namespace
+
+  landing_queue_name             = local.landing_trigger ? local.names.landing_queue : null
+  landing_trigger_log_group_name = local.landing_trigger ? local.names.landing_log_group : null
 
   # Analysts: the workgroup and the layers lake.yaml `analyst_access` opens (gold; silver by its switch).
   analyst_workgroup_name          = local.names.workgroup
@@ -218,13 +239,17 @@ module "monitoring" {
   quality_namespace         = local.quality_namespace
   quality_tables            = keys(local.sources)
   quarantine_rate_threshold = var.quarantine_rate_threshold
-  dlq_names                 = { ingest = local.names.ingest_dlq, schedule = local.names.schedule_dlq }
-  athena_workgroup_name     = module.athena.workgroup_name
-  glue_job_run_dpus         = local.job_run_dpus
-  budget_name               = local.names.budget
-  monthly_budget_usd        = var.create_budget ? try(local.settings.monthly_budget_usd, null) : null
-  budget_tag                = { key = "Lake", value = local.name_prefix }
-  tags                      = local.tags
+  dlq_names = merge(
+    { ingest = local.names.ingest_dlq, schedule = local.names.schedule_dlq },
+    local.landing_trigger ? { landing = local.names.landing_dlq } : {},
+  )
+  landing_trigger_function_name = local.landing_trigger ? local.names.landing_function : null
+  athena_workgroup_name         = module.athena.workgroup_name
+  glue_job_run_dpus             = local.job_run_dpus
+  budget_name                   = local.names.budget
+  monthly_budget_usd            = var.create_budget ? try(local.settings.monthly_budget_usd, null) : null
+  budget_tag                    = { key = "Lake", value = local.name_prefix }
+  tags                          = local.tags
 }
 
 module "stepfunctions" {
@@ -257,4 +282,29 @@ module "stepfunctions" {
   schedule_enabled    = local.settings.schedule_enabled
   scheduler_role_arn  = module.iam.scheduler_role_arn
   tags                = local.tags
+}
+
+module "landing_trigger" {
+  source = "../landing-trigger"
+
+  create         = local.landing_trigger
+  rule_name      = local.names.landing_rule
+  queue_name     = local.names.landing_queue
+  dlq_name       = local.names.landing_dlq
+  function_name  = local.names.landing_function
+  log_group_name = local.names.landing_log_group
+  role_arn       = module.iam.landing_trigger_role_arn
+  package_path   = var.ingest_package_path # the lake Lambda's zip carries lambda/landing_trigger.py too
+  environment    = var.environment
+
+  bucket_name       = module.s3_lake.bucket_name
+  landing_prefixes  = local.landing_prefixes
+  state_machine_arn = module.stepfunctions.state_machine_arn
+  # A deferred message outlives the longest run (and one queued behind it): sized from the state
+  # machine's own execution timeout.
+  run_timeout_seconds = module.stepfunctions.timeout_seconds
+
+  kms_key_arn        = module.s3_lake.kms_key_arn
+  log_retention_days = local.settings.log_retention_days
+  tags               = local.tags
 }

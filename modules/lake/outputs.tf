@@ -17,7 +17,7 @@ output "tags" {
 }
 
 output "names" {
-  description = "Every resource name, computed once from lake.yaml: bucket, workgroup, databases, jobs, crawlers, lambda_function, lambda_log_group, ingest_dlq, source_secrets, state_machine, state_machine_log_group, schedule, schedule_dlq, alert_topic."
+  description = "Every resource name, computed once from lake.yaml: bucket, workgroup, databases, jobs, crawlers, lambda_function, lambda_log_group, ingest_dlq, source_secrets, state_machine, state_machine_log_group, schedule, schedule_dlq, alert_topic, budget, and the landing trigger's landing_rule, landing_queue, landing_dlq, landing_function, landing_log_group (used only when it is on)."
   value       = local.names
 }
 
@@ -164,6 +164,18 @@ output "schedule" {
   }
 }
 
+output "landing_trigger" {
+  description = "The landing trigger (lake.yaml environments.<env>.landing_trigger): whether it is on, its function, its queue and dead-letter queue (URLs to inspect or redrive), and the queue's sizing (maxReceiveCount x visibility timeout outlasts two runs)."
+  value = {
+    enabled                    = module.landing_trigger.enabled
+    function_name              = module.landing_trigger.function_name
+    queue_url                  = module.landing_trigger.queue_url
+    dlq_url                    = module.landing_trigger.dlq_url
+    max_receive_count          = module.landing_trigger.max_receive_count
+    visibility_timeout_seconds = module.landing_trigger.visibility_timeout_seconds
+  }
+}
+
 output "granted_arns" {
   description = "The ARNs the IAM roles are granted on (iam output `granted_arns`), for checks against the resources created."
   value       = module.iam.granted_arns
@@ -180,7 +192,7 @@ output "analyst_role_arn" {
 }
 
 output "role_arns" {
-  description = "The lake's roles that read objects, by component (make smoke checks that a first-run read as each answers 404)."
+  description = "The lake's roles that read objects, by component (make smoke checks that a first-run read as each answers 404; the landing trigger's role reads none)."
   value = {
     ingest_lambda = module.iam.ingest_lambda_role_arn
     glue_job      = module.iam.glue_job_role_arn

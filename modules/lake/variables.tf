@@ -16,6 +16,11 @@ variable "lake_file" {
     condition     = fileexists(var.lake_file) && can(yamldecode(file(var.lake_file)).environments)
     error_message = "lake_file must be an existing lake.yaml with an `environments` block."
   }
+
+  validation {
+    condition     = alltrue([for name, env in yamldecode(file(var.lake_file)).environments : can(tobool(try(env.landing_trigger, false))) if env != null])
+    error_message = "lake.yaml environments.<env>.landing_trigger must be true or false."
+  }
 }
 
 variable "protected" {
@@ -85,7 +90,7 @@ variable "create_budget" {
 }
 
 variable "create_state_machine" {
-  description = "Create the state machine, its log group and schedule. False only on emulators without states:ValidateStateMachineDefinition (moto; docs/aws-emulator.md)."
+  description = "Create the state machine, its log group and schedule (and the landing trigger, which starts it). False only on emulators without states:ValidateStateMachineDefinition (moto; docs/aws-emulator.md)."
   type        = bool
   default     = true
 }

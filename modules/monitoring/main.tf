@@ -49,6 +49,20 @@ locals {
     }
   }
 
+  # The landing trigger handles a run in progress by deferring, so an error is something else (a refused
+  # StartExecution, a broken deploy): the batch comes back, and this says so before the DLQ would.
+  landing_trigger_alarms = var.landing_trigger_function_name == null ? {} : {
+    "landing-trigger-errors" = {
+      description = "The landing trigger ${var.landing_trigger_function_name} raised errors: landed files are not starting runs (their messages are retried, then go to the landing dead-letter queue)."
+      namespace   = "AWS/Lambda"
+      metric_name = "Errors"
+      dimensions  = { FunctionName = var.landing_trigger_function_name }
+      statistic   = "Sum"
+      period      = 300
+      threshold   = 0
+    }
+  }
+
   # Failed, timed-out and aborted executions. No alarm on ExecutionTime: Step Functions publishes it only when
   # an execution closes, so it cannot warn while a run is slow; a run longer than the state machine's
   # timeout fails (ExecutionsTimedOut), and a slow job raises its long-run alarm while it runs.
@@ -78,9 +92,12 @@ locals {
     }
   }
 
+  dlq_meaning = {
+    landing = "a landed file's start was deferred longer than two runs can last, or its event never reached the landing queue (the file waits in landing/ for the next run)"
+  }
   dlq_alarms = {
     for label, queue in var.dlq_names : "${label}-dlq-not-empty" => {
-      description = "Dead-letter queue ${queue} holds messages: a start or invocation was lost after retries."
+      description = "Dead-letter queue ${queue} holds messages: ${lookup(local.dlq_meaning, label, "a start or invocation was given up after retries")}."
       namespace   = "AWS/SQS"
       metric_name = "ApproximateNumberOfMessagesVisible"
       dimensions  = { QueueName = queue }
@@ -90,7 +107,7 @@ locals {
     }
   }
 
-  alarms = var.create ? merge(local.job_alarms, local.lambda_alarms, local.state_machine_alarms, local.quality_alarms, local.dlq_alarms) : {}
+  alarms = var.create ? merge(local.job_alarms, local.lambda_alarms, local.landing_trigger_alarms, local.state_machine_alarms, local.quality_alarms, local.dlq_alarms) : {}
 }
 
 resource "aws_sns_topic" "alerts" {

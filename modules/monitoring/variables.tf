@@ -84,6 +84,17 @@ variable "lambda_function_name" {
   default     = null
 }
 
+variable "landing_trigger_function_name" {
+  description = "Landing trigger function name (modules/landing-trigger) for its error alarm; null (no landing trigger) skips it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.landing_trigger_function_name == null || can(regex("^[A-Za-z0-9_-]{1,64}$", var.landing_trigger_function_name))
+    error_message = "landing_trigger_function_name must be a Lambda function name."
+  }
+}
+
 variable "state_machine_name" {
   description = "Pipeline state machine name for the failure, timeout and abort alarms (its ARN is built in this account and region); null skips them."
   type        = string
@@ -128,7 +139,7 @@ variable "quarantine_rate_threshold" {
 }
 
 variable "dlq_names" {
-  description = "SQS dead-letter queues to alarm on when they hold messages, by label (e.g. ingest, schedule)."
+  description = "SQS dead-letter queues to alarm on when they hold messages, by label (ingest, schedule, landing: the label picks the alarm's explanation)."
   type        = map(string)
   default     = {}
 }

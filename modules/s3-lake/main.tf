@@ -94,6 +94,23 @@ locals {
           }
         },
       ],
+      # Services that send to a queue encrypted with the key (EventBridge rule targets and their dead-letter
+      # queues). SQS calls KMS for the sender with the encryption context aws:sqs:arn = the queue; as for the
+      # topics, EventBridge's KMS calls carry no aws:SourceAccount/aws:SourceArn to scope by.
+      length(var.kms_key_sqs_queue_senders) == 0 ? [] : [
+        {
+          Sid       = "SendersUseKeyForTheirQueues"
+          Effect    = "Allow"
+          Principal = { Service = sort(distinct(flatten(values(var.kms_key_sqs_queue_senders)))) }
+          Action    = ["kms:GenerateDataKey*", "kms:Decrypt"]
+          Resource  = "*"
+          Condition = {
+            StringEquals = {
+              "kms:EncryptionContext:aws:sqs:arn" = [for queue in sort(keys(var.kms_key_sqs_queue_senders)) : "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${queue}"]
+            }
+          }
+        },
+      ],
       # CloudWatch vended-log delivery decrypts an encrypted state machine's execution data to write its log;
       # the data is encrypted with the context aws:states:stateMachineArn = the state machine.
       length(var.kms_key_log_delivery_state_machines) == 0 ? [] : [

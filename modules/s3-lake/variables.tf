@@ -67,6 +67,22 @@ variable "kms_key_sns_topic_publishers" {
   }
 }
 
+variable "kms_key_sqs_queue_senders" {
+  description = "SQS queues (by name, in this account and region) encrypted with the created key, each with the AWS service principals that send to it through their own identity (e.g. events.amazonaws.com for an EventBridge rule's target and its dead-letter queue). The key lets exactly these principals use it, only under the encryption context SQS puts on the sender's KMS call (aws:sqs:arn = the queue): EventBridge's KMS calls carry no aws:SourceAccount/aws:SourceArn. Roles (the Lambda consuming a queue) are granted by their IAM policies instead."
+  type        = map(list(string))
+  default     = {}
+
+  validation {
+    condition = alltrue(flatten([
+      for queue, principals in var.kms_key_sqs_queue_senders : concat(
+        [can(regex("^[A-Za-z0-9_-]{1,80}$", queue)), length(principals) > 0],
+        [for principal in principals : can(regex("^[a-z0-9.-]+\\.amazonaws\\.com$", principal))],
+      )
+    ]))
+    error_message = "kms_key_sqs_queue_senders must map SQS queue names to non-empty lists of service principals such as \"events.amazonaws.com\"."
+  }
+}
+
 variable "kms_key_log_delivery_state_machines" {
   description = "Names of state machines (this account and region) encrypted with the created key whose execution logs CloudWatch vended-log delivery writes: delivery.logs.amazonaws.com may decrypt their execution data (encryption context aws:states:stateMachineArn), nothing else."
   type        = list(string)
@@ -200,7 +216,7 @@ variable "attach_lake_bucket_policy" {
 }
 
 variable "enable_eventbridge_notifications" {
-  description = "Send the lake bucket's object events to EventBridge (e.g. to react to new landing/ files)."
+  description = "Send the lake bucket's object events to EventBridge (the landing trigger's rule reacts to new landing/ files: modules/landing-trigger)."
   type        = bool
   default     = false
 }

@@ -13,7 +13,8 @@ loading the script), and SSE-KMS. Against the rendered policies, with jozi_lake.
 * the code rows are exactly the code's calls: a new boto3 call without a use row fails, and so does a
   row claiming a call the code no longer makes.
 
-The crawler, state machine and scheduler roles run no Python of ours (AWS services act as them); their
+The landing trigger (``lambda/landing_trigger.py``) is a third entry point with its own role. The crawler,
+state machine and scheduler roles run no Python of ours (AWS services act as them); their
 grants are checked by modules/iam's terraform test and the state machine checks.
 """
 
@@ -285,10 +286,39 @@ def role_uses(state: rendered.Rendered, role: str) -> list[Use]:
             Use("kms:Encrypt", key, "CSE-KMS job bookmark encryption of the security configuration"),
         ]
         return uses
+    if role == "landing_trigger":
+        machine = str(state.outputs["state_machine_arn"])
+        queue = state.one("aws_sqs_queue", "landing_trigger.aws_sqs_queue.landing").values["arn"]
+        log_group = state.one("aws_cloudwatch_log_group", "landing_trigger.aws").values["arn"]
+        stream = f"{log_group}:log-stream:2026/06/01/[$LATEST]abc"
+        return [
+            Use("states:ListExecutions", machine, "a run in progress, or one started after the files?", True),
+            Use("states:StartExecution", machine, "starts the run the landed files wait for", True),
+            # The Lambda service's event source mapping polls the landing queue as this role.
+            Use("sqs:ReceiveMessage", queue, "the event source mapping reads the landing queue"),
+            Use("sqs:DeleteMessage", queue, "the mapping deletes the messages the function handled"),
+            Use("sqs:GetQueueAttributes", queue, "the mapping reads the queue's attributes"),
+            Use(
+                "kms:Decrypt",
+                key,
+                "the landing queue's messages, encrypted by SQS under the queue's context",
+                context=(("kms:EncryptionContext:aws:sqs:arn", queue),),
+            ),
+            Use(
+                "kms:GenerateDataKey",
+                key,
+                "StartExecution on the state machine encrypted with the lake key (its input)",
+                context=(("kms:EncryptionContext:aws:states:stateMachineArn", machine),),
+            ),
+            Use("logs:CreateLogStream", stream, "Lambda runtime"),
+            Use("logs:PutLogEvents", stream, "Lambda runtime"),
+            Use("xray:PutTraceSegments", "*", "active tracing (tracing_config Active)"),
+            Use("xray:PutTelemetryRecords", "*", "active tracing (tracing_config Active)"),
+        ]
     raise KeyError(role)
 
 
-CODE_ROLES = ("ingest_lambda", "glue_job")
+CODE_ROLES = ("ingest_lambda", "glue_job", "landing_trigger")
 
 
 def role_document(state: rendered.Rendered, role: str) -> dict[str, Any]:
@@ -337,6 +367,8 @@ def test_the_scan_finds_the_calls_the_code_makes(code_actions: dict[str, set[str
         "ingest_lambda"
     ]
     assert {"s3:PutObject", "cloudwatch:PutMetricData"} <= code_actions["glue_job"]
+    # The landing trigger is its own entry point and role: it reaches nothing that touches the bucket.
+    assert code_actions["landing_trigger"] == {"states:ListExecutions", "states:StartExecution"}
     assert "lambda:InvokeFunction" in grants.operator_actions()
 
 

@@ -44,6 +44,13 @@ SERVICE_KMS_CALLS = {
         "EventBridge rule targets publish to encrypted topics without aws:SourceAccount/aws:SourceArn "
         "(SNS developer guide, compatibility with AWS services)",
     ),
+    "events_sqs": KmsCall(
+        "events.amazonaws.com",
+        ("kms:GenerateDataKey", "kms:Decrypt"),
+        (("kms:EncryptionContext:aws:sqs:arn", "queue"),),
+        "EventBridge sends to a rule's encrypted queue target (and its dead-letter queue) through SQS, which "
+        "calls KMS with aws:sqs:arn = the queue and no aws:SourceAccount/aws:SourceArn",
+    ),
     "cloudwatch": KmsCall(
         "cloudwatch.amazonaws.com",
         ("kms:GenerateDataKey", "kms:Decrypt"),
@@ -120,6 +127,14 @@ def key_uses(state: rendered.Rendered, key_arn: str) -> list[KeyUse]:
             for notification in budget.values.get("notification") or []:
                 if arn in (notification.get("subscriber_sns_topic_arns") or []):
                     add("budgets", budget.address, topic=arn, account=account)
+    for queue in state.of_type("aws_sqs_queue"):
+        if queue.values.get("kms_master_key_id") != key_arn:
+            continue
+        arn = queue.values["arn"]
+        for target in state.of_type("aws_cloudwatch_event_target"):
+            dead_letter = [d.get("arn") for d in target.values.get("dead_letter_config") or []]
+            if target.values["arn"] == arn or arn in dead_letter:
+                add("events_sqs", target.address, queue=arn)
     for group in state.of_type("aws_cloudwatch_log_group"):
         if group.values.get("kms_key_id") == key_arn:
             add("logs", group.address, log_group=group.values["arn"].removesuffix(":*"))
@@ -184,6 +199,26 @@ def test_the_check_refuses_a_statement_conditioned_on_a_key_eventbridge_does_not
             statement["Condition"] = {"StringEquals": {"aws:SourceAccount": dev.account_id}}
     problems = key_policy_problems(dev, document)
     assert any("events.amazonaws.com cannot kms:GenerateDataKey" in p for p in problems), problems
+
+
+def test_the_landing_rule_can_send_to_its_encrypted_queues_and_only_those(dev: rendered.Rendered) -> None:
+    key = dev.one("aws_kms_key").values["arn"]
+    queues = {
+        u.values["kms:EncryptionContext:aws:sqs:arn"]
+        for u in key_uses(dev, key)
+        if u.call.principal.startswith("events") and u.values.get("kms:EncryptionContext:aws:sqs:arn")
+    }
+    assert queues == {
+        dev.one("aws_sqs_queue", "landing_trigger.aws_sqs_queue.landing").values["arn"],
+        dev.one("aws_sqs_queue", "landing_trigger.aws_sqs_queue.dlq").values["arn"],
+    }
+    document = copy.deepcopy(dev.policies("key")[0].document)
+    for statement in document["Statement"]:
+        for operator in (statement.get("Condition") or {}).values():
+            if "kms:EncryptionContext:aws:sqs:arn" in operator:
+                operator["kms:EncryptionContext:aws:sqs:arn"] = ["arn:aws:sqs:af-south-1:123456789012:other"]
+    problems = key_policy_problems(dev, document)
+    assert any("cannot kms:GenerateDataKey" in p and "landing_trigger" in p for p in problems), problems
 
 
 def test_the_check_refuses_another_topic_and_a_stray_principal(dev: rendered.Rendered) -> None:

@@ -40,7 +40,7 @@ def test_the_state_machine_definition_and_its_references_are_rendered(dev: rende
     assert definition["StartAt"] in definition["States"]
     text = json.dumps(definition)
     # The ARNs the definition names are the resources' (overridden) ARNs, not mocked placeholders.
-    assert dev.one("aws_lambda_function").values["arn"] in text
+    assert dev.one("aws_lambda_function", "ingest_lambda.").values["arn"] in text
     assert dev.one("aws_sns_topic").values["arn"] in text
     assert dev.one("aws_sns_topic").values["arn"].endswith(":jozi-pizza-dev-alerts")
 

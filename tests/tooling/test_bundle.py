@@ -244,7 +244,7 @@ class Block(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, Block())
 sys.path = [p for p in sys.path if 'jozi' not in p and not p.endswith('/src')]
 sys.path.insert(0, sys.argv[1])
-import ingest_handler, jozi_lake
+import ingest_handler, jozi_lake, landing_trigger
 assert jozi_lake.__file__.startswith(sys.argv[1]), jozi_lake.__file__
 # requests and its dependencies come from the zip, not from wherever this Python found them.
 import certifi, charset_normalizer, idna, requests, urllib3
@@ -253,7 +253,7 @@ for module in (requests, urllib3, idna, certifi, charset_normalizer):
 from jozi_lake.config import load_config
 from jozi_lake.layout import lake_layout
 assert load_config().sources  # the packaged lake.json carries the source definitions
-print(ingest_handler.handler.__name__, lake_layout().bronze_table('x'))
+print(ingest_handler.handler.__name__, landing_trigger.handler.__name__, lake_layout().bronze_table('x'))
 """
 
 
@@ -275,6 +275,8 @@ def test_the_lambda_zip_holds_the_handler_and_runs_without_pyyaml_spark_or_cli(t
     assert not {"jozi_lake/ingest/local.py", "jozi_lake/ingest/draft.py", "jozi_lake/ingest/probe.py"} & got
     assert {
         "ingest_handler.py",
+        "landing_trigger.py",
+        "jozi_lake/landing.py",
         "jozi_lake/storage.py",
         "jozi_lake/layout.py",
         "jozi_lake/_project/lake.json",
@@ -288,4 +290,4 @@ def test_the_lambda_zip_holds_the_handler_and_runs_without_pyyaml_spark_or_cli(t
         [sys.executable, "-c", BLOCKER, str(target)], capture_output=True, text=True, cwd=tmp_path
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["handler", "bronze/x/"]
+    assert proc.stdout.split() == ["handler", "handler", "bronze/x/"]

@@ -63,6 +63,40 @@ override_resource {
 }
 
 override_resource {
+  target = module.lake.module.landing_trigger.aws_sqs_queue.landing[0]
+  values = {
+    arn = "arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-landing"
+    url = "https://sqs.af-south-1.amazonaws.com/123456789012/jozi-pizza-dev-landing"
+  }
+}
+
+override_resource {
+  target = module.lake.module.landing_trigger.aws_sqs_queue.dlq[0]
+  values = {
+    arn = "arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-landing-dlq"
+    url = "https://sqs.af-south-1.amazonaws.com/123456789012/jozi-pizza-dev-landing-dlq"
+  }
+}
+
+override_resource {
+  target = module.lake.module.landing_trigger.aws_cloudwatch_event_rule.landing[0]
+  values = { arn = "arn:aws:events:af-south-1:123456789012:rule/jozi-pizza-dev-landing" }
+}
+
+override_resource {
+  target = module.lake.module.landing_trigger.aws_lambda_function.trigger[0]
+  values = {
+    arn           = "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-dev-landing-trigger"
+    qualified_arn = "arn:aws:lambda:af-south-1:123456789012:function:jozi-pizza-dev-landing-trigger:$LATEST"
+  }
+}
+
+override_resource {
+  target = module.lake.module.landing_trigger.aws_cloudwatch_log_group.function[0]
+  values = { arn = "arn:aws:logs:af-south-1:123456789012:log-group:/aws/lambda/jozi-pizza-dev-landing-trigger" }
+}
+
+override_resource {
   target = module.lake.module.athena.aws_athena_workgroup.this
   values = { arn = "arn:aws:athena:af-south-1:123456789012:workgroup/jozi-pizza-dev" }
 }
@@ -85,6 +119,11 @@ override_resource {
 override_resource {
   target = module.lake.module.iam.aws_iam_role.this["state_machine"]
   values = { arn = "arn:aws:iam::123456789012:role/jozi-pizza-dev-state-machine" }
+}
+
+override_resource {
+  target = module.lake.module.iam.aws_iam_role.this["landing_trigger"]
+  values = { arn = "arn:aws:iam::123456789012:role/jozi-pizza-dev-landing-trigger" }
 }
 
 override_resource {

@@ -436,6 +436,88 @@ run "optional_grants_disappear_without_names" {
   }
 }
 
+run "landing_trigger_role_starts_the_pipeline_and_reads_only_its_queue" {
+  command = apply
+
+  variables {
+    landing_queue_name             = "jozi-pizza-dev-landing"
+    landing_trigger_log_group_name = "/aws/lambda/jozi-pizza-dev-landing-trigger"
+  }
+
+  assert {
+    condition     = contains(keys(aws_iam_role.this), "landing_trigger") && aws_iam_role_policy.this["landing_trigger"].name == "landing-trigger"
+    error_message = "a landing trigger gets its own role and inline policy"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.this["landing_trigger"].assume_role_policy).Statement[0].Principal == { Service = "lambda.amazonaws.com" }
+    error_message = "only Lambda may assume the landing trigger's role"
+  }
+
+  assert {
+    condition = {
+      for statement in jsondecode(aws_iam_role_policy.this["landing_trigger"].policy).Statement :
+      statement.Sid => { actions = toset(statement.Action), resources = statement.Resource, condition = try(statement.Condition, null) }
+      } == {
+      ConsumeLandingQueue = {
+        actions   = toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"])
+        resources = ["arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-landing"]
+        condition = null
+      }
+      FindAndStartPipelineRuns = {
+        actions   = toset(["states:ListExecutions", "states:StartExecution"])
+        resources = ["arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"]
+        condition = null
+      }
+      WriteOwnLogs = {
+        actions   = toset(["logs:CreateLogStream", "logs:PutLogEvents"])
+        resources = ["arn:aws:logs:af-south-1:123456789012:log-group:/aws/lambda/jozi-pizza-dev-landing-trigger:*"]
+        condition = null
+      }
+      WriteTraces = {
+        actions   = toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords"])
+        resources = ["*"]
+        condition = null
+      }
+      DecryptLandingMessages = {
+        actions   = toset(["kms:Decrypt"])
+        resources = ["arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"]
+        condition = { StringEquals = { "kms:EncryptionContext:aws:sqs:arn" = ["arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-landing"] } }
+      }
+      EncryptRunInput = {
+        actions   = toset(["kms:GenerateDataKey"])
+        resources = ["arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"]
+        condition = { StringEquals = { "kms:EncryptionContext:aws:states:stateMachineArn" = ["arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"] } }
+      }
+    }
+    error_message = "the landing trigger may consume its queue, list and start the pipeline's executions, log, trace, and use the key only for that queue and that state machine: no S3, no other queue"
+  }
+
+  assert {
+    condition     = output.landing_trigger_role_arn == aws_iam_role.this["landing_trigger"].arn && output.granted_arns.landing_queue == "arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-landing"
+    error_message = "the role and the queue it is granted on are outputs"
+  }
+}
+
+run "no_landing_trigger_role_without_its_queue" {
+  command = apply
+
+  assert {
+    condition     = !contains(keys(aws_iam_role.this), "landing_trigger") && output.landing_trigger_role_arn == null && output.granted_arns.landing_queue == null
+    error_message = "without a landing queue there is no landing trigger role"
+  }
+}
+
+run "rejects_a_landing_queue_without_its_log_group" {
+  command = plan
+
+  variables {
+    landing_queue_name = "jozi-pizza-dev-landing"
+  }
+
+  expect_failures = [var.landing_trigger_log_group_name]
+}
+
 run "rejects_bad_inputs" {
   command = plan
 
@@ -450,6 +532,7 @@ run "rejects_bad_inputs" {
     ingest_log_group_name = "has spaces"
     role_path             = "no-slashes"
     max_session_duration  = 60
+    landing_queue_name    = "jozi pizza landing"
   }
 
   expect_failures = [
@@ -463,6 +546,7 @@ run "rejects_bad_inputs" {
     var.ingest_log_group_name,
     var.role_path,
     var.max_session_duration,
+    var.landing_queue_name,
   ]
 }
 

@@ -61,6 +61,7 @@ run "dev" {
       output.athena_workgroup == "jozi-pizza-dev",
       output.alert_topic_arn != null,
       output.athena_price_per_tb_usd == 5,
+      output.landing_trigger.function_name == "jozi-pizza-prod-landing-trigger",
     ])
     error_message = "the CLI's outputs must be present and use the deterministic names"
   }
@@ -212,6 +213,59 @@ run "dev" {
       && toset(output.granted_arns.glue_tables) == toset([for name in values(output.databases) : "arn:aws:glue:af-south-1:123456789012:table/${name}/*"])
     )
     error_message = "catalog grants must name exactly the databases created and their tables"
+  }
+
+  assert {
+    condition = alltrue([
+      output.landing_trigger.enabled,
+      output.landing_trigger.function_name == "jozi-pizza-dev-landing-trigger",
+      output.names.landing_queue == "jozi-pizza-dev-landing",
+      output.names.landing_dlq == "jozi-pizza-dev-landing-dlq",
+    ])
+    error_message = "lake.yaml's dev block turns the landing trigger on, with the names computed here"
+  }
+
+  assert {
+    # One prefix per lake.yaml source, under lake.yaml's landing prefix: the rule matches nothing else.
+    condition = jsondecode(module.landing_trigger.event_pattern).detail.object.key == [
+      for name in sort(keys(yamldecode(file("../../lake.yaml")).sources)) : { prefix = "${yamldecode(file("../../lake.yaml")).prefixes.landing}${name}/" }
+    ] && jsondecode(module.landing_trigger.event_pattern).detail.bucket.name == ["jozi-pizza-dev-lake"]
+    error_message = "the landing rule matches the lake bucket's landing folder of every declared source"
+  }
+
+  assert {
+    condition = alltrue([
+      module.landing_trigger.max_receive_count == ceil(2 * module.stepfunctions.timeout_seconds / module.landing_trigger.visibility_timeout_seconds) + 2,
+      module.landing_trigger.max_receive_count * module.landing_trigger.visibility_timeout_seconds > 2 * module.stepfunctions.timeout_seconds,
+      module.landing_trigger.message_retention_seconds >= (module.landing_trigger.max_receive_count + 1) * module.landing_trigger.visibility_timeout_seconds,
+    ])
+    error_message = "a deferred landing message must outlive two runs of the state machine's computed timeout"
+  }
+
+  assert {
+    condition = alltrue([
+      output.granted_arns.landing_queue == "arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-landing",
+      output.granted_arns.landing_logs == "arn:aws:logs:af-south-1:123456789012:log-group:/aws/lambda/jozi-pizza-dev-landing-trigger",
+      contains(keys(module.iam.role_arns), "landing_trigger"),
+      module.monitoring.alarm_names["landing-dlq-not-empty"] == "jozi-pizza-dev-landing-dlq-not-empty",
+      module.monitoring.alarm_names["landing-trigger-errors"] == "jozi-pizza-dev-landing-trigger-errors",
+    ])
+    error_message = "the landing trigger's role is granted on its queue and log group, its dead-letter queue and errors alarm"
+  }
+}
+
+run "no_landing_trigger_without_a_state_machine" {
+  command = apply
+
+  variables {
+    environment          = "dev"
+    alert_emails         = []
+    create_state_machine = false
+  }
+
+  assert {
+    condition     = !output.landing_trigger.enabled && output.landing_trigger.queue_url == null && !contains(keys(module.iam.role_arns), "landing_trigger")
+    error_message = "the landing trigger starts the state machine: without one there is none (emulators)"
   }
 }
 

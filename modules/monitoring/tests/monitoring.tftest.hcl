@@ -16,12 +16,14 @@ variables {
   state_machine_name    = "jozi-pizza-test-pipeline"
   quality_tables        = ["orders", "kitchen_events"]
   quality_namespace     = "JoziLake/Quality"
-  dlq_names             = { ingest = "jozi-pizza-test-ingest-dlq" }
+  dlq_names             = { ingest = "jozi-pizza-test-ingest-dlq", landing = "jozi-pizza-test-landing-dlq" }
   athena_workgroup_name = "jozi-pizza-test"
-  glue_job_run_dpus     = { "jozi-pizza-test-bronze_to_silver" = 2, "jozi-pizza-test-silver_to_gold" = 2 }
-  monthly_budget_usd    = 25
-  budget_name           = "jozi-pizza-test-monthly"
-  budget_tag            = { key = "Lake", value = "jozi-pizza-test" }
+
+  landing_trigger_function_name = "jozi-pizza-test-landing-trigger"
+  glue_job_run_dpus             = { "jozi-pizza-test-bronze_to_silver" = 2, "jozi-pizza-test-silver_to_gold" = 2 }
+  monthly_budget_usd            = 25
+  budget_name                   = "jozi-pizza-test-monthly"
+  budget_tag                    = { key = "Lake", value = "jozi-pizza-test" }
 }
 
 run "topic_is_encrypted_and_scoped" {
@@ -72,7 +74,7 @@ run "alarms_cover_every_failure_signal" {
       "ingest-errors", "ingest-throttles",
       "pipeline-failed", "pipeline-timed-out", "pipeline-aborted",
       "quarantine-rate-orders", "quarantine-rate-kitchen-events",
-      "ingest-dlq-not-empty",
+      "ingest-dlq-not-empty", "landing-dlq-not-empty", "landing-trigger-errors",
     ])
     error_message = "expected one alarm per job, Lambda signal, state machine signal, quality table and DLQ (none on ExecutionTime, which is published only when a run has ended)"
   }
@@ -100,6 +102,15 @@ run "alarms_cover_every_failure_signal" {
       aws_cloudwatch_metric_alarm.this["ingest-throttles"].dimensions.FunctionName == "jozi-pizza-test-ingest",
     ])
     error_message = "alarms must point at this lake's state machine, jobs and function"
+  }
+
+  assert {
+    condition = alltrue([
+      aws_cloudwatch_metric_alarm.this["landing-dlq-not-empty"].dimensions.QueueName == "jozi-pizza-test-landing-dlq",
+      strcontains(aws_cloudwatch_metric_alarm.this["landing-dlq-not-empty"].alarm_description, "waits in landing/ for the next run"),
+      aws_cloudwatch_metric_alarm.this["landing-trigger-errors"].dimensions.FunctionName == "jozi-pizza-test-landing-trigger",
+    ])
+    error_message = "the landing trigger's dead-letter queue and errors alarm, saying what they mean"
   }
 
   assert {
@@ -165,6 +176,8 @@ run "optional_parts_can_be_left_out" {
     dlq_names             = {}
     athena_workgroup_name = null
     create_dashboard      = false
+
+    landing_trigger_function_name = null
   }
 
   assert {
@@ -197,6 +210,16 @@ run "rejects_rate_above_one" {
   }
 
   expect_failures = [var.quarantine_rate_threshold]
+}
+
+run "rejects_a_bad_landing_trigger_name" {
+  command = plan
+
+  variables {
+    landing_trigger_function_name = "has spaces"
+  }
+
+  expect_failures = [var.landing_trigger_function_name]
 }
 
 run "rejects_aws_namespace" {

@@ -91,7 +91,21 @@ run "topic_publishers_and_log_delivery_use_the_key_by_encryption_context" {
 
   variables {
     kms_key_sns_topic_publishers        = { "jozi-pizza-dev-alerts" = ["events.amazonaws.com", "cloudwatch.amazonaws.com"] }
+    kms_key_sqs_queue_senders           = { "jozi-pizza-dev-landing" = ["events.amazonaws.com"], "jozi-pizza-dev-landing-dlq" = ["events.amazonaws.com"] }
     kms_key_log_delivery_state_machines = ["jozi-pizza-dev-pipeline"]
+  }
+
+  assert {
+    condition = anytrue([
+      for statement in jsondecode(aws_kms_key.lake[0].policy).Statement :
+      statement.Principal == { Service = ["events.amazonaws.com"] }
+      && try(statement.Condition, null) == { StringEquals = { "kms:EncryptionContext:aws:sqs:arn" = [
+        "arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-landing",
+        "arn:aws:sqs:af-south-1:123456789012:jozi-pizza-dev-landing-dlq",
+      ] } }
+      && try(toset(statement.Action) == toset(["kms:GenerateDataKey*", "kms:Decrypt"]), false)
+    ])
+    error_message = "EventBridge must use the key for the landing queue and its dead-letter queue, scoped by the queues' encryption context"
   }
 
   assert {
@@ -350,6 +364,7 @@ run "rejects_bad_inputs" {
     bronze_transition_storage_class     = "GLACIER"
     kms_key_arn                         = "not-an-arn"
     kms_key_sns_topic_publishers        = { "bad topic" = ["arn:aws:iam::123456789012:root"] }
+    kms_key_sqs_queue_senders           = { "queue" = [] }
     kms_key_log_delivery_state_machines = ["has spaces"]
     bucket_name                         = "Not_A_Bucket"
   }
@@ -360,6 +375,7 @@ run "rejects_bad_inputs" {
     var.bronze_transition_storage_class,
     var.kms_key_arn,
     var.kms_key_sns_topic_publishers,
+    var.kms_key_sqs_queue_senders,
     var.kms_key_log_delivery_state_machines,
     var.bucket_name,
   ]

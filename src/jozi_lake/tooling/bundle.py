@@ -13,7 +13,7 @@ Outputs (``make build``)::
 
     build/glue/jozi_lake.zip               --extra-py-files of every Glue job
     build/glue/glue_scripts/<job>.py       each job's ScriptLocation
-    build/lambda/ingest.zip                the lake Lambda (handler at the zip root)
+    build/lambda/ingest.zip                the lake Lambda and the landing trigger (handlers at the zip root)
 
 Bytes are deterministic (sorted entries, fixed timestamps and modes): the same sources give the same
 files, so Terraform, which uploads them under a content-hash key, changes nothing when nothing changed.
@@ -85,6 +85,11 @@ LAMBDA = Target(
     project_globs=("contracts/**/*.yaml",),
     never_imported={"yaml": "jozi_lake.config parses YAML only for lake.yaml; the zip carries lake.json"},
 )
+
+
+# The lake's Lambda functions, one zip: the lake Lambda (ingest, summary, run control) and the landing
+# trigger (modules/landing-trigger), by the iam module's key of the role each runs as.
+LAMBDA_HANDLERS = {"ingest_handler.py": "ingest_lambda", "landing_trigger.py": "landing_trigger"}
 
 
 @dataclass(frozen=True)
@@ -374,13 +379,21 @@ def build_glue(root: Path, out: Path) -> Bundle:
     return bundle
 
 
+def lambda_handlers(root: Path) -> list[Path]:
+    """The Lambda entry points (:data:`LAMBDA_HANDLERS`): each its own function and role, one zip."""
+    handlers = [root / "lambda" / name for name in LAMBDA_HANDLERS]
+    missing = [str(p) for p in handlers if not p.is_file()]
+    if missing:
+        raise LakeError(f"no Lambda handler at {', '.join(missing)}")
+    return handlers
+
+
 def build_lambda(root: Path, out: Path) -> Bundle:
-    """``out/ingest.zip``: the handler at the zip root plus what it reaches."""
-    handler = root / "lambda" / "ingest_handler.py"
-    if not handler.is_file():
-        raise LakeError(f"no Lambda handler at {handler}")
-    bundle = build(LAMBDA, [handler], root / "src", root)
-    bundle.members[handler.name] = handler.read_bytes()
+    """``out/ingest.zip``: the handlers at the zip root plus what they reach."""
+    handlers = lambda_handlers(root)
+    bundle = build(LAMBDA, handlers, root / "src", root)
+    for handler in handlers:
+        bundle.members[handler.name] = handler.read_bytes()
     _write(out / "ingest.zip", bundle.zip_bytes())
     return bundle
 

@@ -1,7 +1,9 @@
 """Grants match use: the AWS API actions the lake's code calls, per role, read from the code itself.
 
-The roles whose permissions the Python code exercises are the ingest Lambda's (``lambda/ingest_handler.py``
-and what it reaches) and the Glue jobs' (the entry scripts of lake.yaml ``jobs`` and what they reach).
+The roles whose permissions the Python code exercises are the Lambda functions' (each handler of
+:data:`~jozi_lake.tooling.bundle.LAMBDA_HANDLERS`, ``lambda/ingest_handler.py`` and
+``lambda/landing_trigger.py``, with what it reaches) and the Glue jobs' (the entry scripts of lake.yaml
+``jobs`` and what they reach).
 Which modules a runtime reaches is :func:`jozi_lake.tooling.bundle.reachable_modules`, the same walk that
 builds the zips. In those modules (and the entry scripts) every ``<x>.client("<service>")`` names a
 service, and every attribute call ``<y>.<name>(`` whose name is one of that service's operations in
@@ -125,11 +127,12 @@ def _repo() -> Path:
     return repo_root()
 
 
-def lambda_files(root: Path | None = None) -> list[tuple[str, Path]]:
+def lambda_files(root: Path | None = None, handler_name: str = "ingest_handler.py") -> list[tuple[str, Path]]:
+    """One Lambda handler of the zip and the modules it reaches (each handler runs as its own role)."""
     root = root or _repo()
-    handler = root / "lambda" / "ingest_handler.py"
+    handler = root / "lambda" / handler_name
     modules, _ = bundle.reachable_modules([handler], root / "src", bundle.LAMBDA)
-    return [("lambda.ingest_handler", handler), *sorted(modules.items())]
+    return [(f"lambda.{handler.stem}", handler), *sorted(modules.items())]
 
 
 def glue_files(root: Path | None = None) -> list[tuple[str, Path]]:
@@ -158,10 +161,11 @@ def actions(calls: Iterable[Call]) -> set[str]:
 
 def code_actions_by_role(root: Path | None = None) -> dict[str, set[str]]:
     """The IAM actions the code of each role calls (keys are the iam module's role keys)."""
-    return {
-        "ingest_lambda": actions(scan_calls(lambda_files(root))),
-        "glue_job": actions(scan_calls(glue_files(root))),
+    found = {
+        role: actions(scan_calls(lambda_files(root, handler)))
+        for handler, role in bundle.LAMBDA_HANDLERS.items()
     }
+    return {**found, "glue_job": actions(scan_calls(glue_files(root)))}
 
 
 def operator_actions(root: Path | None = None) -> set[str]:
