@@ -8,7 +8,8 @@ The project is a copy of this one (``LAKE_PROJECT_DIR``) plus exactly these file
 * ``contracts/gold/zone_hour_lateness.yaml`` and ``sql/gold/zone_hour_lateness.sql``;
 * ``sql/queries/zone_late_share.sql``;
 * the source itself, one ``kind: files`` line under lake.yaml's ``sources``; the rows come as a CSV
-  drop in ``landing/zones/``, which the ingest stage lands in bronze as received.
+  drop in ``landing/zones/``, which the ingest stage lands in bronze as received. The drop itself starts
+  the run, through ``lake watch --once`` (the local landing trigger).
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from jozi_lake import project
-from jozi_lake.backend import SUCCEEDED, PipelineOptions, QuietEvents
+from jozi_lake.backend import SUCCEEDED
+from jozi_lake.cli import app
 from jozi_lake.config import env_config
 from jozi_lake.demo.generator import GeneratorParams, generate
 from jozi_lake.local.backend import LocalBackend
 from jozi_lake.local.engine import run_query
+from jozi_lake.local.pipeline import recent_runs
 from jozi_lake.storage import store_for_env
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -128,7 +132,11 @@ def lake(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
             env.local_source_dir,
         )
         store_for_env(env).put_bytes("landing/zones/zones.csv", ZONES_CSV.encode("utf-8"))
-        run = LocalBackend(env, spark=spark).run_pipeline(PipelineOptions(), QuietEvents())
+        # The drop starts the run: `lake watch --once` sees the file unchanged across two looks and runs
+        # the pipeline `lake run-pipeline` runs (the CLI's local backend reuses the test's Spark session).
+        watched = CliRunner().invoke(app, ["watch", "--once", "--interval", "0.2"])
+        assert watched.exit_code == 0, watched.output
+        (run,) = recent_runs(env, limit=1)
         answer = run_query(env, named="zone_late_share")
         by_zone = run_query(
             env,
@@ -136,10 +144,11 @@ def lake(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
             "GROUP BY zone ORDER BY zone",
         )
         tables = {(t.database.rsplit("_", 1)[-1], t.name): t for t in LocalBackend(env).tables()}
-        yield {"run": run, "answer": answer, "by_zone": by_zone, "tables": tables}
+        yield {"run": run, "answer": answer, "by_zone": by_zone, "tables": tables, "watched": watched.output}
 
 
 def test_the_pipeline_runs_the_new_tables(lake: dict[str, Any]) -> None:
+    assert "1 new file(s) in landing/: landing/zones/zones.csv" in lake["watched"]
     run = lake["run"]
     assert run.status == SUCCEEDED
     assert all(s.status == SUCCEEDED for s in run.stages)

@@ -1,5 +1,5 @@
-"""``lake run-pipeline``, ``lake replay``, ``lake rebuild`` and ``lake status``: the whole lake in one
-command, re-deriving what it holds, and how it is doing.
+"""``lake run-pipeline``, ``lake replay``, ``lake rebuild``, ``lake status`` and ``lake watch``: the whole
+lake in one command, re-deriving what it holds, how it is doing, and runs started by files landing.
 
 Replay and rebuild are pipeline runs with options (:class:`~jozi_lake.backend.PipelineOptions`), not a
 second way to run jobs: they take the same lease, stage and publish the same way, and are reported
@@ -11,15 +11,17 @@ from typing import Annotated
 
 import typer
 
-from jozi_lake.backend import SUCCEEDED, PipelineOptions, PipelineRun
+from jozi_lake.backend import SUCCEEDED, LakeBackend, PipelineOptions, PipelineRun
 from jozi_lake.cli import render
-from jozi_lake.cli.common import AsOf, EnvName, friendly_errors, lake
+from jozi_lake.cli.common import AsOf, EnvName, friendly_errors, lake, resolve_env
 from jozi_lake.errors import LakeError
 
 
-def run_pipeline_with_progress(env: str, options: PipelineOptions) -> PipelineRun:
+def run_pipeline_with_progress(
+    env: str, options: PipelineOptions, backend: LakeBackend | None = None
+) -> PipelineRun:
     """Run the pipeline with a spinner per stage and a line per finished stage; raises if it failed."""
-    backend = lake(env)
+    backend = backend or lake(env)
     lines = render.StageLines()
     render.console.print(f"[bold]Pipeline[/] on {backend.description}", highlight=False)
     try:
@@ -103,6 +105,66 @@ def rebuild(
     )
 
 
+# lake watch: how often it looks at landing/ (a file is taken once two looks in a row see it unchanged).
+WATCH_INTERVAL_SECONDS = 5.0
+
+
+@friendly_errors
+def watch(
+    env: EnvName = "local",
+    interval: Annotated[
+        float,
+        typer.Option(
+            "--interval",
+            min=0.0,
+            help="Seconds between two looks at landing/ (a file must look the same twice).",
+        ),
+    ] = WATCH_INTERVAL_SECONDS,
+    once: Annotated[
+        bool, typer.Option("--once", help="Look twice (--interval apart), run if there is work, then exit.")
+    ] = False,
+) -> None:
+    """Watch the local lake's landing/: new files, once they stop changing, start the pipeline."""
+    from jozi_lake import lease
+    from jozi_lake.layout import lake_layout
+    from jozi_lake.local import watch as landing_watch
+    from jozi_lake.local.backend import LocalBackend
+
+    config = resolve_env(env)
+    if not config.is_local:
+        raise LakeError(
+            f"lake watch watches the local lake's landing/, not {env}'s bucket",
+            f"on AWS a landed file starts a run by itself (lake.yaml environments.{env}.landing_trigger)",
+        )
+    backend = LocalBackend(config)
+    watcher = landing_watch.for_store(backend.store)
+
+    def say(line: str) -> None:
+        render.console.print(line, highlight=False, markup=False)
+
+    def run(files: list[str]) -> bool:
+        if backend.store.exists(lake_layout().lease()):
+            say("another run holds the lake: this run waits for it")
+        options = PipelineOptions(trigger="watch", wait_seconds=lease.DEFAULT_TTL_SECONDS)
+        try:
+            run_pipeline_with_progress(env, options, backend=backend)
+        except LakeError as err:
+            if once:
+                raise
+            render.error(err.message, err.hint)
+            say("watching landing/ again")
+            return False
+        if not once:
+            say("watching landing/ again")
+        return True
+
+    stop = "" if once else "; Ctrl-C stops"
+    say(f"Watching landing/ of {backend.description} every {interval:g} s{stop}")
+    code = landing_watch.watch(watcher, run, interval=interval, once=once, say=say)
+    if code:
+        raise typer.Exit(code)
+
+
 @friendly_errors
 def status(
     env: EnvName = "local",
@@ -117,3 +179,4 @@ def register(app: typer.Typer) -> None:
     app.command()(replay)
     app.command()(rebuild)
     app.command()(status)
+    app.command()(watch)
