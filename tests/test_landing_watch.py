@@ -168,6 +168,17 @@ def test_the_loop_runs_per_new_file_never_twice_for_one(store: LocalObjectStore)
     assert runs.started == [[first], [f"{lake_layout().landing(SOURCE)}2.csv"]]
 
 
+def test_many_new_files_are_counted_per_source(store: LocalObjectStore) -> None:
+    watcher = landing_watch.for_store(store)
+    keys = [_drop(store, f"{i}.csv", f"{i}\n".encode()) for i in range(3)] + [
+        _drop(store, "x.csv", source=OTHER)
+    ]
+    assert watcher.describe(keys[:3]) == ", ".join(keys[:3])
+    assert watcher.describe(sorted(keys)) == ", ".join(
+        f"{source} {count}" for source, count in sorted({SOURCE: 3, OTHER: 1}.items())
+    )
+
+
 def test_a_file_a_run_could_not_settle_waits_until_it_changes(store: LocalObjectStore) -> None:
     runs = Runs(store, settles=False)
     key = _drop(store, "broken.csv", b"x\n")

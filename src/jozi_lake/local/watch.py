@@ -111,6 +111,17 @@ class LandingWatch:
         work = [key for key in self.unaccounted(stable) if self.tried.get(key) != stable[key]]
         return work, settling
 
+    def describe(self, keys: list[str], listed: int = 3) -> str:
+        """The keys themselves when few, else how many per source."""
+        if len(keys) <= listed:
+            return ", ".join(keys)
+        per_source: dict[str, int] = {}
+        for key in keys:
+            drop = self.layout.landing_drop(key, self.sources)
+            if drop:
+                per_source[drop[0]] = per_source.get(drop[0], 0) + 1
+        return ", ".join(f"{source} {count}" for source, count in per_source.items())
+
     def ran(self, keys: Iterable[str]) -> list[str]:
         """After a run took ``keys``: those still unaccounted, which are not retried until they change."""
         left = self.unaccounted({key: self.previous[key] for key in keys if key in self.previous})
@@ -164,7 +175,7 @@ def watch(
                     say(f"  … {key}: waiting until it stops changing")
                     announced.add(key)
             if work:
-                say(f"{len(work)} new file(s) in landing/: {', '.join(work)}")
+                say(f"{len(work)} new file(s) in landing/: {watcher.describe(work)}")
                 running = True
                 succeeded = run(work)
                 running = False
