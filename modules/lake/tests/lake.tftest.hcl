@@ -61,7 +61,6 @@ run "dev" {
       output.athena_workgroup == "jozi-pizza-dev",
       output.alert_topic_arn != null,
       output.athena_price_per_tb_usd == 5,
-      output.landing_trigger.function_name == "jozi-pizza-prod-landing-trigger",
     ])
     error_message = "the CLI's outputs must be present and use the deterministic names"
   }
@@ -293,6 +292,7 @@ run "prod" {
       output.athena_workgroup == "jozi-pizza-prod",
       output.alert_topic_arn != null,
       output.athena_price_per_tb_usd == 5,
+      output.landing_trigger.function_name == "jozi-pizza-prod-landing-trigger",
     ])
     error_message = "prod's names follow lake.yaml: {project}_prod_{layer} databases, {project}-prod-* resources, and the CLI's outputs are present"
   }
