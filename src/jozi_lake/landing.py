@@ -50,7 +50,6 @@ TRIGGER = "landing"
 # S3's event time has whole seconds and is taken when the request arrived: an execution counts as having
 # seen a file only when it started this long after the event (a miss costs a deferral, never a lost file).
 COVER_MARGIN_SECONDS = 5.0
-DEFAULT_SLOT_SECONDS = 300
 # The newest executions considered for cover (one page); older ones started before any queued message.
 RECENT_EXECUTIONS = 100
 # At most this many of a start's keys go into its execution input (the count is always there).
@@ -67,19 +66,18 @@ class TriggerSettings:
     env: str
     bucket: str
     state_machine_arn: str
-    slot_seconds: int = DEFAULT_SLOT_SECONDS
+    slot_seconds: int  # modules/landing-trigger start_slot_seconds
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> TriggerSettings:
-        missing = [
-            name for name in ("LAKE_ENV", "LAKE_BUCKET", "LAKE_STATE_MACHINE_ARN") if not environ.get(name)
-        ]
+        names = ("LAKE_ENV", "LAKE_BUCKET", "LAKE_STATE_MACHINE_ARN", "LAKE_LANDING_SLOT_SECONDS")
+        missing = [name for name in names if not environ.get(name)]
         if missing:
             raise LakeError(
                 f"the landing trigger lacks {', '.join(missing)} in its environment",
                 "modules/landing-trigger sets them; re-apply Terraform",
             )
-        slot = environ.get("LAKE_LANDING_SLOT_SECONDS") or str(DEFAULT_SLOT_SECONDS)
+        slot = environ["LAKE_LANDING_SLOT_SECONDS"]
         if not slot.isdigit() or int(slot) < 1:
             raise LakeError(f"LAKE_LANDING_SLOT_SECONDS must be a whole number of seconds, got {slot!r}")
         return cls(

@@ -48,6 +48,7 @@ def machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.setenv("LAKE_ENV", "dev")
         monkeypatch.setenv("LAKE_BUCKET", BUCKET)
         monkeypatch.setenv("LAKE_STATE_MACHINE_ARN", arn)
+        monkeypatch.setenv("LAKE_LANDING_SLOT_SECONDS", "300")
         yield arn
 
 
@@ -225,7 +226,9 @@ def test_a_missing_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.delenv("LAKE_STATE_MACHINE_ARN", raising=False)
     with pytest.raises(LakeError, match="LAKE_STATE_MACHINE_ARN"):
-        landing.TriggerSettings.from_environment({"LAKE_ENV": "dev", "LAKE_BUCKET": BUCKET})
+        landing.TriggerSettings.from_environment(
+            {"LAKE_ENV": "dev", "LAKE_BUCKET": BUCKET, "LAKE_LANDING_SLOT_SECONDS": "300"}
+        )
     with pytest.raises(LakeError, match="whole number"):
         landing.TriggerSettings.from_environment(
             {
