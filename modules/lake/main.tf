@@ -1,4 +1,4 @@
-# The lake on AWS, composed from the seven resource modules. Every shared fact comes from lake.yaml (project,
+# The lake on AWS, composed from the eight resource modules. Every shared fact comes from lake.yaml (project,
 # region, prefixes, layers, sources, jobs, pipeline stages, schedule, quality namespace and the block of
 # this environment: Glue sizes, retention, expiry, scan cutoff, force_destroy, schedule, log level, KMS and
 # secret windows). Every resource name is computed here, once, and passed to the module that creates the
