@@ -63,8 +63,17 @@ class LocalBackend(LakeStateVerbs):
             self._spark = local_spark_session("jozi-lake")
         return self._spark
 
+    def sweep_leftovers(self) -> list[Path]:
+        """Remove what killed writes left under the lake home: atomic writes' temporary files older than
+        :data:`~jozi_lake.storage.STALE_TEMP_SECONDS` (never seen by a reader; see storage). Called at the
+        start of a pipeline run and of a standalone ingest or job run."""
+        from jozi_lake.storage import sweep_temp_files
+
+        return sweep_temp_files(self.env.lake_home)
+
     # --------------------------------------------------------------------------------- ingest
     def ingest(self, options: IngestOptions, progress: Progress | None = None) -> IngestSummary:
+        self.sweep_leftovers()
         return self.ingest_for_run(None, options, progress)
 
     def ingest_for_run(
@@ -95,6 +104,7 @@ class LocalBackend(LakeStateVerbs):
     def run_jobs(
         self, jobs: list[str], tables: list[str] | None, progress: Progress | None = None
     ) -> RunReport:
+        self.sweep_leftovers()
         return self.run_jobs_for_run(None, jobs, tables, progress)
 
     def run_jobs_for_run(

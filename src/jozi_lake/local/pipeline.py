@@ -62,7 +62,7 @@ def recent_runs(env: EnvConfig, limit: int = 10) -> list[PipelineRun]:
     folder = runs_dir(env)
     if not folder.is_dir():
         return []
-    files = sorted(folder.glob("*.json"), reverse=True)[:limit]
+    files = sorted((f for f in folder.glob("*.json") if not f.name.startswith(".")), reverse=True)[:limit]
     return [PipelineRun.from_dict(json.loads(f.read_text(encoding="utf-8"))) for f in files]
 
 
@@ -139,6 +139,7 @@ class LocalPipeline:
         try:
             # A lake from before state/: its bookkeeping moves first, or the backlog would see none.
             migrate_bookkeeping(self.backend.store, lake_layout())
+            self.backend.sweep_leftovers()  # temporary files of writes a killed run left behind
             rederiving = self._mark_rederivation()
             for stage in self.config.pipeline:
                 if rederiving and stage.kind == "ingest":  # a replay/rebuild re-derives what is there
