@@ -176,9 +176,10 @@ class LocalBackend(LakeStateVerbs):
         from jozi_lake.jobs.report import JobReport, latest_reports
         from jozi_lake.local.catalog import LocalCatalog
         from jozi_lake.local.engine import run_query
-        from jozi_lake.local.pipeline import recent_runs
+        from jozi_lake.local.pipeline import close_abandoned_runs, recent_runs
 
-        history = recent_runs(self.env, runs)
+        # A RUNNING record whose process died (killed, crashed) is closed as ABANDONED here.
+        history = close_abandoned_runs(self.env, self.store, recent_runs(self.env, runs))
         if not history:
             raise LakeError(
                 f"no pipeline has run on the local lake at {self.env.lake_home}", "run 'make demo'"
