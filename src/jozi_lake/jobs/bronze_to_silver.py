@@ -37,9 +37,9 @@ from pyspark import StorageLevel, inheritable_thread_target
 from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
-from jozi_lake import faults
+from jozi_lake import faults, notify
 from jozi_lake.backlog import unprocessed_bronze_files
-from jozi_lake.batches import batch_id_of, hold_failed_batches
+from jozi_lake.batches import Batch, batch_id_of, hold_failed_batches
 from jozi_lake.config import load_config
 from jozi_lake.contracts import (
     BATCH_COLUMN,
@@ -97,7 +97,14 @@ ProgressCallback = Callable[[str], None]
 
 
 class QualityGateError(LakeError):
-    """A ``fail`` rule fired: nothing was published."""
+    """A ``fail`` rule fired: nothing was published. ``alerts``: one per batch the gate held (on AWS the
+    Glue entry publishes them to the alert topic; locally the run output has a line per held batch)."""
+
+    def __init__(
+        self, message: str, hint: str | None = None, alerts: list[notify.Alert] | None = None
+    ) -> None:
+        super().__init__(message, hint)
+        self.alerts = list(alerts or [])
 
 
 @dataclass
@@ -576,6 +583,20 @@ def gate_message(failures: dict[str, list[str]], held: list[str]) -> tuple[str, 
     )
 
 
+def held_batch_alert(env: str, batch: Batch, contract: SilverContract, run_id: str) -> notify.Alert:
+    """The alert for a batch the gate held: which batch of which source, the rule, and the way on."""
+    return notify.held_batch_alert(
+        env,
+        batch.source,
+        batch.id,
+        f"{batch.reason} (silver run {run_id} stopped and published nothing; the next run processes the "
+        "other batches)",
+        f"fix the contract ({contract.path}) or re-send the source data, then "
+        f"`lake batches release {batch.id}` and run again",
+        {"rules": batch.rules, "run_id": run_id, "table": contract.table, "job": JOB_NAME},
+    )
+
+
 def run_bronze_to_silver(
     spark: SparkSession,
     store: ObjectStore,
@@ -611,17 +632,20 @@ def run_bronze_to_silver(
         failures = {p.contract.table: p.gate_failures for p in prepared_tables if p.gate_failures}
         if failures:
             held: list[str] = []
+            alerts: list[notify.Alert] = []
             for prepared in prepared_tables:
                 if prepared.gate_failures:
                     # The batches that tripped the gate wait (held, state failed): the next run
                     # processes every other batch instead of stopping on these again.
                     table = prepared.contract.table
-                    ids = [b.id for b in hold_failed_batches(store, table, prepared.gate_batches, run_id)]
+                    batches = hold_failed_batches(store, table, prepared.gate_batches, run_id)
+                    ids = [b.id for b in batches]
                     held.extend(ids)
+                    alerts.extend(held_batch_alert(env, b, prepared.contract, run_id) for b in batches)
                     prepared.report.status = "failed"
                     prepared.report.held_batches = ids
                     prepared.report.message = "quality gate: " + ", ".join(prepared.gate_failures)
-            raise QualityGateError(*gate_message(failures, held))
+            raise QualityGateError(*gate_message(failures, held), alerts=alerts)
 
         @inheritable_thread_target  # driver threads carry the caller's Spark job properties
         def publish(prepared: PreparedTable) -> None:
