@@ -69,6 +69,10 @@ locals {
     # The lake keeps its own processed-batch record (silver/_state/); bookmarks would be a second truth.
     "--job-bookmark-option" = "job-bookmark-disable"
   }
+
+  # lake.yaml optional_job_arguments: what only a deployed job has. The alert topic, where the silver job
+  # publishes a batch it held (jozi_lake.jobs.glue_adapter); without one those alerts stay in the job's log.
+  deployment_arguments = var.alert_topic_arn == null ? {} : { "--alert_topic_arn" = var.alert_topic_arn }
 }
 
 resource "aws_glue_catalog_database" "layer" {
@@ -206,7 +210,7 @@ resource "aws_glue_job" "this" {
     max_concurrent_runs = 1
   }
 
-  default_arguments = merge(var.additional_default_arguments, local.module_arguments, {
+  default_arguments = merge(var.additional_default_arguments, local.module_arguments, local.deployment_arguments, {
     "--extra-py-files" = "s3://${var.bucket_name}/${aws_s3_object.code["jozi_lake.zip"].key}"
     # One event-log folder per job keeps the Spark history server's listing readable.
     "--spark-event-logs-path" = "${local.lake_root}/${var.prefixes["spark_ui"]}${each.key}/"

@@ -23,6 +23,11 @@ output "job_names" {
   value       = { for key, job in aws_glue_job.this : key => job.name }
 }
 
+output "job_default_arguments" {
+  description = "Default arguments of each job (by job key), as deployed: lake.yaml job arguments with their deployment values, the alert topic, Glue's own switches."
+  value       = { for key, job in aws_glue_job.this : key => job.default_arguments }
+}
+
 output "job_arns" {
   description = "Glue job ARN per job key."
   value       = { for key, job in aws_glue_job.this : key => job.arn }

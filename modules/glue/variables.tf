@@ -186,6 +186,17 @@ variable "default_tables" {
   default     = "all"
 }
 
+variable "alert_topic_arn" {
+  description = "ARN of the lake's SNS alert topic (monitoring output `topic_arn`): passed to every job as `--alert_topic_arn`, where the silver job publishes each batch its quality gate held (batch, source, rule and the fix). The job role needs sns:Publish on it (iam `alert_topic_name`). Null: no argument, and those alerts are lines of the job's log."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alert_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alert_topic_arn))
+    error_message = "alert_topic_arn must be an SNS topic ARN (or null)."
+  }
+}
+
 variable "additional_default_arguments" {
   description = "Extra default arguments for every job (e.g. {\"--conf\" = \"...\"}); they cannot replace the module's own arguments."
   type        = map(string)

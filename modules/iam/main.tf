@@ -215,7 +215,7 @@ locals {
         length(local.glue_crawler_arns) == 0 ? [] : [{ sid = "ReadCrawlerLastCrawl", actions = ["glue:GetCrawler"], resources = local.glue_crawler_arns, conditions = [] }],
         # The lease: a holder execution that is no longer RUNNING (timed out, aborted) is taken over at once.
         [{ sid = "CheckLeaseHolderExecution", actions = ["states:DescribeExecution"], resources = [local.state_machine_execution_arns], conditions = [] }],
-        # Poison files and held batches: one alert each on the alert topic (jozi_lake.notify).
+        # Files the ingest rejects: one alert each on the alert topic (jozi_lake.notify).
         local.alert_topic_arn == null ? [] : [{ sid = "PublishAlerts", actions = ["sns:Publish"], resources = [local.alert_topic_arn], conditions = [] }],
       )
     }
@@ -253,7 +253,10 @@ locals {
           # Glue's job and observability metrics, and the lake's quality metrics.
           local.put_metrics_statement["glue_job"],
         ],
+        # The lake key (UseLakeKey) also gives the data keys SNS needs to publish to the encrypted topic.
         local.kms_statements,
+        # A batch the silver job's quality gate held: one alert on the alert topic (jozi_lake.notify).
+        local.alert_topic_arn == null ? [] : [{ sid = "PublishAlerts", actions = ["sns:Publish"], resources = [local.alert_topic_arn], conditions = [] }],
       )
     }
 

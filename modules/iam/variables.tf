@@ -144,7 +144,7 @@ variable "state_machine_name" {
 }
 
 variable "alert_topic_name" {
-  description = "Name of the SNS topic the state machine publishes failure alerts to; null grants no SNS access."
+  description = "Name of the SNS alert topic: the state machine publishes failure alerts, the Lambda rejected files and the Glue jobs held batches to it (with the lake key for its encryption); null grants no SNS access."
   type        = string
   default     = null
 

@@ -179,6 +179,9 @@ module "glue" {
   # The built code (jozi_lake.zip + glue_scripts/): uploaded under its content hash, the jobs pointed at it.
   # The jobs read the quality namespace from the lake.yaml inside the zip, so it is no job argument.
   code_dir = var.glue_code_dir
+  # A batch the silver job's quality gate holds is alerted on the alert topic (--alert_topic_arn; the job
+  # role may publish there, modules/iam).
+  alert_topic_arn = module.monitoring.topic_arn
 
   worker_type       = local.settings.glue_worker_type
   number_of_workers = local.settings.glue_number_of_workers
@@ -210,7 +213,7 @@ module "ingest_lambda" {
   package_path   = var.ingest_package_path
   environment    = var.environment
   bucket_name    = module.s3_lake.bucket_name
-  # Poison files and held batches are alerted on the alert topic (one SNS message each).
+  # Files the ingest rejects are alerted on the alert topic (one SNS message each).
   alert_topic_arn = module.monitoring.topic_arn
 
   source_secret_names         = local.names.source_secrets

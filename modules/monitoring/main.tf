@@ -120,7 +120,8 @@ resource "aws_sns_topic" "alerts" {
 }
 
 # Only this account's EventBridge rules and CloudWatch alarms of this lake may publish; every publish must
-# use TLS. The state machine publishes through its role's identity policy.
+# use TLS. The state machine, the lake Lambda (rejected files) and the Glue jobs (held batches) publish
+# through their roles' identity policies (modules/iam).
 resource "aws_sns_topic_policy" "alerts" {
   count = var.create ? 1 : 0
 

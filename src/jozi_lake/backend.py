@@ -33,6 +33,13 @@ SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 SKIPPED = "SKIPPED"
 RUNNING = "RUNNING"
+# A local run whose process died (SIGKILL, a crash, the machine) before it could close its record: found
+# RUNNING by a later run taking over its lease or by ``lake status`` (jozi_lake.local.pipeline).
+ABANDONED = "ABANDONED"
+ABANDONED_FIX = (
+    "nothing to undo: every stage is safe to repeat after a kill, so `lake run-pipeline` does the work "
+    "this run left"
+)
 
 Progress = Callable[[str], None]
 """A one-line message about long work in progress (the CLI shows it in a spinner)."""
@@ -180,6 +187,9 @@ class PipelineRun:
     error: str | None = None
     location: str | None = None  # AWS: the execution ARN
     job_reports: list[JobReport] = field(default_factory=list)  # this run's, for the quality summary
+    holder: str | None = None  # local: the process running it (lease holder ``local:<host>:<pid>``)
+    abandoned_at: str | None = None  # ABANDONED: when a later run or ``lake status`` noticed it had died
+    took_over_from: str | None = None  # the abandoned run whose lease this run took over
 
     @property
     def duration_s(self) -> float:

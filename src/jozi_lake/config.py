@@ -200,6 +200,11 @@ class LakeConfig:
         return list(self.raw["job_arguments"])
 
     @property
+    def optional_job_arguments(self) -> list[str]:
+        """Job arguments only a deployed job has (Terraform's default arguments), absent locally."""
+        return list(self.raw.get("optional_job_arguments") or [])
+
+    @property
     def pipeline(self) -> list[StageConfig]:
         return [StageConfig(**s) for s in self.raw["pipeline"]]
 

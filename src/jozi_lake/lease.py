@@ -12,7 +12,9 @@ A lease whose holder died must not block the lake for long, so it can be taken o
   execution that is no longer RUNNING (the caller passes ``is_alive`` for the holders it can check).
 
 Take-over replaces the object only if it is still the version read (``replace_if``), so two starts that
-both see a dead holder cannot both win. Release deletes the lease only if it is still ours.
+both see a dead holder cannot both win; the new :class:`Lease` says whose lease it took and why
+(``taken_over``, ``takeover_reason``), so the taker can close the dead run's record. Release deletes the
+lease only if it is still ours.
 
 Standard library and storage only: the Lambda takes the same lease for the state machine.
 """
@@ -115,6 +117,17 @@ def sfn_execution_alive(describe_status: Callable[[str], str | None]) -> Livenes
     return alive
 
 
+def takeover_reason(current: LeaseRecord | None, now: dt.datetime, is_alive: Liveness) -> str | None:
+    """Why the lease ``current`` may be taken over now (its holder is gone), or None while it holds."""
+    if current is None:
+        return "the lease object was damaged"
+    if current.expired(now):  # first: no need to ask about the holder (a DescribeExecution on AWS)
+        return f"it expired at {current.expires_at} without being renewed"
+    if is_alive(current.holder) is False:
+        return f"its holder {current.holder} no longer runs"
+    return None
+
+
 @dataclass
 class Lease:
     """A held lease; renew it while the run goes on, release it at the end (or let it expire)."""
@@ -124,6 +137,9 @@ class Lease:
     record: LeaseRecord
     version: str
     ttl_seconds: float
+    # Set when this lease was taken from a dead or expired holder: that holder's record, and why.
+    taken_over: LeaseRecord | None = None
+    takeover_reason: str = ""
 
     def renew(self, now: dt.datetime | None = None) -> None:
         """Push the expiry out; a LakeError if the lease was taken over meanwhile (we stop working)."""
@@ -209,11 +225,13 @@ def acquire(
         if current is not None and current.holder == holder and current.run_id == run_id:
             # Ours already: a retried acquire (a Lambda invocation whose answer was lost) is not a second run.
             return Lease(store, key, current, version, ttl_seconds)
-        if current is None or current.expired(moment) or is_alive(current.holder) is False:
+        reason = takeover_reason(current, moment, is_alive)
+        if reason is not None:
             if store.replace_if(key, record.to_bytes(), version):
                 _, version = store.read_versioned(key)
-                return Lease(store, key, record, version, ttl_seconds)
+                return Lease(store, key, record, version, ttl_seconds, current, reason)
             continue  # someone else took it over first: look again
+        assert current is not None  # a damaged lease always has a reason to be taken over
         if time.monotonic() >= deadline:
             raise LeaseHeld(current, hint)
         faults.checkpoint("lease.waiting")

@@ -3,14 +3,16 @@
 An :class:`Alert` names the source, the file (or batch), the reason and the fix. Where it goes is chosen
 once, by where the code runs:
 
-* on AWS the lake Lambda publishes each alert as one SNS message to the alert topic
-  (:class:`SnsNotifier`, topic ARN in ``LAKE_ALERT_TOPIC_ARN``, which Terraform sets);
+* on AWS each alert is one SNS message to the alert topic (:class:`SnsNotifier`): the lake Lambda's
+  (rejected files; topic ARN in ``LAKE_ALERT_TOPIC_ARN``, which Terraform sets) and the Glue jobs'
+  (batches the silver job held; topic ARN in the ``--alert_topic_arn`` job argument, which Terraform
+  sets, :func:`jozi_lake.jobs.glue_adapter.alert_after_failure`);
 * locally each alert is a line in the run output (:class:`LinesNotifier`; the CLI renders the lines
   through ``cli/render.py``).
 
-:func:`alerts_for_ingest` turns an ingest run's rejected files into alerts; the batch-holding code calls
-:func:`held_batch_alert` the same way. Standard library only (boto3 clients come from the caller): the
-Lambda imports this module.
+:func:`alerts_for_ingest` turns an ingest run's rejected files into alerts; the silver job's gate error
+carries a :func:`held_batch_alert` per batch it held (:func:`alerts_of`). Standard library only
+(boto3 clients come from the caller): the Lambda imports this module.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from jozi_lake.ingest.summary import IngestSummary, RejectedFile
+if TYPE_CHECKING:  # the Glue jobs import this module too, and the ingest package needs requests
+    from jozi_lake.ingest.summary import IngestSummary, RejectedFile
 
 TOPIC_VAR = "LAKE_ALERT_TOPIC_ARN"
 FILE_REJECTED = "file_rejected"
@@ -69,9 +72,20 @@ def rejected_file_alert(env: str, rejected: RejectedFile) -> Alert:
     )
 
 
-def held_batch_alert(env: str, source: str, batch: str, reason: str, fix: str) -> Alert:
+def held_batch_alert(
+    env: str, source: str, batch: str, reason: str, fix: str, detail: Mapping[str, Any] | None = None
+) -> Alert:
     """A bronze batch taken out of processing (by a ``fail`` rule or by hand)."""
-    return Alert(kind=BATCH_HELD, env=env, source=source, item=batch, reason=reason, fix=fix, detail={})
+    return Alert(
+        kind=BATCH_HELD, env=env, source=source, item=batch, reason=reason, fix=fix, detail=dict(detail or {})
+    )
+
+
+def alerts_of(error: BaseException) -> list[Alert]:
+    """The alerts an error carries in its ``alerts`` list (the silver job's gate error: a held batch
+    each); none for most errors."""
+    found = getattr(error, "alerts", None)
+    return [a for a in found if isinstance(a, Alert)] if isinstance(found, list) else []
 
 
 def alerts_for_ingest(summary: IngestSummary) -> list[Alert]:

@@ -9,7 +9,8 @@ hidden temporary file in the target folder and renames it into place. Conditiona
 absent, replace only if unchanged) are S3's ``If-None-Match``/``If-Match`` and, locally, an exclusive
 create and a lock around compare-and-replace: what the run lease (:mod:`jozi_lake.lease`) stands on.
 Readers (Spark, DuckDB, the crawler) skip names starting with ``.`` or ``_``, so a half-written temporary
-file is never seen.
+file is never seen. A write killed before its rename leaves its temporary file behind; the next local run
+sweeps those older than :data:`STALE_TEMP_SECONDS` (:func:`sweep_temp_files`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import errno
 import fcntl
 import hashlib
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,16 +56,64 @@ def _disk_full_is_a_lake_error(what: str, root: Path | str) -> Iterator[None]:
         raise
 
 
+# The temporary file of an atomic write: ``.<target name>.<8 random characters>.tmp`` (mkstemp's names).
+# The lock file of a conditional replace (``.<name>.lock.tmp``) does not match: it is never swept.
+TEMP_SUFFIX = ".tmp"
+_TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+# A write in progress touches its temporary file with every chunk and renames it within seconds of the
+# last (small files: JSON records, catalog entries, bronze pages). One hour is far beyond that, so an
+# older one was left by a killed or crashed writer and nothing will ever rename it.
+STALE_TEMP_SECONDS = 3600.0
+
+
+def _temp_file(target: Path) -> tuple[int, str]:
+    return tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether a file name is a local write in progress (an atomic write's or a lock): never an object."""
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
+
+
+def sweep_temp_files(
+    root: Path, older_than_seconds: float = STALE_TEMP_SECONDS, now: float | None = None
+) -> list[Path]:
+    """Delete the temporary files of atomic writes under ``root`` older than ``older_than_seconds``.
+
+    What a killed :func:`write_file_atomically` leaves behind (readers never see it, but it takes space
+    and is noise). Only names of that pattern are touched: lock files, Spark's own hidden files and any
+    other file stay. Returns the files removed.
+    """
+    if not root.is_dir():
+        return []
+    moment = time.time() if now is None else now
+    removed: list[Path] = []
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            if not _TEMP_FILE.match(name):
+                continue
+            path = Path(dirpath, name)
+            try:
+                if moment - path.stat().st_mtime <= older_than_seconds:
+                    continue  # perhaps a write in progress
+                path.unlink()
+            except FileNotFoundError:
+                continue  # renamed or removed meanwhile
+            removed.append(path)
+    return removed
+
+
 def write_file_atomically(target: Path, data: bytes, what: str, root: Path | str) -> None:
     """Write ``target`` whole or not at all: a hidden temporary file beside it, fsync, rename.
 
     Readers never see half a file, even when the process is killed or the disk fills mid-write (the
     temporary file is removed and :class:`DiskFull` names ``what`` and the folder to free). Used for
-    the local bucket, the local catalog and the local run records alike.
+    the local bucket, the local catalog and the local run records alike. A kill between the write and
+    the rename leaves the hidden ``.<name>.<random>.tmp``; :func:`sweep_temp_files` removes it later.
     """
     with _disk_full_is_a_lake_error(what, root):
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = _temp_file(target)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -143,8 +194,8 @@ class LocalObjectStore:
         keys = []
         for dirpath, _dirnames, filenames in os.walk(self.base):
             for name in filenames:
-                if name.startswith(".") and name.endswith(".tmp"):
-                    continue  # an atomic write in progress is not an object yet
+                if is_temp_name(name):
+                    continue  # an atomic write in progress (or a lock) is not an object
                 key = Path(dirpath, name).relative_to(self.base).as_posix()
                 if key.startswith(prefix):
                     keys.append(key)
@@ -157,7 +208,7 @@ class LocalObjectStore:
         target = self._path(key)
         with _disk_full_is_a_lake_error(key, self.root):
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            fd, tmp = _temp_file(target)
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
@@ -178,7 +229,7 @@ class LocalObjectStore:
 
     def replace_if(self, key: str, data: bytes, version: str) -> bool:
         target = self._path(key)
-        lock_path = target.with_name(f".{target.name}.lock.tmp")  # hidden from list_keys like temp files
+        lock_path = target.with_name(f".{target.name}.lock{TEMP_SUFFIX}")  # hidden, never swept
         with _disk_full_is_a_lake_error(key, self.root):
             lock_path.parent.mkdir(parents=True, exist_ok=True)
             lock = open(lock_path, "a+b")  # noqa: SIM115 (closed by the with below)

@@ -29,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+import jozi_lake
 from jozi_lake import faults
 from jozi_lake.demo.generator import GeneratorParams, generate
 
@@ -78,6 +79,10 @@ def child_env(home: Path, project: Path, **extra: str) -> dict[str, str]:
         if k not in (faults.KILL_AT_ENV_VAR, faults.STOP_AT_ENV_VAR, "LAKE_HOME")
     }
     env.update(LAKE_HOME=str(home), LAKE_PROJECT_DIR=str(project), COLUMNS="200", PYTHONUNBUFFERED="1")
+    # This checkout's code, as the test process imports it (pytest's pythonpath), not whichever
+    # checkout the virtualenv's editable install points at (git worktrees share one virtualenv).
+    src = str(Path(jozi_lake.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [os.environ.get("PYTHONPATH")])])
     env["PYSPARK_PYTHON"] = sys.executable
     env["PYSPARK_DRIVER_PYTHON"] = sys.executable
     env.update(extra)

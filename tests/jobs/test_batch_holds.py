@@ -97,3 +97,68 @@ def test_a_failing_batch_is_held_the_others_go_on_and_a_fix_plus_release_publish
     quarantined = spark.read.parquet(spark_uri(store, "quarantine/orders/"))
     assert [r["quarantine_reason"] for r in quarantined.collect()] == ["total_not_negative"]
     assert [b.state for b in batches.list_batches(store, "orders")] == ["processed"] * 3
+
+
+def test_on_glue_the_held_batch_is_alerted_on_the_alert_topic(
+    spark: Any, lake: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Glue entry of the silver job, as deployed (--alert_topic_arn from Terraform): the batch the
+    gate held reaches the alert topic as one SNS message naming the batch, its source, the rule and the
+    fix, and the job still fails with the gate's error. moto in-process: a queue subscribed to the topic
+    receives what SNS delivered."""
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from jozi_lake.errors import LakeError
+    from jozi_lake.jobs import glue_adapter
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "af-south-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    class GlueJobStandIn:  # Glue's Job needs the Glue JVM; only its commit() would be used
+        def commit(self) -> None: ...
+
+    monkeypatch.setattr(
+        glue_adapter, "start_runtime", lambda args, name: glue_adapter.Runtime(spark, GlueJobStandIn())
+    )
+    store = lake["store"]
+    with mock_aws():
+        sns, sqs = boto3.client("sns"), boto3.client("sqs")
+        topic = sns.create_topic(Name="jozi-pizza-dev-alerts")["TopicArn"]
+        queue = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        argv = ["bronze_to_silver.py", "--lake_root", store.uri(), "--tables", "orders"]
+        argv += ["--run_id", "20260606T030000Z-glue00", "--env", "dev", "--alert_topic_arn", topic]
+        with pytest.raises(LakeError, match="quality gate failed, nothing published"):
+            glue_adapter.run_entry("bronze_to_silver", argv)
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    assert len(messages) == 1, messages
+    body = json.loads(messages[0]["Body"])
+    assert body["Subject"] == "[lake dev] batch held: orders"
+    first_line, _, document = body["Message"].partition("\n\n")
+    assert first_line == (
+        f"held batch {BAD_ID} (orders): quality gate: total_not_negative (silver run 20260606T030000Z-glue00 "
+        "stopped and published nothing; the next run processes the other batches); fix: fix the contract "
+        f"(contracts/silver/orders.yaml) or re-send the source data, then `lake batches release {BAD_ID}` "
+        "and run again"
+    )
+    alert = json.loads(document)
+    assert (alert["kind"], alert["env"], alert["source"], alert["item"]) == (
+        "batch_held",
+        "dev",
+        "orders",
+        BAD_ID,
+    )
+    assert alert["detail"]["rules"] == ["total_not_negative"]
+    assert alert["detail"]["run_id"] == "20260606T030000Z-glue00"
+    (held,) = batches.list_batches(store, "orders", "failed")
+    assert held.id == BAD_ID  # the hold the alert speaks of

@@ -95,3 +95,32 @@ def test_job_and_table_selection() -> None:
     assert tables_for_job("silver_to_gold", None) is None
     with pytest.raises(LakeError, match="unknown table"):
         tables_for_job("bronze_to_silver", ["oders"])
+
+
+def test_the_alert_topic_is_an_optional_argument_deployed_jobs_have() -> None:
+    topic = "arn:aws:sns:af-south-1:123456789012:jozi-pizza-dev-alerts"
+    argv = _argv(lake_root="s3://b", tables="all", run_id="r-1", env="dev", alert_topic_arn=topic)
+    assert glue_adapter.parse_job_args(argv).alert_topic_arn == topic
+    local = glue_adapter.parse_job_args(_argv(lake_root="file:///x/b", tables="all", run_id="r", env="local"))
+    assert local.alert_topic_arn is None
+    assert glue_adapter.ALERT_TOPIC_ARN in load_config().optional_job_arguments
+
+
+def test_a_failed_publish_of_an_alert_is_a_warning_and_no_topic_means_log_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import boto3
+    from botocore.stub import Stubber
+
+    from jozi_lake import notify
+
+    error = LakeError("quality gate failed")
+    error.alerts = [notify.held_batch_alert("dev", "orders", "orders/2026-06-06_r", "quality gate: x", "fix")]  # type: ignore[attr-defined]
+    assert glue_adapter.alert_after_failure(LakeError("no alerts here"), "arn:aws:sns:x") == 0
+    assert glue_adapter.alert_after_failure(error, None) == 1
+    assert "held batch orders/2026-06-06_r (orders): quality gate: x; fix: fix" in capsys.readouterr().err
+    client = boto3.client("sns", region_name="af-south-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:  # a real client answering as AWS does without the permission
+        stub.add_client_error("publish", "AuthorizationError", "not authorized to perform SNS:Publish")
+        assert glue_adapter.alert_after_failure(error, "arn:aws:sns:af-south-1:1:t", client=client) == 0
+    assert "warning: could not publish 1 alert(s) to arn:aws:sns:af-south-1:1:t" in capsys.readouterr().err

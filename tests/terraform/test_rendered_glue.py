@@ -156,6 +156,26 @@ def test_jobs_pass_no_argument_their_glue_version_ignores(
                 )
 
 
+def test_every_deployed_job_has_the_optional_arguments_and_alerts_on_the_alert_topic(
+    rendered_envs: dict[str, rendered.Rendered],
+) -> None:
+    """lake.yaml optional_job_arguments are what only a deployed job has: every job gets each of them, and
+    --alert_topic_arn is the topic the alarms use, the one the job role may publish to
+    (test_rendered_grants.py), so a batch the silver job holds reaches the same subscribers."""
+    from jozi_lake.config import load_config
+    from jozi_lake.jobs.glue_adapter import ALERT_TOPIC_ARN
+
+    names = load_config().optional_job_arguments
+    assert ALERT_TOPIC_ARN in names
+    for env, state in rendered_envs.items():
+        topic = state.one("aws_sns_topic").values["arn"]
+        assert topic == state.outputs["alert_topic_arn"], env
+        for job in state.of_type("aws_glue_job"):
+            arguments = job.values["default_arguments"]
+            assert all(f"--{name}" in arguments for name in names), f"{env}: {job.values['name']}"
+            assert arguments[f"--{ALERT_TOPIC_ARN}"] == topic, f"{env}: {job.values['name']}"
+
+
 # --- the catalog --------------------------------------------------------------------------------------------
 
 

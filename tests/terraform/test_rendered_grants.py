@@ -220,6 +220,13 @@ def role_uses(state: rendered.Rendered, role: str) -> list[Use]:
                 True,
                 (("cloudwatch:namespace", load_config().quality_metrics_namespace or ""),),
             ),
+            Use(
+                "sns:Publish",
+                str(state.outputs["alert_topic_arn"]),
+                "a batch the silver job held (--alert_topic_arn)",
+                True,
+            ),
+            Use("kms:GenerateDataKey", key, "SNS encrypts the alert under the lake key (the topic's key)"),
             # Spark through EMRFS: not boto3, so not in the scan.
             Use(
                 "s3:GetObject",

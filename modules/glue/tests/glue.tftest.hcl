@@ -148,6 +148,37 @@ run "jobs_run_the_published_scripts_with_the_lake_arguments" {
     condition     = alltrue([for job in aws_glue_job.this : !contains(keys(job.default_arguments), "--quality_namespace")])
     error_message = "the jobs read the quality namespace from the lake.yaml in their bundle, not from an argument"
   }
+
+  assert {
+    condition     = alltrue([for job in aws_glue_job.this : !contains(keys(job.default_arguments), "--alert_topic_arn")])
+    error_message = "without an alert topic the jobs get no --alert_topic_arn (their alerts stay in the job log)"
+  }
+}
+
+run "jobs_get_the_alert_topic" {
+  command = apply
+
+  variables {
+    alert_topic_arn = "arn:aws:sns:af-south-1:123456789012:jozi-pizza-dev-alerts"
+  }
+
+  assert {
+    condition = alltrue([
+      for key, job in aws_glue_job.this : job.default_arguments["--alert_topic_arn"] == var.alert_topic_arn
+      && output.job_default_arguments[key]["--alert_topic_arn"] == var.alert_topic_arn
+    ])
+    error_message = "every job must get --alert_topic_arn (lake.yaml optional_job_arguments): the silver job alerts held batches there"
+  }
+}
+
+run "rejects_an_alert_topic_that_is_no_topic_arn" {
+  command = plan
+
+  variables {
+    alert_topic_arn = "jozi-pizza-dev-alerts"
+  }
+
+  expect_failures = [var.alert_topic_arn]
 }
 
 run "arguments_can_be_added_but_not_replaced" {

@@ -364,6 +364,28 @@ run "orchestration_roles_scoped_and_trust_guarded" {
   }
 
   assert {
+    # A batch the silver job's quality gate held is alerted on the topic (jozi_lake.jobs.glue_adapter).
+    condition = length([
+      for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement : statement
+      if contains(statement.Action, "sns:Publish")
+      ]) == 1 && anytrue([
+      for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement :
+      toset(statement.Action) == toset(["sns:Publish"]) && toset(statement.Resource) == toset(["arn:aws:sns:af-south-1:123456789012:jozi-pizza-dev-alerts"])
+    ])
+    error_message = "the Glue jobs must publish to the alert topic, and to nothing else"
+  }
+
+  assert {
+    # The topic is encrypted with the lake key: publishing needs its data keys (and decrypt, for SNS).
+    condition = anytrue([
+      for statement in jsondecode(aws_iam_role_policy.this["glue_job"].policy).Statement :
+      contains(statement.Action, "kms:GenerateDataKey") && contains(statement.Action, "kms:Decrypt")
+      && toset(statement.Resource) == toset([var.kms_key_arn])
+    ])
+    error_message = "the Glue jobs must be able to use the lake key the alert topic is encrypted with"
+  }
+
+  assert {
     condition = anytrue([
       for statement in jsondecode(aws_iam_role_policy.this["scheduler"].policy).Statement :
       toset(statement.Action) == toset(["states:StartExecution"]) && toset(statement.Resource) == toset(["arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"])

@@ -142,6 +142,14 @@ run "dev" {
   }
 
   assert {
+    # The silver job alerts a batch its quality gate held on the same topic (lake.yaml optional_job_arguments).
+    condition = alltrue([
+      for key, arguments in module.glue.job_default_arguments : arguments["--alert_topic_arn"] == output.alert_topic_arn
+    ])
+    error_message = "every Glue job must get --alert_topic_arn, the alert topic's ARN"
+  }
+
+  assert {
     condition = alltrue([for table in ["orders", "order_items", "menu", "kitchen_events", "dispatch_events", "drivers", "complaints", "ratings", "load_shedding"] :
     contains(keys(module.monitoring.alarm_names), "quarantine-rate-${replace(table, "_", "-")}")])
     error_message = "every source table needs a quarantine-rate alarm"

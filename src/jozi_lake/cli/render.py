@@ -21,6 +21,8 @@ from rich.status import Status
 from rich.table import Table
 
 from jozi_lake.backend import (
+    ABANDONED,
+    ABANDONED_FIX,
     FAILED,
     SKIPPED,
     SUCCEEDED,
@@ -371,6 +373,12 @@ def pipeline_run(run: PipelineRun) -> None:
     if run.job_reports:
         console.print(job_reports(run.job_reports, title="Quality summary (this run)"))
         held_lines(run.job_reports)
+    if run.took_over_from:
+        console.print(
+            f"  [yellow]took over[/] the lease of run {run.took_over_from}, which had died without closing "
+            "its run: its record now says ABANDONED (lake status)",
+            highlight=False,
+        )
     where = f", {run.location}" if run.location else ""
     console.print(
         f"[bold green]Pipeline {run.status.lower()}[/] in {run.duration_s:.1f} s (run {run.run_id}{where})",
@@ -387,7 +395,7 @@ def status(report: LakeStatus) -> None:
             table.add_column(column)
         for run in report.runs:
             stages = " ".join(f"{_MARK.get(s.status, '?')}{s.name}" for s in run.stages)
-            colour = {"SUCCEEDED": "green", "FAILED": "red"}.get(run.status, "yellow")
+            colour = {"SUCCEEDED": "green", "FAILED": "red", ABANDONED: "red"}.get(run.status, "yellow")
             table.add_row(
                 run.run_id,
                 run.started_at[:19].replace("T", " "),
@@ -399,6 +407,13 @@ def status(report: LakeStatus) -> None:
         failed = next((r for r in report.runs if r.status == FAILED and r.error), None)
         if failed:
             console.print(f"[red]last failure[/] ({failed.run_id}): {failed.error}", highlight=False)
+        for run in report.runs:
+            if run.status == ABANDONED:
+                console.print(
+                    f"[red]abandoned[/] run {run.run_id}: {run.error} [dim](noticed {run.abandoned_at}; "
+                    f"fix: {ABANDONED_FIX})[/]",
+                    highlight=False,
+                )
     else:
         console.print("Pipeline runs: none yet")
     if report.platform_runs:

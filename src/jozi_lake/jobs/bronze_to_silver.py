@@ -37,9 +37,9 @@ from pyspark import StorageLevel, inheritable_thread_target
 from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 
-from jozi_lake import faults
+from jozi_lake import faults, notify
 from jozi_lake.backlog import unprocessed_bronze_files
-from jozi_lake.batches import batch_id_of, hold_failed_batches
+from jozi_lake.batches import Batch, batch_id_of, hold_failed_batches
 from jozi_lake.config import load_config
 from jozi_lake.contracts import (
     BATCH_COLUMN,
@@ -97,7 +97,14 @@ ProgressCallback = Callable[[str], None]
 
 
 class QualityGateError(LakeError):
-    """A ``fail`` rule fired: nothing was published."""
+    """A ``fail`` rule fired: nothing was published. ``alerts``: one per batch the gate held (on AWS the
+    Glue entry publishes them to the alert topic; locally the run output has a line per held batch)."""
+
+    def __init__(
+        self, message: str, hint: str | None = None, alerts: list[notify.Alert] | None = None
+    ) -> None:
+        super().__init__(message, hint)
+        self.alerts = list(alerts or [])
 
 
 @dataclass
@@ -451,7 +458,12 @@ def _prepare_reference(
 ) -> None:
     """A reference table: merge into the whole table (latest or every version), mark what a full
     snapshot no longer carries, stage the new table. Reference tables are small, so the parsed input
-    is kept and the merge (a few windows) is recomputed by each of the three actions that read it."""
+    is kept and the merge (a few windows) is recomputed by each of the three actions that read it.
+
+    A full snapshot's batches are applied one after another, in batch order, each deciding the
+    deletions of its own export (:func:`_snapshot_steps`): so a run that finds several exports (a replay,
+    a rebuild, a night after an outage) gives the table one run per export would have given.
+    """
     contract, report, staging = prepared.contract, prepared.report, prepared.staging_prefix
     table_prefix = lake_layout().silver_table(contract.table)
     if lake_io.partition_folders(store, table_prefix):
@@ -463,37 +475,72 @@ def _prepare_reference(
         )
     checked = checked.persist(StorageLevel.MEMORY_AND_DISK)
     prepared.cached = checked
-    latest_batch = max(batch_id_of(key) for key in prepared.new_files)
-    merge = reference.merge_reference(
-        checked,
-        existing,
-        contract,
-        latest_batch,
-        carry=CARRIED,
-        competing=~(F.size(QUARANTINE_REASONS) > 0),
+    steps = _snapshot_steps(contract, sorted({batch_id_of(key) for key in prepared.new_files}))
+    competing = ~(F.size(QUARANTINE_REASONS) > 0)
+    state = existing
+    merges: list[reference.ReferenceMerge] = []
+    for index, (batch, rows) in enumerate(steps):
+        incoming = checked if rows is None else checked.where(F.col(BATCH_COLUMN).isin(rows))
+        merge = reference.merge_reference(
+            incoming, state, contract, batch, carry=CARRIED, competing=competing
+        )
+        merges.append(merge)
+        if index < len(steps) - 1:  # the next export is applied to this one's result, read back
+            step_prefix = f"{staging}steps/{index:05d}/"
+            lake_io.write_table(
+                conform(merge.content, contract.columns), lake_io.spark_uri(store, step_prefix)
+            )
+            try:
+                state = lake_io.read_table(spark, store, step_prefix, contract.columns)
+            except KeyError:
+                state = None  # the export left the table empty
+    step_column = "__step"
+    kept = [
+        dedup.STATUS,
+        dedup.HAD_EXISTING,
+        QUARANTINE_REASONS,
+        WARN_RULES,
+        FAIL_RULES,
+        BATCH_COLUMN,
+        reference.DELETED_NOW,
+        reference.CURRENT_BEFORE,
+        reference.SINCE,
+        reference.SINCE_ALWAYS,
+    ]
+    outcome = reduce(
+        DataFrame.unionByName,
+        [m.ranked.select(*kept, F.lit(i).alias(step_column)) for i, m in enumerate(merges)],
     )
     status = F.col(dedup.STATUS)
     since = F.col(reference.SINCE)
+    step = F.col(step_column)
+    per_step = [
+        column
+        for i in range(len(steps))
+        for column in (
+            _count_of(F.col(reference.DELETED_NOW) & (step == i)).alias(f"rows_deleted__{i}"),
+            _count_of(F.col(reference.CURRENT_BEFORE) & (step == i)).alias(f"current_before__{i}"),
+        )
+    ]
     figures = _figures(
-        merge.ranked,
+        outcome,
         contract,
         [
-            _count_of(F.col(reference.DELETED_NOW)).alias("rows_deleted"),
-            _count_of(F.col(reference.CURRENT_BEFORE)).alias("current_before"),
+            *per_step,
             F.max(F.coalesce(F.col(reference.SINCE_ALWAYS), F.lit(False))).alias("since_always"),
             F.min(F.when(since.isNotNull(), local_date(since, timezone).cast("string"))).alias("since"),
             F.max(status == dedup.WRITTEN).alias("any_written"),
         ],
     )
     _report_figures(prepared, figures)
-    report.rows_deleted = int(figures["rows_deleted"])
-    current_before = int(figures["current_before"])
-    if report.rows_deleted and current_before:
-        share = report.rows_deleted / current_before
-        if share > contract.max_deleted_share:
-            prepared.gate_batches.setdefault(latest_batch, []).append("max_deleted_share")
+    report.rows_deleted = sum(int(figures[f"rows_deleted__{i}"]) for i in range(len(steps)))
+    for i, (batch, _rows) in enumerate(steps):
+        deleted, current_before = int(figures[f"rows_deleted__{i}"]), int(figures[f"current_before__{i}"])
+        if deleted and current_before and deleted / current_before > contract.max_deleted_share:
+            share = deleted / current_before
+            prepared.gate_batches.setdefault(batch, []).append("max_deleted_share")
             prepared.gate_failures.append(
-                f"full snapshot {latest_batch} lacks {report.rows_deleted} of {current_before} current keys "
+                f"full snapshot {batch} lacks {deleted} of {current_before} current keys "
                 f"({share:.0%} > max_deleted_share {contract.max_deleted_share:.0%}): a truncated export is "
                 "not a mass deletion; re-send the complete export, or raise max_deleted_share in "
                 f"{contract.path} if the keys are really gone"
@@ -501,13 +548,24 @@ def _prepare_reference(
     prepared.changed = bool(figures["any_written"]) or report.rows_deleted > 0 or bool(prepared.replayed)
     prepared.changed_since = None if figures["since_always"] else figures["since"]
     if prepared.changed:
-        content = conform(merge.content, contract.columns)
+        content = conform(merges[-1].content, contract.columns)
         if existing is None:
-            prepared.direct_content = content  # first load: nothing is read from the target
+            prepared.direct_content = content  # nothing is read from the target
         else:
             lake_io.write_table(content, lake_io.spark_uri(store, staging + "rows/"))
     if report.rows_quarantined:
-        prepared.quarantine_rows = _quarantine_rows(merge.bystanders, run_id)
+        bystanders = reduce(DataFrame.unionByName, [m.bystanders for m in merges])
+        prepared.quarantine_rows = _quarantine_rows(bystanders, run_id)
+
+
+def _snapshot_steps(contract: SilverContract, batches: list[str]) -> list[tuple[str, list[str] | None]]:
+    """How a run's batches are merged: (the batch whose export decides deletions, the batches whose rows
+    take part; None: all of them). A full snapshot applies each export in turn, oldest first, as one run
+    per export would have; any other reference table merges every batch at once (versions are ordered
+    by their own time, so the grouping cannot change the result)."""
+    if contract.full_snapshot and len(batches) > 1:
+        return [(batch, [batch]) for batch in batches]
+    return [(batches[-1], None)]
 
 
 def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTable, run_id: str) -> None:
@@ -576,6 +634,20 @@ def gate_message(failures: dict[str, list[str]], held: list[str]) -> tuple[str, 
     )
 
 
+def held_batch_alert(env: str, batch: Batch, contract: SilverContract, run_id: str) -> notify.Alert:
+    """The alert for a batch the gate held: which batch of which source, the rule, and the way on."""
+    return notify.held_batch_alert(
+        env,
+        batch.source,
+        batch.id,
+        f"{batch.reason} (silver run {run_id} stopped and published nothing; the next run processes the "
+        "other batches)",
+        f"fix the contract ({contract.path}) or re-send the source data, then "
+        f"`lake batches release {batch.id}` and run again",
+        {"rules": batch.rules, "run_id": run_id, "table": contract.table, "job": JOB_NAME},
+    )
+
+
 def run_bronze_to_silver(
     spark: SparkSession,
     store: ObjectStore,
@@ -611,17 +683,20 @@ def run_bronze_to_silver(
         failures = {p.contract.table: p.gate_failures for p in prepared_tables if p.gate_failures}
         if failures:
             held: list[str] = []
+            alerts: list[notify.Alert] = []
             for prepared in prepared_tables:
                 if prepared.gate_failures:
                     # The batches that tripped the gate wait (held, state failed): the next run
                     # processes every other batch instead of stopping on these again.
                     table = prepared.contract.table
-                    ids = [b.id for b in hold_failed_batches(store, table, prepared.gate_batches, run_id)]
+                    batches = hold_failed_batches(store, table, prepared.gate_batches, run_id)
+                    ids = [b.id for b in batches]
                     held.extend(ids)
+                    alerts.extend(held_batch_alert(env, b, prepared.contract, run_id) for b in batches)
                     prepared.report.status = "failed"
                     prepared.report.held_batches = ids
                     prepared.report.message = "quality gate: " + ", ".join(prepared.gate_failures)
-            raise QualityGateError(*gate_message(failures, held))
+            raise QualityGateError(*gate_message(failures, held), alerts=alerts)
 
         @inheritable_thread_target  # driver threads carry the caller's Spark job properties
         def publish(prepared: PreparedTable) -> None:

@@ -3,7 +3,10 @@
 Glue entry scripts call :func:`run_entry`. Arguments are lake.yaml's ``job_arguments``
 (``--lake_root --tables --run_id --env``; the bundle carries lake.yaml, so the names are read, not
 copied), parsed on both sides by Glue's own ``getResolvedOptions`` (the ``AWSGlueDataplanePython``
-package locally), so a name that works locally works on Glue.
+package locally), so a name that works locally works on Glue. lake.yaml's ``optional_job_arguments``
+are read when given: ``--alert_topic_arn``, which Terraform sets on every deployed job, is where a
+failing job's alerts go (a batch the silver job held: :func:`alert_after_failure`); a local run has
+none and shows those alerts as lines of its output.
 
 Which runtime: ``--env local`` builds the local Spark session of :mod:`jozi_lake.jobs.spark`; any other
 env builds ``GlueContext``/``Job`` (which only exist inside Glue: on plain pyspark they fail with
@@ -25,6 +28,9 @@ ALL_TABLES = frozenset({"", "all", "*"})
 AUTO_RUN_ID = frozenset({"", "auto"})
 
 
+ALERT_TOPIC_ARN = "alert_topic_arn"
+
+
 @dataclass(frozen=True)
 class JobArgs:
     lake_root: str
@@ -32,6 +38,7 @@ class JobArgs:
     run_id: str | None
     env: str
     job_name: str | None = None
+    alert_topic_arn: str | None = None  # deployed jobs only (Terraform's default argument)
 
 
 @dataclass
@@ -62,6 +69,8 @@ def parse_job_args(argv: list[str]) -> JobArgs:
             f"job arguments: {err}", "pass " + " ".join(f"--{a} <value>" for a in names)
         ) from None
     job_name = getResolvedOptions(argv, ["JOB_NAME"])["JOB_NAME"] if "--JOB_NAME" in argv else None
+    given = [name for name in load_config().optional_job_arguments if f"--{name}" in argv]
+    optional = getResolvedOptions(argv, given) if given else {}
     tables = None
     if resolved["tables"].strip().lower() not in ALL_TABLES:
         tables = [t.strip() for t in resolved["tables"].split(",") if t.strip()]
@@ -72,6 +81,7 @@ def parse_job_args(argv: list[str]) -> JobArgs:
         run_id=run_id,
         env=resolved["env"],
         job_name=job_name,
+        alert_topic_arn=str(optional.get(ALERT_TOPIC_ARN) or "").strip() or None,
     )
 
 
@@ -110,13 +120,18 @@ def run_entry(job_name: str, argv: list[str] | None = None) -> Any:
     spec = registry.job(job_name)
     args = parse_job_args(list(sys.argv if argv is None else argv))
     runtime = start_runtime(args, job_name)
-    report = spec.run_function()(
-        runtime.spark,
-        store_for_uri(args.lake_root),
-        tables=tables_for_job(job_name, args.tables),
-        run_id=args.run_id,
-        env=args.env,
-    )
+    try:
+        report = spec.run_function()(
+            runtime.spark,
+            store_for_uri(args.lake_root),
+            tables=tables_for_job(job_name, args.tables),
+            run_id=args.run_id,
+            env=args.env,
+        )
+    except Exception as err:
+        if runtime.on_glue:  # locally the run output shows these (cli/render.py)
+            alert_after_failure(err, args.alert_topic_arn)
+        raise
     namespace = load_config().quality_metrics_namespace
     if runtime.on_glue and namespace:
         publish_after_run(report, namespace)  # tables that read no rows publish nothing
@@ -137,6 +152,37 @@ def publish_after_run(report: Any, namespace: str, client: Any | None = None) ->
         print(f"published {sent} quality metric data points to {namespace}", file=sys.stderr)
     except Exception as err:  # botocore errors, missing permission: say so in the job log
         print(f"warning: could not publish quality metrics to {namespace}: {err}", file=sys.stderr)
+
+
+def alert_after_failure(error: BaseException, topic_arn: str | None, client: Any | None = None) -> int:
+    """Publish the alerts a failed job's error carries (a batch the silver job held: which batch of which
+    source, the rule, and `lake batches release` after the fix) to the alert topic; returns how many.
+
+    The job fails either way (its error goes on to the job's log and, through the Glue job-failure rule,
+    to the same topic as a bare "job failed"): a publish that fails is a warning in the log, never a
+    second error in place of the first. Without a topic (a job deployed without one) the alerts are
+    lines of the job's log.
+    """
+    from jozi_lake import notify
+
+    alerts = notify.alerts_of(error)
+    if not alerts:
+        return 0
+    if not topic_arn:
+        notifier: notify.Notifier = notify.LinesNotifier(lambda line: print(line, file=sys.stderr))
+    else:
+        if client is None:
+            from jozi_lake.storage import runtime_client
+
+            client = runtime_client("sns")
+        notifier = notify.SnsNotifier(topic_arn, client)
+    try:
+        sent = notify.notify_all(notifier, alerts)
+    except Exception as err:  # botocore errors, missing permission: say so in the job log
+        print(f"warning: could not publish {len(alerts)} alert(s) to {topic_arn}: {err}", file=sys.stderr)
+        return 0
+    print(f"published {sent} alert(s) to {topic_arn or 'the job log'}", file=sys.stderr)
+    return sent
 
 
 def main(job_name: str) -> None:

@@ -63,8 +63,17 @@ class LocalBackend(LakeStateVerbs):
             self._spark = local_spark_session("jozi-lake")
         return self._spark
 
+    def sweep_leftovers(self) -> list[Path]:
+        """Remove what killed writes left under the lake home: atomic writes' temporary files older than
+        :data:`~jozi_lake.storage.STALE_TEMP_SECONDS` (never seen by a reader; see storage). Called at the
+        start of a pipeline run and of a standalone ingest or job run."""
+        from jozi_lake.storage import sweep_temp_files
+
+        return sweep_temp_files(self.env.lake_home)
+
     # --------------------------------------------------------------------------------- ingest
     def ingest(self, options: IngestOptions, progress: Progress | None = None) -> IngestSummary:
+        self.sweep_leftovers()
         return self.ingest_for_run(None, options, progress)
 
     def ingest_for_run(
@@ -95,6 +104,7 @@ class LocalBackend(LakeStateVerbs):
     def run_jobs(
         self, jobs: list[str], tables: list[str] | None, progress: Progress | None = None
     ) -> RunReport:
+        self.sweep_leftovers()
         return self.run_jobs_for_run(None, jobs, tables, progress)
 
     def run_jobs_for_run(
@@ -166,9 +176,10 @@ class LocalBackend(LakeStateVerbs):
         from jozi_lake.jobs.report import JobReport, latest_reports
         from jozi_lake.local.catalog import LocalCatalog
         from jozi_lake.local.engine import run_query
-        from jozi_lake.local.pipeline import recent_runs
+        from jozi_lake.local.pipeline import close_abandoned_runs, recent_runs
 
-        history = recent_runs(self.env, runs)
+        # A RUNNING record whose process died (killed, crashed) is closed as ABANDONED here.
+        history = close_abandoned_runs(self.env, self.store, recent_runs(self.env, runs))
         if not history:
             raise LakeError(
                 f"no pipeline has run on the local lake at {self.env.lake_home}", "run 'make demo'"

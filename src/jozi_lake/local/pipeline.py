@@ -9,6 +9,12 @@ Each run is recorded as JSON under ``<lake_home>/pipeline-runs/`` (the local sta
 machine's execution history), which ``lake status`` reads, and its stage timings go into the lake's
 ``ops/pipeline_stage_runs`` table (:func:`jozi_lake.ops_tables.write_pipeline_run`, which the AWS
 summary step calls too), after which the ops area is crawled, so the run is queryable at once.
+
+A run killed outside Python's reach (SIGKILL, a crash, the machine going down) leaves its record
+RUNNING and its lease behind. It is closed as ABANDONED, with when that was noticed, by whichever comes
+first: the next run taking over the dead run's lease, or ``lake status`` finding a RUNNING record whose
+process no longer runs (or, for a holder on another host, whose lease is gone or expired)
+(:func:`close_abandoned_runs`). Its stage timings go to ``ops/`` with that status.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from typing import TYPE_CHECKING
 
 from jozi_lake import faults, lease, notify
 from jozi_lake.backend import (
+    ABANDONED,
     FAILED,
+    RUNNING,
     SKIPPED,
     SUCCEEDED,
     IngestOptions,
@@ -40,7 +48,7 @@ from jozi_lake.jobs.report import JobReport, JobRunFailed
 from jozi_lake.jobs.summary import summarise_run, summary_line
 from jozi_lake.layout import lake_layout
 from jozi_lake.migrate import migrate_bookkeeping
-from jozi_lake.storage import write_file_atomically
+from jozi_lake.storage import ObjectStore, write_file_atomically
 
 if TYPE_CHECKING:
     from jozi_lake.local.backend import LocalBackend
@@ -62,8 +70,88 @@ def recent_runs(env: EnvConfig, limit: int = 10) -> list[PipelineRun]:
     folder = runs_dir(env)
     if not folder.is_dir():
         return []
-    files = sorted(folder.glob("*.json"), reverse=True)[:limit]
+    files = sorted((f for f in folder.glob("*.json") if not f.name.startswith(".")), reverse=True)[:limit]
     return [PipelineRun.from_dict(json.loads(f.read_text(encoding="utf-8"))) for f in files]
+
+
+def _read_run(env: EnvConfig, run_id: str) -> PipelineRun | None:
+    try:
+        return PipelineRun.from_dict(json.loads((runs_dir(env) / f"{run_id}.json").read_text("utf-8")))
+    except (FileNotFoundError, ValueError, TypeError):
+        return None
+
+
+def why_abandoned(
+    run: PipelineRun, current: lease.LeaseRecord | None, now: datetime | None = None
+) -> str | None:
+    """Why a RUNNING run can no longer be running, or None while it may be.
+
+    Its own process decides when this host can tell (the record names it; a pid of this host that no
+    longer exists is certain). A holder elsewhere (or a record from before the holder was kept) is
+    judged by the lease: a running run holds it, renewed, in its own name.
+    """
+    holder = run.holder or (current.holder if current is not None and current.run_id == run.run_id else None)
+    alive = lease.local_process_alive(holder) if holder else None
+    if alive is True:
+        return None  # still running (it stops by itself if its lease was taken over)
+    if alive is False:
+        return f"its process {holder} no longer runs: it was killed or crashed before it could close the run"
+    if current is None:
+        return "it holds no lease any more: its process stopped without closing the run"
+    if current.run_id != run.run_id:
+        return f"the lake's lease is held by run {current.run_id} now: this run stopped without closing"
+    if current.expired(now or datetime.now(UTC)):
+        return f"its lease expired at {current.expires_at} without being renewed: its process stopped"
+    return None
+
+
+def close_abandoned_run(env: EnvConfig, run_id: str, why: str) -> PipelineRun | None:
+    """Close ``run_id``'s record as ABANDONED (if it is still RUNNING): why, and when it was noticed.
+
+    Its stages so far go to ``ops/pipeline_stage_runs`` with that status (the next crawl of ops shows
+    them; a killed run never reached the step that writes them).
+    """
+    from jozi_lake.ops_tables import StageTiming, write_pipeline_run
+    from jozi_lake.storage import store_for_env
+
+    run = _read_run(env, run_id)
+    if run is None or run.status != RUNNING:
+        return None
+    run.status = ABANDONED
+    run.error = why
+    run.abandoned_at = datetime.now(UTC).isoformat(timespec="seconds")
+    save_run(env, run)
+    with suppress(LakeError, OSError):  # the record is what status reads; the ops rows are a copy
+        write_pipeline_run(
+            store_for_env(env),
+            run_id=run.run_id,
+            env=run.env,
+            status=run.status,
+            started_at=run.started_at,
+            finished_at=None,
+            stages=[
+                StageTiming(s.name, s.kind, s.status, s.started_at, s.duration_s, s.summary)
+                for s in run.stages
+            ],
+        )
+    return run
+
+
+def close_abandoned_runs(env: EnvConfig, store: ObjectStore, runs: list[PipelineRun]) -> list[PipelineRun]:
+    """``runs`` with every RUNNING one that can no longer be running closed as ABANDONED (``lake status``)."""
+    if not any(r.status == RUNNING for r in runs):
+        return runs
+    try:
+        current: lease.LeaseRecord | None = lease.LeaseRecord.from_bytes(
+            store.get_bytes(lake_layout().lease())
+        )
+    except (KeyError, ValueError, TypeError):
+        current = None
+    closed: list[PipelineRun] = []
+    for run in runs:
+        why = why_abandoned(run, current) if run.status == RUNNING else None
+        closed.append((close_abandoned_run(env, run.run_id, why) if why else None) or run)
+    return closed
 
 
 def record_pipeline_run(env: EnvConfig, run: PipelineRun) -> str:
@@ -134,11 +222,25 @@ class LocalPipeline:
             held.release()
 
     def _run(self, held: lease.Lease) -> PipelineRun:
-        run = PipelineRun(run_id=self.run_id, env=self.env.name, started_at=datetime.now(UTC).isoformat())
+        run = PipelineRun(
+            run_id=self.run_id,
+            env=self.env.name,
+            started_at=datetime.now(UTC).isoformat(),
+            holder=held.record.holder,
+        )
+        if held.taken_over is not None:  # the run that held the lease died: its record says so now
+            closed = close_abandoned_run(
+                self.env,
+                held.taken_over.run_id,
+                f"{held.takeover_reason}: it stopped without closing the run; run {self.run_id} took "
+                "over its lease",
+            )
+            run.took_over_from = closed.run_id if closed is not None else None
         save_run(self.env, run)
         try:
             # A lake from before state/: its bookkeeping moves first, or the backlog would see none.
             migrate_bookkeeping(self.backend.store, lake_layout())
+            self.backend.sweep_leftovers()  # temporary files of writes a killed run left behind
             rederiving = self._mark_rederivation()
             for stage in self.config.pipeline:
                 if rederiving and stage.kind == "ingest":  # a replay/rebuild re-derives what is there
@@ -172,6 +274,7 @@ class LocalPipeline:
                 result.started_at = stage_started
                 run.stages.append(result)
                 self.events.stage_finished(result)
+                save_run(self.env, run)  # how far it got, should the process be killed from here on
                 faults.checkpoint(f"pipeline.after.{stage.name}")
             run.status = SUCCEEDED
         except BaseException as err:  # recorded for `lake status` and the ops table, then re-raised

@@ -14,12 +14,14 @@ by their bronze batch's ingest time (:func:`batch_time`), so the later batch win
   to the version before it in every tracked value (all but the version time) is a duplicate, so a
   re-export with a fresh ``updated_at`` adds nothing and a rerun changes nothing. A late row of an
   older version slots into the history where its time puts it.
-* **full snapshot** (``full_snapshot: true``): keys that silver holds but the newest batch of the run
-  lacks are deleted: the latest-only row is marked ``is_deleted``; an SCD2 key's current version is
-  closed at the batch's time and a deletion row (no values, ``is_deleted``) opens there. Keys are
-  counted present when the batch names them, even on a row that was quarantined: a bad value is not a
-  deletion. Only the newest batch decides (a run that processes several exports in one go sees the
-  last one).
+* **full snapshot** (``full_snapshot: true``): keys that silver holds but the batch (``latest_batch``)
+  lacks are deleted: the latest-only row is marked ``is_deleted`` (keeping its values and their
+  ``bronze_batch_id``); an SCD2 key's current version is closed at the batch's time and a deletion row
+  (no values, ``is_deleted``, the deleting batch's id) opens there. Keys are counted present when the
+  batch names them, even on a row that was quarantined: a bad value is not a deletion. One merge
+  applies one export: the silver job applies a run's exports one after another, oldest first
+  (:func:`jozi_lake.jobs.bronze_to_silver._snapshot_steps`), so several exports in one run (a replay, a
+  rebuild) give what one run per export gave.
 
 Every incoming row ends written, duplicate or quarantined, so the silver job's row conservation holds
 for these tables as for event tables.
@@ -146,9 +148,9 @@ def _merge_latest(
     for col in contract.columns:
         value = F.col(col.name)
         if col.name == IS_DELETED:
+            # The row keeps its values and the batch they came from: a replay of that batch re-derives
+            # the row, and the deleting export (a later batch, replayed too) deletes it again.
             value = F.col(IS_DELETED) | F.col(DELETED_NOW)
-        elif col.name == BATCH_COLUMN and contract.full_snapshot:
-            value = F.when(F.col(DELETED_NOW), F.lit(latest_batch)).otherwise(F.col(BATCH_COLUMN))
         columns.append(value.cast(col.type).alias(col.name))
     content = ranked.where(F.col(IN_CONTENT)).select(*columns)
     return ReferenceMerge(ranked, content, ranked.where(origin == dedup.BYSTANDER))
@@ -187,8 +189,11 @@ def _merge_history(
             # A deletion row has no source time: its own validity start is its time.
             F.when(tombstone, F.col(VALID_FROM)).otherwise(version_time(contract)).alias(TIME),
             tombstone.alias(IS_DELETED),
-            F.col(IS_CURRENT).alias(CURRENT_BEFORE),
         )
+        # A key's current version before the run is its last one, unless that is a deletion: read from
+        # the versions themselves, not the stored is_current, which a replay's removed rows made stale.
+        last_first = Window.partitionBy(*key).orderBy(F.col(TIME).desc_nulls_last(), F.col(IS_DELETED).desc())
+        old = old.withColumn(CURRENT_BEFORE, (F.row_number().over(last_first) == 1) & ~F.col(IS_DELETED))
         candidates = old.unionByName(rows.withColumn(CURRENT_BEFORE, F.lit(False)))
     else:
         candidates = rows.withColumn(CURRENT_BEFORE, F.lit(False))
