@@ -115,6 +115,16 @@ def test_a_public_csv_with_na_nulls_reaches_silver_by_configuration(spark: Any, 
     late = rows[("LDN-03", "2026-06-02T22:30:00")]
     assert str(late["event_date"]) == "2026-06-02" and late["measured_at_utc_offset_minutes"] == 60
 
+    # A quiet day's export holds only the header row: it lands as an empty batch, and the next silver
+    # run reads it as zero rows (not a failed job, and not a batch left pending for ever).
+    header = AIR_QUALITY_CSV.splitlines(keepends=True)[0]
+    store.put_bytes("landing/air_quality/readings_2026-06-03.csv", header.encode())
+    quiet = ingest_local(env, sources=["air_quality"])
+    assert quiet.status == "SUCCEEDED" and quiet.new_rows == 0 and not quiet.rejected_files
+    (empty,) = run_bronze_to_silver(spark, store, tables=["air_quality"], run_id="quiet-air").tables
+    assert (empty.rows_read, empty.rows_written, empty.rows_quarantined, empty.conserved) == (0, 0, 0, True)
+    assert len(silver_rows(spark, store, "air_quality")) == 5
+
 
 def test_a_wrapped_json_api_reaches_silver_by_configuration(spark: Any, project: Path) -> None:
     records = make_records(12)

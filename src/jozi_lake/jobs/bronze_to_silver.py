@@ -223,7 +223,8 @@ def _read_csv(spark: SparkSession, uri: str, options: CsvOptions, tag: str | Non
 
 
 def _count_of(condition: Column) -> Column:
-    return F.sum(F.when(condition, 1).otherwise(0)).cast("bigint")
+    """Rows meeting ``condition``; 0, not NULL, over no rows (a header-only export is an empty batch)."""
+    return F.coalesce(F.sum(F.when(condition, 1).otherwise(0)), F.lit(0)).cast("bigint")
 
 
 CARRIED = (QUARANTINE_REASONS, WARN_RULES, FAIL_RULES, "raw_record_base64")
