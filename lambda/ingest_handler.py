@@ -41,7 +41,8 @@ from jozi_lake.errors import LakeError
 from jozi_lake.ingest import SecretsManagerSecrets, run_ingest
 from jozi_lake.ingest.lambda_settings import LambdaSettings
 from jozi_lake.ingest.summary import failed_summary
-from jozi_lake.storage import S3ObjectStore, runtime_client
+from jozi_lake.retries import runtime_client
+from jozi_lake.storage import S3ObjectStore
 
 
 def _store() -> S3ObjectStore:

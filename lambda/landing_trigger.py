@@ -20,18 +20,16 @@ import json
 import os
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from jozi_lake import landing
 from jozi_lake.config import load_config
 from jozi_lake.layout import lake_layout
+from jozi_lake.retries import runtime_client
 
 
 def handler(event: dict[str, Any] | None, context: Any = None) -> dict[str, Any]:
     settings = landing.TriggerSettings.from_environment(os.environ)
     # Standard retries (throttling backs off); anything still failing fails the batch, which SQS redelivers.
-    sfn = boto3.client("stepfunctions", config=Config(retries={"mode": "standard", "max_attempts": 6}))
+    sfn = runtime_client("stepfunctions")
     outcome = landing.trigger(
         (event or {}).get("Records") or [],
         settings,

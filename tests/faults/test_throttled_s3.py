@@ -19,7 +19,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from jozi_lake.errors import LakeError
-from jozi_lake.storage import MAX_ATTEMPTS, S3ObjectStore, Throttled, runtime_client
+from jozi_lake.retries import MAX_ATTEMPTS, runtime_client
+from jozi_lake.storage import S3ObjectStore, Throttled
 
 pytestmark = [pytest.mark.slow]  # real backoff sleeps (standard mode: up to 1 s, 2 s, ... per retry)
 

@@ -36,7 +36,8 @@ from botocore.loaders import Loader, create_loader
 from jozi_lake.aws.outputs import DeployedLake, deployed_lake
 from jozi_lake.config import EnvConfig
 from jozi_lake.errors import LakeError
-from jozi_lake.storage import MAX_ATTEMPTS, Throttled, standard_retries
+from jozi_lake.retries import MAX_ATTEMPTS, standard_retries
+from jozi_lake.storage import Throttled
 
 _EXPIRED_CODES = {
     "ExpiredToken",

@@ -172,7 +172,7 @@ def alert_after_failure(error: BaseException, topic_arn: str | None, client: Any
         notifier: notify.Notifier = notify.LinesNotifier(lambda line: print(line, file=sys.stderr))
     else:
         if client is None:
-            from jozi_lake.storage import runtime_client
+            from jozi_lake.retries import runtime_client
 
             client = runtime_client("sns")
         notifier = notify.SnsNotifier(topic_arn, client)

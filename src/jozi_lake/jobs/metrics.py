@@ -53,7 +53,7 @@ def publish_quality_metrics(report: JobReport, namespace: str, client: Any | Non
     if not data:
         return 0
     if client is None:
-        from jozi_lake.storage import runtime_client
+        from jozi_lake.retries import runtime_client
 
         client = runtime_client("cloudwatch")
     for start in range(0, len(data), 500):  # PutMetricData takes at most 1,000 points per call

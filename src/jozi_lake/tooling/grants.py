@@ -83,7 +83,7 @@ def _operations(service: str) -> dict[str, str]:
 
 
 # Functions that build a client: boto3's (``<x>.client("s3")``) and the runtime's one builder
-# (``storage.runtime_client("s3")``, boto3 with standard retries).
+# (``retries.runtime_client("s3")``, boto3 with standard retries).
 CLIENT_BUILDERS = frozenset({"client", "runtime_client"})
 
 
