@@ -3,6 +3,15 @@ output "function_name" {
   value       = try(aws_lambda_function.ingest[0].function_name, null)
 }
 
+output "package" {
+  description = "The deployment zip and what it runs on: the landing trigger deploys the same zip (its second handler) with the same runtime and architecture."
+  value = {
+    path         = var.package_path
+    runtime      = var.runtime
+    architecture = var.architecture
+  }
+}
+
 output "timeout_seconds" {
   description = "The function's timeout in seconds (the longest one invocation takes)."
   value       = var.timeout_seconds

@@ -297,7 +297,7 @@ module "landing_trigger" {
   function_name  = local.names.landing_function
   log_group_name = local.names.landing_log_group
   role_arn       = module.iam.landing_trigger_role_arn
-  package_path   = var.ingest_package_path # the lake Lambda's zip carries lambda/landing_trigger.py too
+  lambda_package = module.ingest_lambda.package # the lake Lambda's zip carries lambda/landing_trigger.py too
   environment    = var.environment
 
   bucket_name       = module.s3_lake.bucket_name

@@ -157,11 +157,11 @@ resource "aws_lambda_function" "trigger" {
   function_name    = var.function_name
   description      = "Starts the pipeline when files land under s3://${var.bucket_name}/${join(", ", sort(var.landing_prefixes))} (the landing trigger)."
   role             = var.role_arn
-  filename         = var.package_path
-  source_code_hash = filebase64sha256(var.package_path)
+  filename         = var.lambda_package.path
+  source_code_hash = filebase64sha256(var.lambda_package.path)
   handler          = var.handler
-  runtime          = var.runtime
-  architectures    = [var.architecture]
+  runtime          = var.lambda_package.runtime
+  architectures    = [var.lambda_package.architecture]
   timeout          = var.timeout_seconds
   memory_size      = var.memory_size_mb
   kms_key_arn      = var.kms_key_arn

@@ -57,3 +57,8 @@ output "message_retention_seconds" {
   description = "The landing queue's message retention: every receive of a message's life fits in it."
   value       = local.message_retention_seconds
 }
+
+output "function_package" {
+  description = "The zip, runtime and architecture the trigger function deploys (the lake Lambda's package)."
+  value       = var.create ? var.lambda_package : null
+}

@@ -194,13 +194,17 @@ variable "role_arn" {
   }
 }
 
-variable "package_path" {
-  description = "The lake Lambda's zip (build/lambda/ingest.zip from `make build-lambda`), which carries the landing trigger's handler too; tests pass modules/ingest-lambda/tests/fixtures/ingest.zip."
-  type        = string
+variable "lambda_package" {
+  description = "The lake Lambda's zip and what it runs on (ingest-lambda output `package`): the zip carries lambda/landing_trigger.py too, so the trigger deploys the same code, runtime and architecture as the lake Lambda. Tests pass modules/ingest-lambda/tests/fixtures/ingest.zip."
+  type = object({
+    path         = string
+    runtime      = string
+    architecture = string
+  })
 
   validation {
-    condition     = endswith(var.package_path, ".zip") && fileexists(var.package_path)
-    error_message = "package_path must point at an existing .zip; build it first with `make build-lambda`."
+    condition     = endswith(var.lambda_package.path, ".zip") && fileexists(var.lambda_package.path)
+    error_message = "lambda_package.path must point at an existing .zip; build it first with `make build-lambda`."
   }
 }
 
@@ -212,28 +216,6 @@ variable "handler" {
   validation {
     condition     = can(regex("^[A-Za-z_][A-Za-z0-9_.]*\\.[A-Za-z_][A-Za-z0-9_]*$", var.handler))
     error_message = "handler must look like module.function, e.g. landing_trigger.handler."
-  }
-}
-
-variable "runtime" {
-  description = "Python runtime; the same as the lake Lambda's (the same zip)."
-  type        = string
-  default     = "python3.11"
-
-  validation {
-    condition     = contains(["python3.11", "python3.12"], var.runtime)
-    error_message = "runtime must be python3.11 or python3.12."
-  }
-}
-
-variable "architecture" {
-  description = "Instruction set: arm64 (cheaper per GB-second) or x86_64; the zip is pure Python."
-  type        = string
-  default     = "arm64"
-
-  validation {
-    condition     = contains(["arm64", "x86_64"], var.architecture)
-    error_message = "architecture must be arm64 or x86_64."
   }
 }
 

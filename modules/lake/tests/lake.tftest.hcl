@@ -233,6 +233,15 @@ run "dev" {
   }
 
   assert {
+    # One zip, two handlers: the trigger runs exactly the code, runtime and architecture of the lake Lambda.
+    condition = alltrue([
+      module.landing_trigger.function_package == module.ingest_lambda.package,
+      module.ingest_lambda.package.path == "../ingest-lambda/tests/fixtures/ingest.zip",
+    ])
+    error_message = "the landing trigger must deploy the lake Lambda's package (modules/ingest-lambda output package)"
+  }
+
+  assert {
     # One prefix per lake.yaml source, under lake.yaml's landing prefix: the rule matches nothing else.
     condition = jsondecode(module.landing_trigger.event_pattern).detail.object.key == [
       for name in sort(keys(yamldecode(file("../../lake.yaml")).sources)) : { prefix = "${yamldecode(file("../../lake.yaml")).prefixes.landing}${name}/" }

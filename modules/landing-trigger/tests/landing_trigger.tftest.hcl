@@ -17,7 +17,7 @@ variables {
   state_machine_arn   = "arn:aws:states:af-south-1:123456789012:stateMachine:jozi-pizza-dev-pipeline"
   run_timeout_seconds = 20000
   role_arn            = "arn:aws:iam::123456789012:role/jozi-pizza-dev-landing-trigger"
-  package_path        = "../ingest-lambda/tests/fixtures/ingest.zip"
+  lambda_package      = { path = "../ingest-lambda/tests/fixtures/ingest.zip", runtime = "python3.11", architecture = "arm64" }
   environment         = "dev"
   kms_key_arn         = "arn:aws:kms:af-south-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   tags                = { owner = "data-platform" }
@@ -218,7 +218,7 @@ run "rejects_bad_inputs" {
     visibility_timeout_seconds = 10
     batching_window_seconds    = 600
     maximum_concurrency        = 1
-    package_path               = "missing.zip"
+    lambda_package             = { path = "missing.zip", runtime = "python3.11", architecture = "arm64" }
   }
 
   expect_failures = [
@@ -230,6 +230,6 @@ run "rejects_bad_inputs" {
     var.visibility_timeout_seconds,
     var.batching_window_seconds,
     var.maximum_concurrency,
-    var.package_path,
+    var.lambda_package,
   ]
 }
