@@ -34,7 +34,7 @@ java-check:
 demo: $(STAMP) java-check ## Generate $(DAYS) days of store data, run the whole local pipeline, print the answers
 	$(LAKE) demo $(DEMO_ARGS)
 
-test: $(STAMP) java-check lint tf-check validators ## Run every check: ruff, terraform fmt/validate/test, checkov, validators, pytest
+test: $(STAMP) java-check lint tf-check validators ## Run every check: ruff, mypy, terraform fmt/test, checkov, validators, pytest
 	@LAKE_REQUIRE_VALIDATORS=1 scripts/run-pytest.sh
 
 test-python: $(STAMP) java-check ## Only the Python tests
