@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON", "python3"))
+# The tests' lakes are a few hundred rows: Spark runs their queries interpreted, skipping the per-query
+# code generation that is most of such a run's CPU (jozi_lake.jobs.spark.CODEGEN_ENV_VAR). Set here,
+# before any session starts, so the `lake` processes the fault tests start inherit it too; a run can
+# still ask for codegen with LAKE_SPARK_CODEGEN=on.
+os.environ.setdefault("LAKE_SPARK_CODEGEN", "off")
 
 
 @pytest.fixture(scope="session")

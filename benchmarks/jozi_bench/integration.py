@@ -60,11 +60,11 @@ def spark_session(conf_overrides: dict[str, str], cores: int | str = "*") -> Any
     """The lake's local session (same settings as ``lake run-job``) plus the benchmark's overrides."""
     from pyspark.sql import SparkSession
 
-    from jozi_lake.jobs.spark import LOCAL_CONF, RESULT_AFFECTING_CONF, apply_result_conf
+    from jozi_lake.jobs.spark import RESULT_AFFECTING_CONF, apply_result_conf, local_conf
 
     builder = SparkSession.builder.appName("jozi-lake-bench").master(f"local[{cores}]")
     # Result-affecting settings come last: a benchmark may tune speed, never change answers.
-    for key, value in {**LOCAL_CONF, **conf_overrides, **RESULT_AFFECTING_CONF}.items():
+    for key, value in {**local_conf(), **conf_overrides, **RESULT_AFFECTING_CONF}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")

@@ -12,7 +12,15 @@ from typing import Any
 
 import pytest
 
-from jozi_lake.jobs.spark import RESULT_AFFECTING_CONF, apply_result_conf
+from jozi_lake.errors import LakeError
+from jozi_lake.jobs.spark import (
+    CODEGEN_ENV_VAR,
+    CODEGEN_OFF_CONF,
+    LOCAL_CONF,
+    RESULT_AFFECTING_CONF,
+    apply_result_conf,
+    local_conf,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -34,3 +42,28 @@ def test_a_session_with_ansi_on_parses_bad_values_to_null_once_the_conf_is_appli
         assert row.overflow == -2147483648  # legacy arithmetic, as the jobs were tested with
     finally:
         spark.conf.set("spark.sql.ansi.enabled", previous)
+
+
+def test_codegen_is_a_local_speed_setting_with_a_clear_error_for_a_typo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LAKE_SPARK_CODEGEN only adds the two codegen settings; it never touches a result-affecting one."""
+    monkeypatch.setenv(CODEGEN_ENV_VAR, "off")
+    off = local_conf()
+    assert {k: off[k] for k in CODEGEN_OFF_CONF} == CODEGEN_OFF_CONF
+    assert not set(CODEGEN_OFF_CONF) & set(RESULT_AFFECTING_CONF)
+    monkeypatch.setenv(CODEGEN_ENV_VAR, "on")
+    assert local_conf() == LOCAL_CONF
+    monkeypatch.delenv(CODEGEN_ENV_VAR)
+    assert local_conf() == LOCAL_CONF
+    monkeypatch.setenv(CODEGEN_ENV_VAR, "no")
+    with pytest.raises(
+        LakeError, match=r"LAKE_SPARK_CODEGEN='no' is not a setting.*'on' \(the default\) or 'off'"
+    ):
+        local_conf()
+
+
+def test_the_test_session_runs_interpreted_as_conftest_asks(spark: Any) -> None:
+    """The suite's speed rests on this; if a change drops it the suite is only slower, so say so here."""
+    assert spark.conf.get("spark.sql.codegen.factoryMode") == "NO_CODEGEN"
+    assert spark.conf.get("spark.sql.codegen.wholeStage") == "false"
