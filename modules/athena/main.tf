@@ -3,8 +3,10 @@
 #
 # Views: Terraform has no native Athena view resource (a view is a Glue table whose definition is
 # Presto-encoded JSON that only Athena writes correctly). Each sql/views/<view>.sql file is therefore
-# deployed as a named query holding its CREATE OR REPLACE VIEW statement; the CLI runs those named
-# queries after the gold crawl, so the views always match the deployed SQL.
+# deployed as a named query holding its CREATE OR REPLACE VIEW statement, for analysts to read or run
+# from the console. The views themselves are created by `make views ENV=<env>` (`lake create-views`),
+# run by the operator after the first gold crawl and whenever a view file changes: it reads the same
+# files and runs each statement with the environment's database names.
 
 data "aws_caller_identity" "current" {}
 
