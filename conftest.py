@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from jozi_lake.jobs.spark import CODEGEN_ENV_VAR
+
 os.environ.setdefault("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON", "python3"))
 # The tests' lakes are a few hundred rows: Spark runs their queries interpreted, skipping the per-query
-# code generation that is most of such a run's CPU (jozi_lake.jobs.spark.CODEGEN_ENV_VAR). Set here,
-# before any session starts, so the `lake` processes the fault tests start inherit it too; a run can
-# still ask for codegen with LAKE_SPARK_CODEGEN=on.
-os.environ.setdefault("LAKE_SPARK_CODEGEN", "off")
+# code generation that is most of such a run's CPU (jozi_lake.jobs.spark). Set here, before any session
+# starts, so the `lake` processes the fault tests start inherit it too; LAKE_SPARK_CODEGEN=on in the
+# caller's environment still runs the suite with code generation.
+os.environ.setdefault(CODEGEN_ENV_VAR, "off")
 
 
 @pytest.fixture(scope="session")
