@@ -69,9 +69,14 @@ class EnvConfig:
         return self.name == LOCAL_ENV
 
     @property
+    def name_prefix(self) -> str:
+        """``{project}-{env}``: how every AWS resource name of the environment starts (modules/lake's)."""
+        return f"{self.project}-{self.name}"
+
+    @property
     def bucket(self) -> str:
         """``{project}-{env}-lake``: the lake bucket on AWS, a folder of the same name locally."""
-        return f"{self.project}-{self.name}-lake"
+        return f"{self.name_prefix}-lake"
 
     def database(self, layer: str) -> str:
         """Glue/Athena database of a layer, e.g. ``jozi_pizza_dev_silver`` (no dashes allowed there)."""

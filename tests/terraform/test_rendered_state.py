@@ -7,6 +7,7 @@ something real to read (a check over an empty list passes and proves nothing).
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -52,3 +53,35 @@ def test_files_for_people_and_validators_are_written(rendered_envs: dict[str, re
         for name in (f"{kind}.json" for kind in kinds):
             assert (directory / name).is_file(), f"{env}: {name} missing"
         assert not rendered.is_stale(env)
+
+
+# The attribute that holds a resource's name, where it is not `name`.
+NAME_ATTRIBUTE = {"aws_lambda_function": "function_name"}
+
+
+def test_each_mocked_arn_is_the_arn_of_its_resource(rendered_envs: dict[str, rendered.Rendered]) -> None:
+    """environments/arns.tfmock.hcl.tmpl spells the names modules/lake computes: a renamed resource, or a
+    block whose target no environment creates, would leave a placeholder ARN for the checks to follow."""
+    targets: set[str] = set()
+    used: set[str] = set()
+    for env, state in rendered_envs.items():
+        text = (rendered.mocks_dir(env) / rendered.ARN_MOCKS_FILE).read_text(encoding="utf-8")
+        blocks = re.findall(r"target = (\S+)\n  values = (\{.*?\})\n\}", text, re.DOTALL)
+        assert blocks, f"{env}: no mocked ARNs"
+        assert len(blocks) == text.count("override_resource"), f"{env}: a block this test cannot read"
+        for address, values in blocks:
+            targets.add(address)
+            arn = re.search(r'\barn\s*= "([^"]+)"', values)
+            assert arn, f"{env}: {address} overrides no arn"
+            resource = state.resources.get(address)
+            if resource is None:
+                continue  # this environment does not create it
+            used.add(address)
+            name = str(resource.values[NAME_ATTRIBUTE.get(resource.type, "name")])
+            assert resource.values["arn"] == arn.group(1), f"{env}: {address} did not take its mocked ARN"
+            assert arn.group(1).endswith(name) and arn.group(1)[-len(name) - 1] in ":/", (
+                f"{env}: {address} is named {name!r} but its mocked ARN is {arn.group(1)}"
+            )
+            if "qualified_arn" in values:
+                assert resource.values["qualified_arn"] == f"{arn.group(1)}:$LATEST", address
+    assert targets == used, f"blocks whose resource no environment creates: {sorted(targets - used)}"

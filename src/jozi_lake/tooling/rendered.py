@@ -11,9 +11,12 @@ person can open); the checks in ``tests/terraform/test_rendered_*.py`` and the v
 ``make tf-test`` renders as a by-product of testing the environments (one ``terraform test`` per
 environment, not two); pytest re-renders only when an input changed since (:func:`ensure`).
 
-Mocked values: computed attributes nobody set are random 8-character strings; ARNs that other resources
-refer to are given real-looking values by the environment tests' ``override_resource`` blocks, so the
-rendered state is wired the way an account would wire it.
+Mocked values: computed attributes nobody set are random 8-character strings, and the shared mocks
+(``modules/tests-mocks``) give every resource of a type the same ARN. The ARNs that other resources refer
+to get the values AWS would give them from ``environments/arns.tfmock.hcl.tmpl``, written once for every
+environment: :func:`write_mocks` renders it with the environment's name prefix into ``build/tf-mocks/<env>/``
+beside the shared mocks, the folder the environment's ``mock_provider "aws"`` loads. So the rendered state
+is wired the way an account would wire it, and a new environment needs no copy of those ARNs.
 
     python -m jozi_lake.tooling.rendered dev prod     # what `make tf-render` runs
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import string
 import subprocess
 import sys
 import time
@@ -35,6 +39,11 @@ from jozi_lake.errors import LakeError
 
 RENDER_DIR = Path("build") / "rendered"
 TEST_FILE = "tests/environment.tftest.hcl"
+# The mocks an environment's test loads: the shared ones plus its ARNs, rendered from one template.
+MOCKS_DIR = Path("build") / "tf-mocks"
+SHARED_MOCKS = Path("modules") / "tests-mocks"
+ARN_TEMPLATE = Path("environments") / "arns.tfmock.hcl.tmpl"
+ARN_MOCKS_FILE = "arns.tfmock.hcl"
 # Attributes holding an IAM-style policy document, and what kind of document each resource type holds.
 POLICY_ATTRIBUTES = ("policy", "assume_role_policy")
 POLICY_KINDS = {
@@ -53,6 +62,7 @@ INPUT_GLOBS = (
     "modules/**/*.hcl",
     "modules/*/tests/fixtures/**/*",
     "environments/*.tf",
+    "environments/*.tmpl",
     "environments/{env}/*.tf",
     "environments/{env}/*.tfvars",
     "environments/{env}/tests/*.hcl",
@@ -171,6 +181,49 @@ def out_dir(env: str, repo: Path | None = None) -> Path:
     return (repo or _repo()) / RENDER_DIR / env
 
 
+def mocks_dir(env: str, repo: Path | None = None) -> Path:
+    return (repo or _repo()) / MOCKS_DIR / env
+
+
+class _ArnTemplate(string.Template):
+    """``@env`` and ``@prefix``: HCL keeps ``$`` (``$LATEST``, ``${...}``) and ``%`` for itself."""
+
+    delimiter = "@"
+
+
+def write_mocks(env: str, repo: Path | None = None) -> Path:
+    """Write ``build/tf-mocks/<env>/``: the shared mocks and the environment's ARNs, for its test to load.
+
+    Rewritten before every run (a few kilobytes), so an edited template or shared mock is always the one
+    used. The template's leading comment describes the template and is replaced by a line saying where
+    the file came from.
+    """
+    from jozi_lake.config import parse_config_text
+
+    root = repo or _repo()
+    lake_file = root / "lake.yaml"
+    prefix = parse_config_text(lake_file.read_text(encoding="utf-8"), str(lake_file)).env(env).name_prefix
+    _, _, blocks = (root / ARN_TEMPLATE).read_text(encoding="utf-8").partition("\n\n")
+    try:
+        arns = _ArnTemplate(blocks).substitute(env=env, prefix=prefix)
+    except (KeyError, ValueError) as err:
+        raise LakeError(
+            f"{ARN_TEMPLATE} holds a placeholder other than @env and @prefix ({err})",
+            "use @env or @prefix, or write @@ for a literal @",
+        ) from None
+    target = mocks_dir(env, root)
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for shared in sorted((root / SHARED_MOCKS).glob("*.tfmock.hcl")):
+        shutil.copyfile(shared, target / shared.name)
+    header = (
+        f"# Rendered from {ARN_TEMPLATE} for {env} (name prefix {prefix}); edit that file, not this one.\n\n"
+    )
+    (target / ARN_MOCKS_FILE).write_text(header + arns, encoding="utf-8")
+    return target
+
+
 def inputs(env: str, repo: Path | None = None) -> Iterator[Path]:
     root = repo or _repo()
     for pattern in INPUT_GLOBS:
@@ -181,8 +234,8 @@ def inputs(env: str, repo: Path | None = None) -> Iterator[Path]:
 
 def is_stale(env: str, repo: Path | None = None) -> bool:
     state = out_dir(env, repo) / "state.json"
-    if not state.is_file():
-        return True
+    if not state.is_file() or not (mocks_dir(env, repo) / ARN_MOCKS_FILE).is_file():
+        return True  # never rendered, or its mocks (which the checks read too) are gone
     rendered_at = state.stat().st_mtime
     return any(path.stat().st_mtime > rendered_at for path in inputs(env, repo))
 
@@ -235,6 +288,7 @@ def run_terraform_test(env: str, repo: Path | None = None) -> list[dict[str, Any
     if terraform is None:
         raise LakeError("terraform is not installed", "install Terraform >= 1.11 to render the environments")
     directory = env_dir(env, repo)
+    write_mocks(env, repo)
     if not (directory / ".terraform").is_dir():
         plugin_dir = Path("/opt/tf-plugins")
         extra = [f"-plugin-dir={plugin_dir}"] if (plugin_dir / "registry.terraform.io").is_dir() else []
