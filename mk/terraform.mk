@@ -104,7 +104,7 @@ tf-test: $(STAMP) ## terraform test (mocked AWS provider, no credentials) in eve
 
 $(TF_TEST_ROOTS): tf-test/%:
 	@dir=$*; \
-	  if [ -z "$$(ls $$dir/tests/*.tftest.hcl $$dir/*.tftest.hcl 2>/dev/null)" ]; then \
+	  if [ -z "$$(ls $$dir/tests/*.tftest.hcl $$dir/render/*.tftest.hcl $$dir/*.tftest.hcl 2>/dev/null)" ]; then \
 	    echo "error: $$dir has no terraform tests" >&2; exit 1; fi; \
 	  $(call TF_INIT_OFFLINE,$$dir); \
 	  case $$dir in \

@@ -132,6 +132,24 @@ def test_module_has_standard_files_and_tests(module_dir: Path) -> None:
     assert tests, f"{module_dir.name} has no tests/*.tftest.hcl"
 
 
+@pytest.mark.parametrize("root_dir", ROOT_DIRS, ids=_ids(ROOT_DIRS))
+def test_default_test_directory_loads_only_committed_mocks(root_dir: Path) -> None:
+    """`terraform init` and `validate` read tests/ and stop on a mock folder that does not exist.
+
+    A test there whose mocks are generated (build/) breaks a plain init, so `make plan` too, on a clean
+    clone; such tests live in render/ and are run with -test-directory (jozi_lake.tooling.rendered).
+    """
+    build = (REPO / "build").resolve()
+    generated = []
+    source_line = re.compile(r'^\s*source\s*=\s*"([^"]+)"', re.MULTILINE)
+    for test_file in sorted((root_dir / "tests").glob("*.tftest.hcl")):
+        for source in source_line.findall(test_file.read_text(encoding="utf-8")):
+            # Terraform resolves the folder from the root module, not from the test file.
+            if (root_dir / source).resolve().is_relative_to(build):
+                generated.append(f"{test_file.relative_to(REPO)} loads {source}")
+    assert not generated, "; ".join(generated) + ": move the file out of tests/ (see environments/README.md)"
+
+
 @pytest.mark.parametrize("module_dir", MODULE_DIRS, ids=_ids(MODULE_DIRS))
 def test_module_tests_run_offline_and_exercise_validations(module_dir: Path) -> None:
     """Tests must run without credentials (mocked provider) and prove the module's own validations bite.

@@ -1,7 +1,7 @@
 """The final state of each environment, rendered offline, for the checks AWS would otherwise do at 02:30.
 
 ``terraform test`` with ``mock_provider "aws"`` applies ``environments/<env>`` without an account (the run
-in ``environments/<env>/tests/environment.tftest.hcl``). With ``-json -verbose`` it prints that run's
+in ``environments/<env>/render/environment.tftest.hcl``). With ``-json -verbose`` it prints that run's
 final state: every resource's attributes, so every policy document (the roles' policies and trusts are
 ``jsonencode``, the key, bucket and topic policies too), the state machine definition, the jobs' arguments,
 the crawlers' configuration, the alarms and the dashboard. :func:`render` runs it once per environment and
@@ -38,7 +38,10 @@ from typing import Any
 from jozi_lake.errors import LakeError
 
 RENDER_DIR = Path("build") / "rendered"
-TEST_FILE = "tests/environment.tftest.hcl"
+# Not tests/: the file loads build/tf-mocks/<env>/, generated here, and `terraform init` / `validate` read
+# tests/ by default, so from a clean clone they would stop on the missing folder before anything renders.
+TEST_DIR = "render"
+TEST_FILE = f"{TEST_DIR}/environment.tftest.hcl"
 # The mocks an environment's test loads: the shared ones plus its ARNs, rendered from one template.
 MOCKS_DIR = Path("build") / "tf-mocks"
 SHARED_MOCKS = Path("modules") / "tests-mocks"
@@ -65,7 +68,7 @@ INPUT_GLOBS = (
     "environments/*.tmpl",
     "environments/{env}/*.tf",
     "environments/{env}/*.tfvars",
-    "environments/{env}/tests/*.hcl",
+    "environments/{env}/render/*.hcl",
     "sql/**/*.sql",
 )
 
@@ -299,7 +302,15 @@ def run_terraform_test(env: str, repo: Path | None = None) -> list[dict[str, Any
             timeout=600,
         )
     proc = subprocess.run(
-        [terraform, f"-chdir={directory}", "test", "-json", "-verbose", "-no-color"],
+        [
+            terraform,
+            f"-chdir={directory}",
+            "test",
+            f"-test-directory={TEST_DIR}",
+            "-json",
+            "-verbose",
+            "-no-color",
+        ],
         capture_output=True,
         text=True,
         timeout=1200,

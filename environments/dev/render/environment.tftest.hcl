@@ -2,7 +2,9 @@
 
 mock_provider "aws" {
   # modules/tests-mocks plus this environment's ARNs (environments/arns.tfmock.hcl.tmpl), written there by
-  # `make tf-test` / `make tf-render` (jozi_lake.tooling.rendered) before it runs this file.
+  # `make tf-test` / `make tf-render` (jozi_lake.tooling.rendered) before it runs this file. That folder is
+  # generated, so this file lives in render/, not tests/: a plain `terraform init` or `validate` reads
+  # tests/ and would fail on a clean clone where build/ does not exist yet.
   source = "../../build/tf-mocks/dev"
 }
 
