@@ -16,6 +16,11 @@ machine can report it like any other failed run.
 summary (:func:`jozi_lake.jobs.summary.summarise_run`, the function the local pipeline's summary stage
 calls), read from the job reports in the lake.
 
+``{"action": "record_run", "execution_arn": ...}`` is sent by EventBridge when an execution of the state
+machine ends, however it was started and however it ended (modules/stepfunctions): the execution's stage
+timings go to ``ops/pipeline_stage_runs`` (:func:`jozi_lake.execution_history.record_execution`), the
+table the local pipeline writes at the end of each run.
+
 The state machine's run control (:mod:`jozi_lake.run_control`, over the local runner's backlog and lease):
 
 * ``{"action": "plan", "stages": [...], "crawlers": {target: name}}``: per stage whether it has work
@@ -95,6 +100,21 @@ def summarise(event: dict[str, Any]) -> dict[str, Any]:
     return summarise_run(S3ObjectStore(settings.bucket), str(run_id))
 
 
+def record_run(event: dict[str, Any]) -> dict[str, Any]:
+    """A finished execution's stage timings, written to the ops table (EventBridge, at its end)."""
+    from jozi_lake.config import load_config
+    from jozi_lake.execution_history import record_execution
+
+    settings = LambdaSettings.from_environment(os.environ)
+    return record_execution(
+        S3ObjectStore(settings.bucket),
+        runtime_client("stepfunctions"),
+        _required(event, "execution_arn", "record_run"),
+        env=settings.env,
+        stages=load_config().pipeline,
+    )
+
+
 def plan(event: dict[str, Any]) -> dict[str, Any]:
     """Which stages have work now: the same rule the local pipeline applies before each stage."""
     crawlers = event.get("crawlers") or {}
@@ -133,6 +153,7 @@ def lease_release(event: dict[str, Any]) -> dict[str, Any]:
 ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ingest": ingest,
     "summarise": summarise,
+    "record_run": record_run,
     "plan": plan,
     "lease_acquire": lease_acquire,
     "lease_release": lease_release,

@@ -1,13 +1,14 @@
 """Pipeline stage timings as a table: ops/pipeline_stage_runs, written as JSON lines by the one writer the
-local pipeline calls and the AWS summary step (a Lambda without Spark) will call, crawled and queried."""
+local pipeline calls and the lake Lambda (no Spark) calls when an execution ends, crawled and queried."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from jozi_lake.backlog import changed_at
 from jozi_lake.config import env_config, repo_root
-from jozi_lake.layout import lake_layout
+from jozi_lake.layout import OPS, lake_layout
 from jozi_lake.local.catalog import LocalCatalog
 from jozi_lake.local.crawler import crawl
 from jozi_lake.local.engine import run_query
@@ -96,12 +97,33 @@ def test_the_table_crawls_with_its_declared_types_and_answers_athena_sql(lake_ho
     assert answer.files_read == 1  # the run_date filter pruned the other partition
 
 
+def test_a_days_first_run_marks_ops_changed_so_the_next_plan_crawls_the_new_partition(
+    lake_home: Path,
+) -> None:
+    store = store_for_env(env_config("local"))
+    assert changed_at(store, OPS) is None
+    _write(store, "run-1", STAGES, "2026-06-02T00:30:00+00:00")
+    first_mark = changed_at(store, OPS)
+    assert first_mark is not None
+    _write(store, "run-1", STAGES, "2026-06-02T00:30:00+00:00")  # the same run again
+    _write(store, "run-2", STAGES, "2026-06-02T12:30:00+00:00")  # a later run in a catalogued partition
+    assert changed_at(store, OPS) == first_mark
+    _write(store, "run-3", STAGES, "2026-06-03T00:30:00+00:00")  # the next day: a new partition
+    later_mark = changed_at(store, OPS)
+    assert later_mark is not None and later_mark > first_mark
+
+
 def test_the_lambda_can_import_the_writer(tmp_path: Path) -> None:
-    """The AWS summary step runs in the lake Lambda: the writer must reach nothing the zip cannot carry
-    (no Spark, no PyYAML, nothing tooling-only), or the bundler refuses it."""
+    """record_run runs in the lake Lambda: the writer and the history fold must reach nothing the zip
+    cannot carry (no Spark, no PyYAML, nothing tooling-only, neither backend), or the bundler refuses it."""
     src = repo_root() / "src"
     probe = tmp_path / "summary_probe.py"
     probe.write_text("from jozi_lake.ops_tables import write_pipeline_run\n", encoding="utf-8")
     reached, shipped = reachable_modules([probe], src, LAMBDA)
     assert "jozi_lake.ops_tables" in reached and "jozi_lake.layout" in reached
     assert shipped == set()
+    fold = tmp_path / "record_probe.py"
+    fold.write_text("from jozi_lake.execution_history import record_execution\n", encoding="utf-8")
+    reached, _ = reachable_modules([fold], src, LAMBDA)
+    assert "jozi_lake.execution_history" in reached and "jozi_lake.backend" in reached
+    assert not {"jozi_lake.aws.backend", "jozi_lake.local.backend"} & set(reached)

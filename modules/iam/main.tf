@@ -196,6 +196,9 @@ locals {
             resources  = ["${var.bucket_arn}/${local.p["silver"]}_reports/*", "${var.bucket_arn}/${local.p["gold"]}_reports/*"]
             conditions = []
           },
+          # record_run: a finished execution's stage timings, one file per run in the ops table
+          # pipeline_stage_runs (jozi_lake.ops_tables.PIPELINE_STAGE_RUNS); the Glue jobs write the others.
+          { sid = "RecordPipelineRuns", actions = ["s3:PutObject"], resources = ["${var.bucket_arn}/${local.p["ops"]}pipeline_stage_runs/*"], conditions = [] },
           local.list_bucket_statement,
           # The log group itself is created (encrypted, with retention) by Terraform, not by the function.
           { sid = "WriteOwnLogs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${local.ingest_log_group_arn}:*"], conditions = [] },
@@ -214,7 +217,8 @@ locals {
         # The plan: a crawl stage's last crawl is its crawler's LastCrawl (jozi_lake.run_control).
         length(local.glue_crawler_arns) == 0 ? [] : [{ sid = "ReadCrawlerLastCrawl", actions = ["glue:GetCrawler"], resources = local.glue_crawler_arns, conditions = [] }],
         # The lease: a holder execution that is no longer RUNNING (timed out, aborted) is taken over at once.
-        [{ sid = "CheckLeaseHolderExecution", actions = ["states:DescribeExecution"], resources = [local.state_machine_execution_arns], conditions = [] }],
+        # record_run: a finished execution's status and history, folded into its stages.
+        [{ sid = "ReadPipelineExecutions", actions = ["states:DescribeExecution", "states:GetExecutionHistory"], resources = [local.state_machine_execution_arns], conditions = [] }],
         # Files the ingest rejects: one alert each on the alert topic (jozi_lake.notify).
         local.alert_topic_arn == null ? [] : [{ sid = "PublishAlerts", actions = ["sns:Publish"], resources = [local.alert_topic_arn], conditions = [] }],
       )

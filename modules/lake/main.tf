@@ -33,6 +33,7 @@ locals {
     state_machine_log_group = "/aws/vendedlogs/states/${local.name_prefix}-pipeline"
     schedule                = "${local.name_prefix}-pipeline-schedule"
     schedule_dlq            = "${local.name_prefix}-pipeline-schedule-dlq"
+    run_ended_rule          = "${local.name_prefix}-pipeline-ended"
     alert_topic             = "${local.name_prefix}-alerts"
     budget                  = "${local.name_prefix}-monthly"
     # The landing trigger (lake.yaml landing_trigger): rule, queue, its dead-letter queue, function, logs.
@@ -280,6 +281,7 @@ module "stepfunctions" {
 
   schedule_name       = local.names.schedule
   schedule_dlq_name   = local.names.schedule_dlq
+  run_ended_rule_name = local.names.run_ended_rule
   schedule_expression = local.lake.schedule.expression
   schedule_timezone   = local.lake.schedule.timezone
   schedule_enabled    = local.settings.schedule_enabled

@@ -526,3 +526,53 @@ resource "aws_scheduler_schedule" "pipeline" {
     }
   }
 }
+
+# Every execution that ends, however it was started (the schedule, a landing file, the CLI, a person) and
+# however it ended, is recorded by the lake Lambda: its stage timings go to ops/pipeline_stage_runs
+# (action record_run, jozi_lake.execution_history). Step Functions sends these events to the default bus
+# without any setting; PENDING_REDRIVE is not an end (a redriven execution ends again and is re-recorded).
+resource "aws_cloudwatch_event_rule" "run_ended" {
+  count = var.create ? 1 : 0
+
+  name        = var.run_ended_rule_name
+  description = "Executions of ${var.state_machine_name} that ended: the lake Lambda records their stage timings."
+  event_pattern = jsonencode({
+    source        = ["aws.states"]
+    "detail-type" = ["Step Functions Execution Status Change"]
+    detail = {
+      stateMachineArn = [aws_sfn_state_machine.pipeline[0].arn]
+      status          = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+    }
+  })
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "run_ended" {
+  count = var.create ? 1 : 0
+
+  rule      = aws_cloudwatch_event_rule.run_ended[0].name
+  target_id = "record-run"
+  arn       = var.lambda_function_arn
+
+  input_transformer {
+    input_paths    = { execution_arn = "$.detail.executionArn" }
+    input_template = "{\"action\": \"record_run\", \"execution_arn\": <execution_arn>}"
+  }
+
+  # Delivery is retried by EventBridge when Lambda cannot be invoked; a record that fails inside the
+  # function goes to the function's dead-letter queue, which is alarmed.
+  retry_policy {
+    maximum_event_age_in_seconds = 3600
+    maximum_retry_attempts       = 8
+  }
+}
+
+resource "aws_lambda_permission" "run_ended" {
+  count = var.create ? 1 : 0
+
+  statement_id  = "RecordPipelineRuns"
+  action        = "lambda:InvokeFunction"
+  function_name = var.lambda_function_arn
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.run_ended[0].arn
+}

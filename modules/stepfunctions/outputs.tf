@@ -72,3 +72,13 @@ output "schedule_state" {
   description = "ENABLED or DISABLED (null when not created)."
   value       = try(aws_scheduler_schedule.pipeline[0].state, null)
 }
+
+output "run_ended_rule_arn" {
+  description = "ARN of the EventBridge rule that sends ended executions to the lake Lambda (null when not created)."
+  value       = try(aws_cloudwatch_event_rule.run_ended[0].arn, null)
+}
+
+output "run_ended_rule_name" {
+  description = "Name of the EventBridge rule that sends ended executions to the lake Lambda (null when not created)."
+  value       = try(aws_cloudwatch_event_rule.run_ended[0].name, null)
+}

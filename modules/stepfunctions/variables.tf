@@ -62,7 +62,7 @@ variable "pipeline" {
 }
 
 variable "lambda_function_arn" {
-  description = "ARN of the lake's Lambda function: the ingest stage invokes it with action ingest, the summary stage with action summarise."
+  description = "ARN of the lake's Lambda function: the ingest stage invokes it with action ingest, the summary stage with action summarise, and the run_ended rule with action record_run when an execution ends."
   type        = string
 
   validation {
@@ -268,6 +268,16 @@ variable "schedule_name" {
   validation {
     condition     = can(regex("^[0-9A-Za-z_.-]{1,64}$", var.schedule_name))
     error_message = "schedule_name must be 1-64 letters, digits, dots, dashes or underscores."
+  }
+}
+
+variable "run_ended_rule_name" {
+  description = "Name of the EventBridge rule that sends every ended execution to the lake Lambda (action record_run), which writes its stage timings to ops/pipeline_stage_runs (computed once by the composition)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9A-Za-z_.-]{1,64}$", var.run_ended_rule_name))
+    error_message = "run_ended_rule_name must be 1-64 letters, digits, dots, dashes or underscores."
   }
 }
 

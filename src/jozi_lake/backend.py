@@ -2,14 +2,17 @@
 
 A *backend* is where a lake runs: :class:`~jozi_lake.local.backend.LocalBackend` (a folder, local
 Spark, the local crawler, DuckDB) or :class:`~jozi_lake.aws.backend.AwsBackend` (S3, Glue, Step
-Functions, Athena). :func:`backend_for` picks one per command, once, from the environment; every
-command then calls the same methods and hands the result to :mod:`jozi_lake.cli.render`, so a verb
-means the same on both sides and looks the same in the terminal.
+Functions, Athena). :func:`jozi_lake.backends.backend_for` picks one per command, once, from the
+environment; every command then calls the same methods and hands the result to :mod:`jozi_lake.cli.render`,
+so a verb means the same on both sides and looks the same in the terminal.
 
 The result types are plain data (no Rich, no boto3, no DuckDB objects), which is also what tests
 assert on. Job reports (:class:`~jozi_lake.jobs.report.RunReport`) and ingest summaries
 (:class:`~jozi_lake.ingest.IngestSummary`) are produced by runtime code on both sides and pass
 through unchanged.
+
+This module names no implementation, so what runs in the Lambda (the execution history fold, the
+lease) can use its result types without the bundle reaching either backend.
 """
 
 from __future__ import annotations
@@ -404,14 +407,3 @@ class LakeStateVerbs:
         status.backlog = backlog.plan(self.store, last_crawl)
         status.held_batches = [b for b in batches.list_batches(self.store) if b.state in batches.HOLD_STATES]
         status.rejected_files = rejection_records(self.store, lake_layout())
-
-
-def backend_for(env: EnvConfig) -> LakeBackend:
-    """The backend of ``env``: chosen here, once, for every command."""
-    if env.is_local:
-        from jozi_lake.local.backend import LocalBackend
-
-        return LocalBackend(env)
-    from jozi_lake.aws.backend import AwsBackend
-
-    return AwsBackend(env)

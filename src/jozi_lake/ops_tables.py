@@ -13,9 +13,10 @@ into the database ``{project}_{env}_ops``; SQL names them ``ops.<table>``.
 
 The two job tables are Parquet written by Spark at the end of each job (``jobs.run_tables.finish_run``).
 Pipeline stage timings are written by :func:`write_pipeline_run`, which the local pipeline calls at the
-end of a run and the AWS summary step (the lake Lambda, which has no Spark and no Parquet library) will
-call too: so that table is JSON lines, which the Lambda can write with the standard library and which
-Athena (JSON SerDe), the Glue crawler and the local engine all read. Each run writes one file per table
+end of a run and, on AWS, the lake Lambda's ``record_run`` action when an execution ends
+(:func:`jozi_lake.execution_history.record_execution`; the Lambda has no Spark and no Parquet library): so
+that table is JSON lines, which the Lambda can write with the standard library and which Athena (JSON
+SerDe), the Glue crawler and the local engine all read. Each run writes one file per table
 under a stable name (``<job>_<run>.parquet``, ``<run>.json``), so a rerun replaces its rows instead of
 adding a second copy.
 
@@ -28,9 +29,13 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from jozi_lake.layout import lake_layout
+from jozi_lake.layout import OPS, lake_layout
 from jozi_lake.storage import ObjectStore
+
+if TYPE_CHECKING:
+    from jozi_lake.backend import StageResult
 
 JOB_TABLE_RUNS = "job_table_runs"
 JOB_RULE_RUNS = "job_rule_runs"
@@ -93,7 +98,11 @@ JOB_RULE_RUN_COLUMNS: tuple[OpsColumn, ...] = (
 PIPELINE_STAGE_RUN_COLUMNS: tuple[OpsColumn, ...] = (
     OpsColumn("run_id", "string", "The pipeline run id (locally the run, on AWS the execution name)."),
     OpsColumn("env", "string", "The environment."),
-    OpsColumn("pipeline_status", "string", "SUCCEEDED | FAILED, for the whole run."),
+    OpsColumn(
+        "pipeline_status",
+        "string",
+        "SUCCEEDED | FAILED for the whole run; ABANDONED (a killed local run), TIMED_OUT | ABORTED (AWS).",
+    ),
     OpsColumn("pipeline_started_at", "string", "When the run started, 'YYYY-MM-DD HH:MM:SS.fff' UTC."),
     OpsColumn("pipeline_finished_at", "string", "When the run finished, same format."),
     OpsColumn("stage_order", "bigint", "Position of the stage in lake.yaml pipeline (1 = first)."),
@@ -140,6 +149,13 @@ class StageTiming:
     started_at: str  # ISO-8601; empty when the stage never started (skipped)
     duration_seconds: float
     summary: str = ""
+
+    @classmethod
+    def of(cls, result: StageResult) -> StageTiming:
+        """The timing of a stage as a pipeline run reports it (locally, or folded from an execution)."""
+        return cls(
+            result.name, result.kind, result.status, result.started_at, result.duration_s, result.summary
+        )
 
 
 def pipeline_stage_rows(
@@ -198,14 +214,25 @@ def write_pipeline_run(
 ) -> str:
     """Write one pipeline run's stage timings to ``ops/pipeline_stage_runs/`` and return the key.
 
-    The key is ``run_date=<day>/<run_id>.json``: writing the same run again (a retried summary step)
-    replaces its rows. A run with no stages writes nothing (an empty file would be a table with no
-    schema for the crawler) and returns the key it would have used.
+    The key is ``run_date=<day>/<run_id>.json``: writing the same run again (a retried record, a
+    redriven execution) replaces its rows. A run with no stages writes nothing (an empty file would be a
+    table with no schema for the crawler) and returns the key it would have used.
+
+    The first file of a day is a new partition, which queries see only once the ops area is crawled
+    again; so it marks ops changed (:func:`jozi_lake.backlog.mark_changed`) and the next run's plan crawls
+    it. Later files of the day land in a catalogued partition and need no crawl.
     """
-    key = lake_layout().ops_file(PIPELINE_STAGE_RUNS, run_date(started_at), f"{run_id}.json")
+    from jozi_lake.backlog import mark_changed
+
+    day = run_date(started_at)
+    layout = lake_layout()
+    key = layout.ops_file(PIPELINE_STAGE_RUNS, day, f"{run_id}.json")
     rows = pipeline_stage_rows(
         run_id=run_id, env=env, status=status, started_at=started_at, finished_at=finished_at, stages=stages
     )
     if rows:
+        new_partition = next(iter(store.list_keys(key.rsplit("/", 1)[0] + "/")), None) is None
         store.put_bytes(key, json_lines(rows), "application/x-ndjson")
+        if new_partition:
+            mark_changed(store, OPS, run_id)
     return key

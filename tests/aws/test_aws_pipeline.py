@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aws_fakes import FakeDeployment, cli
 
-from jozi_lake.aws import pipeline
+from jozi_lake import execution_history
 from jozi_lake.errors import LakeError
 
 FAILING_DEFINITION = {
@@ -85,10 +85,10 @@ def test_history_events_fold_into_steps_with_durations() -> None:
             "executionTimedOutEventDetails": {},
         },
     ]
-    progress = pipeline.ExecutionProgress(execution_arn="arn:aws:states:af-south-1:1:execution:p:x")
+    progress = execution_history.ExecutionProgress(execution_arn="arn:aws:states:af-south-1:1:execution:p:x")
     seen: list[tuple[str, str]] = []
-    pipeline.apply_events(progress, events[:3], lambda kind, step: seen.append((kind, step.name)))
-    pipeline.apply_events(
+    execution_history.apply_events(progress, events[:3], lambda kind, step: seen.append((kind, step.name)))
+    execution_history.apply_events(
         progress, events, lambda kind, step: seen.append((kind, step.name))
     )  # re-read: no repeats
     assert seen == [("entered", "bronze_to_silver"), ("failed", "bronze_to_silver")]

@@ -28,6 +28,7 @@ import pytest
 
 from jozi_lake.config import load_config
 from jozi_lake.layout import Layout
+from jozi_lake.ops_tables import PIPELINE_STAGE_RUNS
 from jozi_lake.tooling import grants, policy, rendered
 
 pytestmark = pytest.mark.terraform
@@ -153,7 +154,25 @@ def role_uses(state: rendered.Rendered, role: str) -> list[Use]:
             Use(
                 "states:DescribeExecution",
                 f"arn:aws:states:{tail}:execution:{state.outputs['state_machine_name']}:run-1",
-                "the lease: is its holder execution still running",
+                "the lease: is its holder execution still running; record_run: a finished one's status",
+                True,
+            ),
+            Use(
+                "states:GetExecutionHistory",
+                f"arn:aws:states:{tail}:execution:{state.outputs['state_machine_name']}:run-1",
+                "record_run: the finished execution's states, folded into stages",
+                True,
+            ),
+            Use(
+                "s3:PutObject",
+                obj(lay.ops_file(PIPELINE_STAGE_RUNS, day, f"{run}.json")),
+                "record_run: the execution's stage timings",
+                True,
+            ),
+            Use(
+                "s3:PutObject",
+                obj(lay.layer_change("ops")),
+                "record_run: a new day's partition to crawl",
                 True,
             ),
             Use("sns:Publish", str(state.outputs["alert_topic_arn"]), "alerts for rejected files", True),

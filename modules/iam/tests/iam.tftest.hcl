@@ -123,19 +123,19 @@ run "s3_grants_name_only_the_prefixes_each_component_uses" {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
         for resource in statement.Resource :
-        anytrue([for prefix in ["landing/", "bronze/", "rejected/", "state/", "silver/_state/", "silver/_reports/", "gold/_reports/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+        anytrue([for prefix in ["landing/", "bronze/", "rejected/", "state/", "silver/_state/", "silver/_reports/", "gold/_reports/", "ops/pipeline_stage_runs/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if anytrue([for action in statement.Action : startswith(action, "s3:") && action != "s3:ListBucket"])
     ]))
-    error_message = "the Lambda may touch objects only under landing/, bronze/, rejected/, state/ and read silver's processed-batch records and the job reports"
+    error_message = "the Lambda may touch objects only under landing/, bronze/, rejected/, state/, read silver's processed-batch records and the job reports, and write the pipeline's stage timings"
   }
 
   assert {
     condition = alltrue(flatten([
       for statement in jsondecode(aws_iam_role_policy.this["ingest_lambda"].policy).Statement : [
-        for resource in statement.Resource : anytrue([for prefix in ["bronze/", "rejected/", "state/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
+        for resource in statement.Resource : anytrue([for prefix in ["bronze/", "rejected/", "state/", "ops/pipeline_stage_runs/"] : startswith(resource, "arn:aws:s3:::jozi-pizza-dev-lake/${prefix}")])
       ] if contains(statement.Action, "s3:PutObject")
     ]))
-    error_message = "the Lambda may write only bronze/, rejected/ (an unreadable file is set aside there) and state/ (the lease, layer marks)"
+    error_message = "the Lambda may write only bronze/, rejected/ (an unreadable file is set aside there), state/ (the lease, layer marks) and ops/pipeline_stage_runs/ (record_run)"
   }
 
   assert {

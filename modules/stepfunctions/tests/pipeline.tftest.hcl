@@ -36,6 +36,7 @@ variables {
   schedule_timezone   = "Africa/Johannesburg"
   schedule_name       = "jozi-pizza-test-pipeline-schedule"
   schedule_dlq_name   = "jozi-pizza-test-pipeline-schedule-dlq"
+  run_ended_rule_name = "jozi-pizza-test-pipeline-ended"
   log_group_name      = "/aws/vendedlogs/states/jozi-pizza-test-pipeline"
 }
 
@@ -293,6 +294,44 @@ run "logging_tracing_and_schedule" {
   }
 }
 
+run "every_ended_execution_is_recorded_by_the_lake_lambda" {
+  command = apply
+
+  assert {
+    condition = jsondecode(aws_cloudwatch_event_rule.run_ended[0].event_pattern) == {
+      source        = ["aws.states"]
+      "detail-type" = ["Step Functions Execution Status Change"]
+      detail = {
+        stateMachineArn = [aws_sfn_state_machine.pipeline[0].arn]
+        status          = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+      }
+    }
+    error_message = "the rule must match every end of this state machine's executions (and no start, no redrive wait)"
+  }
+
+  assert {
+    condition = alltrue([
+      aws_cloudwatch_event_rule.run_ended[0].name == "jozi-pizza-test-pipeline-ended",
+      aws_cloudwatch_event_target.run_ended[0].arn == var.lambda_function_arn,
+      length(aws_cloudwatch_event_target.run_ended[0].input_transformer[0].input_paths) == 1,
+      aws_cloudwatch_event_target.run_ended[0].input_transformer[0].input_paths["execution_arn"] == "$.detail.executionArn",
+      # The template with the placeholder filled in as EventBridge fills it (a JSON string).
+      jsonencode(jsondecode(replace(aws_cloudwatch_event_target.run_ended[0].input_transformer[0].input_template, "<execution_arn>", "\"x\""))) == jsonencode({ action = "record_run", execution_arn = "x" }),
+      aws_cloudwatch_event_target.run_ended[0].retry_policy[0].maximum_retry_attempts > 0,
+    ])
+    error_message = "the rule must send the execution's ARN to the lake Lambda as a record_run event, with retries"
+  }
+
+  assert {
+    condition = alltrue([
+      aws_lambda_permission.run_ended[0].function_name == var.lambda_function_arn,
+      aws_lambda_permission.run_ended[0].principal == "events.amazonaws.com",
+      aws_lambda_permission.run_ended[0].source_arn == aws_cloudwatch_event_rule.run_ended[0].arn,
+    ])
+    error_message = "EventBridge may invoke the lake Lambda for this rule only"
+  }
+}
+
 run "no_summary_stage_still_notifies_success" {
   command = plan
 
@@ -404,11 +443,12 @@ run "rejects_bad_names_and_expression" {
   variables {
     schedule_name       = "no spaces"
     schedule_dlq_name   = "no spaces"
+    run_ended_rule_name = "no spaces"
     log_group_name      = "no spaces"
     schedule_expression = "30 0 * * *"
   }
 
-  expect_failures = [var.schedule_name, var.schedule_dlq_name, var.log_group_name, var.schedule_expression]
+  expect_failures = [var.schedule_name, var.schedule_dlq_name, var.run_ended_rule_name, var.log_group_name, var.schedule_expression]
 }
 
 run "lease_wait_can_be_switched_off" {

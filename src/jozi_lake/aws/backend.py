@@ -36,6 +36,7 @@ from jozi_lake.backend import (
 from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.contracts import tables_for_job
 from jozi_lake.errors import LakeError
+from jozi_lake.execution_history import SUCCEEDED, StageFollower
 from jozi_lake.ids import new_run_id
 from jozi_lake.ingest.summary import IngestSummary
 from jozi_lake.jobs import registry
@@ -369,11 +370,11 @@ class AwsBackend(LakeStateVerbs):
         if not options.follow:
             return run
         stages = load_config().pipeline
-        follower = pipeline.StageFollower(stages, events)
+        follower = StageFollower(stages, events)
         progress = pipeline.follow_execution(aws, execution_arn, on_step=follower.on_step)
         run.stages = follower.finish(progress)
         run.status = progress.status
         run.finished_at = datetime.now(UTC).isoformat()
-        if progress.status != pipeline.SUCCEEDED:
+        if progress.status != SUCCEEDED:
             pipeline.raise_for_progress(aws, progress)
         return run

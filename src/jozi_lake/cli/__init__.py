@@ -1,7 +1,7 @@
 """The ``lake`` command: one verb per pipeline action, the same verbs for ``--env local|dev|prod``.
 
 Each area registers its commands from its own module, so the command list reads as the table of
-contents of the package. Every command picks its backend once (:func:`jozi_lake.backend.backend_for`)
+contents of the package. Every command picks its backend once (:func:`jozi_lake.backends.backend_for`)
 and renders results through :mod:`jozi_lake.cli.render`.
 """
 

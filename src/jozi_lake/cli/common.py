@@ -9,7 +9,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from jozi_lake.backend import LakeBackend, backend_for
+from jozi_lake.backend import LakeBackend
+from jozi_lake.backends import backend_for
 from jozi_lake.cli import render
 from jozi_lake.config import EnvConfig, env_config
 from jozi_lake.errors import LakeError

@@ -7,8 +7,9 @@ with the rule the state machine has: a stage runs when the lake's state says the
 
 Each run is recorded as JSON under ``<lake_home>/pipeline-runs/`` (the local stand-in for the state
 machine's execution history), which ``lake status`` reads, and its stage timings go into the lake's
-``ops/pipeline_stage_runs`` table (:func:`jozi_lake.ops_tables.write_pipeline_run`, which the AWS
-summary step calls too), after which the ops area is crawled, so the run is queryable at once.
+``ops/pipeline_stage_runs`` table (:func:`jozi_lake.ops_tables.write_pipeline_run`, which the lake
+Lambda calls on AWS when an execution ends), after which the ops area is crawled, so the run is
+queryable at once.
 
 A run killed outside Python's reach (SIGKILL, a crash, the machine going down) leaves its record
 RUNNING and its lease behind. It is closed as ABANDONED, with when that was noticed, by whichever comes
@@ -129,10 +130,7 @@ def close_abandoned_run(env: EnvConfig, run_id: str, why: str) -> PipelineRun | 
             status=run.status,
             started_at=run.started_at,
             finished_at=None,
-            stages=[
-                StageTiming(s.name, s.kind, s.status, s.started_at, s.duration_s, s.summary)
-                for s in run.stages
-            ],
+            stages=[StageTiming.of(s) for s in run.stages],
         )
     return run
 
@@ -173,9 +171,7 @@ def record_pipeline_run(env: EnvConfig, run: PipelineRun) -> str:
         status=run.status,
         started_at=run.started_at,
         finished_at=run.finished_at,
-        stages=[
-            StageTiming(s.name, s.kind, s.status, s.started_at, s.duration_s, s.summary) for s in run.stages
-        ],
+        stages=[StageTiming.of(s) for s in run.stages],
     )
     if run.stages:
         crawl(env, [OPS])
