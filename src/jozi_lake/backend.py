@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from jozi_lake.batches import Batch
     from jozi_lake.ingest import IngestSummary
     from jozi_lake.jobs.report import JobReport, RunReport
+    from jozi_lake.local.watch import LandingWatch
 
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
@@ -371,6 +372,11 @@ class LakeBackend(Protocol):
 
     def report_store(self) -> ObjectStore:
         """The lake bucket a report is uploaded to (``--upload``); a LakeError where that means nothing."""
+        ...
+
+    def landing_watch(self) -> LandingWatch:
+        """What ``lake watch`` polls: the lake's landing folders (a LakeError where a landed file starts
+        a run by itself, as on AWS)."""
         ...
 
 

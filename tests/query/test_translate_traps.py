@@ -17,7 +17,7 @@ import duckdb
 import pytest
 import sqlglot
 
-from jozi_lake.config import EnvConfig, env_config
+from jozi_lake.config import EnvConfig, env_config, load_config
 from jozi_lake.errors import LakeError
 from jozi_lake.local.crawler import crawl
 from jozi_lake.local.engine import run_query
@@ -170,6 +170,12 @@ def test_unsupported_constructs_fail_with_their_name(
         run_query(trap_env, sql=sql)
     assert named_construct in failure.value.message
     assert "\n" not in failure.value.message
+
+
+def test_a_time_zone_function_is_answered_with_the_sources_zone(trap_env: EnvConfig) -> None:
+    with pytest.raises(LakeError) as failure:
+        run_query(trap_env, sql="SELECT at_timezone(ts, 'UTC') FROM samples")
+    assert failure.value.hint == f"use ts AT TIME ZONE '{load_config().source_timezone}'"
 
 
 def test_close_matches_are_suggested_for_unknown_tables(trap_env: EnvConfig) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jozi_lake.aws import athena, crawlers, glue_jobs, pipeline
 from jozi_lake.aws.clients import AwsSession, aws_errors, open_session
@@ -43,6 +43,9 @@ from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobReport, JobRunFailed, RunReport, find_report, latest_reports
 from jozi_lake.query.translate import athena_sql_for_env
 from jozi_lake.storage import ObjectStore, S3ObjectStore
+
+if TYPE_CHECKING:
+    from jozi_lake.local.watch import LandingWatch
 
 
 class AwsBackend(LakeStateVerbs):
@@ -330,6 +333,13 @@ class AwsBackend(LakeStateVerbs):
 
     def report_store(self) -> ObjectStore:
         return self.store
+
+    def landing_watch(self) -> LandingWatch:
+        name = self.env.name
+        raise LakeError(
+            f"lake watch watches the local lake's landing/, not {name}'s bucket",
+            f"on AWS a landed file starts a run by itself (lake.yaml environments.{name}.landing_trigger)",
+        )
 
     # --------------------------------------------------------------------------------- pipeline
     def run_pipeline(self, options: PipelineOptions, events: PipelineEvents) -> PipelineRun:

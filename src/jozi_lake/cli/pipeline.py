@@ -13,7 +13,7 @@ import typer
 
 from jozi_lake.backend import SUCCEEDED, LakeBackend, PipelineOptions, PipelineRun
 from jozi_lake.cli import render
-from jozi_lake.cli.common import AsOf, EnvName, friendly_errors, lake, resolve_env
+from jozi_lake.cli.common import AsOf, EnvName, friendly_errors, lake
 from jozi_lake.errors import LakeError
 
 
@@ -128,22 +128,15 @@ def watch(
     from jozi_lake import lease
     from jozi_lake.layout import lake_layout
     from jozi_lake.local import watch as landing_watch
-    from jozi_lake.local.backend import LocalBackend
 
-    config = resolve_env(env)
-    if not config.is_local:
-        raise LakeError(
-            f"lake watch watches the local lake's landing/, not {env}'s bucket",
-            f"on AWS a landed file starts a run by itself (lake.yaml environments.{env}.landing_trigger)",
-        )
-    backend = LocalBackend(config)
-    watcher = landing_watch.for_store(backend.store)
+    backend = lake(env)
+    watcher = backend.landing_watch()
 
     def say(line: str) -> None:
         render.console.print(line, highlight=False, markup=False)
 
     def run(files: list[str]) -> bool:
-        if backend.store.exists(lake_layout().lease()):
+        if watcher.store.exists(lake_layout().lease()):
             say("another run holds the lake: this run waits for it")
         options = PipelineOptions(trigger="watch", wait_seconds=lease.DEFAULT_TTL_SECONDS)
         try:

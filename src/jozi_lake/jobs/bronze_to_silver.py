@@ -469,7 +469,7 @@ def _prepare_reference(
     table_prefix = lake_layout().silver_table(contract.table)
     if lake_io.partition_folders(store, table_prefix):
         raise LakeError(
-            f"silver/{contract.table}/ holds partition folders, but the contract says it is a reference "
+            f"{table_prefix} holds partition folders, but the contract says it is a reference "
             "table (not partitioned); it was written when the table was an event table",
             f"rebuild it: delete {table_prefix} and {lake_layout().processed_batches(contract.table)}, "
             "then run the job again (bronze is kept)",

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from jozi_lake.ingest import IngestSummary
     from jozi_lake.jobs.report import RunReport
+    from jozi_lake.local.watch import LandingWatch
 
 
 class LocalBackend(LakeStateVerbs):
@@ -208,6 +209,11 @@ class LocalBackend(LakeStateVerbs):
             "--upload puts the report into an AWS lake; the local report is the file itself",
             "drop --upload, or use --env dev|prod",
         )
+
+    def landing_watch(self) -> LandingWatch:
+        from jozi_lake.local import watch
+
+        return watch.for_store(self.store)
 
     # --------------------------------------------------------------------------------- pipeline
     def run_pipeline(self, options: PipelineOptions, events: PipelineEvents) -> PipelineRun:

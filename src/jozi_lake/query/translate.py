@@ -45,15 +45,16 @@ READ_DIALECT = "athena"
 WRITE_DIALECT = "duckdb"
 ATHENA_CATALOG = "awsdatacatalog"
 
-# Functions that DuckDB lacks or would compute differently, with what to write instead.
+# Functions that DuckDB lacks or would compute differently, with what to write instead ({zone}: the
+# sources' time zone, lake.yaml source_timezone).
 UNSUPPORTED_FUNCTIONS: dict[str, str] = {
     "format_datetime": "use date_format(ts, '%Y-%m-%d %H:%i:%s') (MySQL-style), which runs on both engines",
     "parse_datetime": "use date_parse(text, '%Y-%m-%d %H:%i:%s') (MySQL-style), which runs on both engines",
     "map_agg": "aggregate into rows (GROUP BY key) instead of a map",
     "multimap_agg": "aggregate into rows (GROUP BY key) instead of a map",
     "histogram": "use GROUP BY value with count(*) instead",
-    "at_timezone": "use ts AT TIME ZONE 'Africa/Johannesburg'",
-    "with_timezone": "use ts AT TIME ZONE 'Africa/Johannesburg'",
+    "at_timezone": "use ts AT TIME ZONE '{zone}'",
+    "with_timezone": "use ts AT TIME ZONE '{zone}'",
     "approx_set": "use count(DISTINCT x) (or approx_distinct(x))",
     "merge": "HyperLogLog sketches are not available locally",
     "tdigest_agg": "use approx_percentile(x, p)",
@@ -215,9 +216,11 @@ def _refuse_unsupported(tree: exp.Expr) -> None:
     for node in tree.find_all(exp.Func):
         name = function_name(node)
         if name in UNSUPPORTED_FUNCTIONS:
+            from jozi_lake.config import load_config
+
             raise LakeError(
                 f"function {name}() has no equivalent in the local engine (DuckDB)",
-                UNSUPPORTED_FUNCTIONS[name],
+                UNSUPPORTED_FUNCTIONS[name].replace("{zone}", load_config().source_timezone),
             )
         if isinstance(node, exp.ApproxQuantile) and isinstance(node.args.get("quantile"), exp.Array):
             raise LakeError(
