@@ -82,7 +82,7 @@ class BatchRef:
         if not sep or not source or not batch or "/" in batch:
             raise LakeError(
                 f"{text!r} is not a batch",
-                "name it <source>/<batch id>, e.g. orders/2026-06-01_20260601T021500Z-a1b2c3 "
+                "name it <source>/<batch id>, e.g. <source>/2026-06-01_20260601T021500Z-a1b2c3 "
                 "(`lake batches` lists them)",
             )
         return cls(source, batch)

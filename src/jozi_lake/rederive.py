@@ -161,7 +161,8 @@ def prepare_run(
     returns a one-line summary for the run's first stage."""
     if replay_source is not None:
         if not replay_from:
-            raise LakeError("a replay needs --from", "e.g. lake replay --source orders --from 2026-06-01")
+            example = f"e.g. lake replay --source {replay_source} --from 2026-06-01"
+            raise LakeError("a replay needs --from", example)
         chosen = request_replay(store, replay_source, replay_from, replay_to, requested_by)
         return f"replay: {len(chosen)} batch(es) of {replay_source} marked for re-derivation"
     if rebuild_layer is not None:

@@ -640,7 +640,7 @@ def parse_sources(raw_config: Mapping[str, Any]) -> dict[str, SourceConfig]:
     if not isinstance(raw_sources, Mapping):
         raise SourceConfigError(
             "lake.yaml sources: expected a mapping of source name to its definition",
-            "e.g. sources: {orders: {kind: http, ...}}",
+            "e.g. sources: {<name>: {kind: http, ...}}",
         )
     templates = raw_config.get("source_templates") or {}
     if not isinstance(templates, Mapping):

@@ -17,7 +17,7 @@ from jozi_lake.cli.common import EnvName, friendly_errors, lake
 
 BatchArg = Annotated[
     str,
-    typer.Argument(help="<source>/<batch id>, as `lake batches` lists it (e.g. orders/2026-06-01_<run>)."),
+    typer.Argument(help="<source>/<batch id>, as `lake batches` lists it (e.g. <source>/2026-06-01_<run>)."),
 ]
 
 app = typer.Typer(

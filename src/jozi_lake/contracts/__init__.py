@@ -632,7 +632,7 @@ def _input_mapping(name: str, raw: Any, where: str) -> InputMapping:
     where = f"{where} incremental input {name!r}"
     example = (
         "e.g. {by: date, column: event_date, lookback_days: 1}, "
-        "{by: key, column: order_id, lookup: orders}, validity or full_refresh"
+        "{by: key, column: <key column>, lookup: <input table>}, validity or full_refresh"
     )
     if isinstance(raw, str):
         raw = {"by": raw}
@@ -673,7 +673,7 @@ def _incremental(raw: Any, partition: str | None, where: str) -> Incremental:
         raise ContractError(
             f"{where}: incremental must map each input table to how its changes reach this table's "
             "partitions, or be full_refresh",
-            "e.g. incremental: {orders: {by: date, column: event_date}, menu: full_refresh}",
+            "e.g. incremental: {<input>: {by: date, column: <date column>}, <other input>: full_refresh}",
         )
     return Incremental(inputs=tuple(_input_mapping(str(k), v, where) for k, v in raw.items()))
 

@@ -155,7 +155,7 @@ def ensure_read_only(tree: exp.Expr) -> None:
             if name in _REFUSED_FUNCTIONS or name.startswith(_REFUSED_FUNCTION_PREFIXES):
                 raise LakeError(
                     f"function {name}() is not allowed: queries read catalogued tables only",
-                    "query the table by name (see 'lake tables'), e.g. silver.orders",
+                    "query the table by name (see 'lake tables'), e.g. silver.<table>",
                 )
         if isinstance(node, exp.Table) and not isinstance(node.this, exp.Identifier):
             source = (
@@ -165,5 +165,5 @@ def ensure_read_only(tree: exp.Expr) -> None:
             )
             raise LakeError(
                 f"{source} is not allowed in FROM: queries read catalogued tables only",
-                "query the table by name (see 'lake tables'), e.g. silver.orders",
+                "query the table by name (see 'lake tables'), e.g. silver.<table>",
             )
