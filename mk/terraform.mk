@@ -32,7 +32,7 @@ endif
 
 # Offline init (no backend), skipped when nothing in the directory changed since the last one: provider
 # start-up dominates these checks, and `make validate` + tf-test would otherwise init every directory twice.
-TF_INIT_OFFLINE = if [ ! -f $(1)/.terraform/.offline-init ] || [ -n "$$(find $(1) -maxdepth 1 -name '*.tf' -newer $(1)/.terraform/.offline-init)" ]; then \
+TF_INIT_OFFLINE = if [ ! -f $(1)/.terraform/.offline-init ] || [ -n "$$(find -L $(1) -maxdepth 1 -name '*.tf' -newer $(1)/.terraform/.offline-init)" ]; then \
 	  $(TF) -chdir=$(1) init -backend=false -input=false -no-color $(TF_INIT_SOURCE) >/dev/null && touch $(1)/.terraform/.offline-init; fi
 
 .PHONY: init plan apply destroy fmt fmt-check validate tf-test tf-render security tf-check tf-env-check aws-credentials-check tf-docs

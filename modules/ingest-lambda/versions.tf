@@ -1,10 +1,1 @@
-terraform {
-  required_version = ">= 1.10"
-
-  required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.67, < 6.0"
-    }
-  }
-}
+../versions.tf

@@ -133,6 +133,14 @@ def test_module_has_standard_files_and_tests(module_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("root_dir", ROOT_DIRS, ids=_ids(ROOT_DIRS))
+def test_versions_are_the_one_shared_file(root_dir: Path) -> None:
+    """Terraform and provider versions are one fact: each root links to modules/versions.tf."""
+    versions = root_dir / "versions.tf"
+    assert versions.is_symlink(), f"{versions.relative_to(REPO)} must be a link to modules/versions.tf"
+    assert versions.resolve() == (REPO / "modules" / "versions.tf").resolve()
+
+
+@pytest.mark.parametrize("root_dir", ROOT_DIRS, ids=_ids(ROOT_DIRS))
 def test_default_test_directory_loads_only_committed_mocks(root_dir: Path) -> None:
     """`terraform init` and `validate` read tests/ and stop on a mock folder that does not exist.
 
