@@ -57,3 +57,25 @@ def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         shutil.copytree(source / folder, target / folder)
     monkeypatch.setenv(project.PROJECT_DIR_ENV_VAR, str(target))
     yield target
+
+
+@pytest.fixture()
+def fake_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Credentials no account accepts, the lake's region, and nothing of this machine's AWS setup
+    (profile, config and credentials files, endpoint, retry settings), for a test that opens boto3
+    clients inside moto. Returns the region."""
+    from jozi_lake.config import load_config
+
+    region = load_config().region
+    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    return region

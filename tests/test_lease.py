@@ -23,23 +23,14 @@ T0 = dt.datetime(2026, 6, 1, 0, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture(params=["local", "s3"])
-def store(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ObjectStore]:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
     if request.param == "local":
         yield LocalObjectStore(tmp_path, "lake")
         return
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "x",
-        "AWS_SECRET_ACCESS_KEY": "x",
-        "AWS_DEFAULT_REGION": "af-south-1",
-    }.items():
-        monkeypatch.setenv(name, value)
+    region = request.getfixturevalue("fake_aws")
     with mock_aws():
         client = boto3.client("s3")
-        client.create_bucket(
-            Bucket="lake-bucket", CreateBucketConfiguration={"LocationConstraint": "af-south-1"}
-        )
+        client.create_bucket(Bucket="lake-bucket", CreateBucketConfiguration={"LocationConstraint": region})
         yield S3ObjectStore("lake-bucket", client=client)
 
 

@@ -30,15 +30,8 @@ SOURCE = load_config().source_names[0]
 
 
 @pytest.fixture()
-def machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def machine(fake_aws: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """moto with the pipeline state machine; the trigger's environment points at it."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
     with mock_aws():
         arn = boto3.client("stepfunctions").create_state_machine(
             name="jozi-pizza-dev-pipeline",

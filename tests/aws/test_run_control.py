@@ -34,16 +34,9 @@ ROLE = "arn:aws:iam::123456789012:role/jozi-pizza-dev-state-machine"
 
 
 @pytest.fixture()
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "LAKE_ENV": "dev",
-        "LAKE_BUCKET": BUCKET,
-    }.items():
-        monkeypatch.setenv(name, value)
+def aws(fake_aws: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("LAKE_ENV", "dev")
+    monkeypatch.setenv("LAKE_BUCKET", BUCKET)
     with mock_aws():
         boto3.client("s3").create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}

@@ -11,20 +11,14 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_fakes import BUCKET, REGION, create_lake_resources
+from aws_fakes import BUCKET, create_lake_resources
 from moto import mock_aws
 
 from jozi_lake.tooling import smoke
 
 
 @pytest.fixture()
-def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
+def deployed(fake_aws: str) -> Iterator[dict[str, Any]]:
     with mock_aws():
         outputs = create_lake_resources()
         iam = boto3.client("iam")

@@ -100,7 +100,7 @@ def test_a_failing_batch_is_held_the_others_go_on_and_a_fix_plus_release_publish
 
 
 def test_on_glue_the_held_batch_is_alerted_on_the_alert_topic(
-    spark: Any, lake: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    spark: Any, lake: dict[str, Any], fake_aws: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The Glue entry of the silver job, as deployed (--alert_topic_arn from Terraform): the batch the
     gate held reaches the alert topic as one SNS message naming the batch, its source, the rule and the
@@ -113,13 +113,6 @@ def test_on_glue_the_held_batch_is_alerted_on_the_alert_topic(
 
     from jozi_lake.errors import LakeError
     from jozi_lake.jobs import glue_adapter
-
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "x",
-        "AWS_SECRET_ACCESS_KEY": "x",
-        "AWS_DEFAULT_REGION": "af-south-1",
-    }.items():
-        monkeypatch.setenv(name, value)
 
     class GlueJobStandIn:  # Glue's Job needs the Glue JVM; only its commit() would be used
         def commit(self) -> None: ...

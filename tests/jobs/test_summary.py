@@ -62,20 +62,14 @@ def handler(monkeypatch: pytest.MonkeyPatch) -> object:
 
 
 def test_the_lambda_summarise_action_returns_the_same_summary(
-    handler: object, monkeypatch: pytest.MonkeyPatch
+    handler: object, fake_aws: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "af-south-1",
-        "LAKE_BUCKET": "jozi-pizza-dev-lake",
-        "LAKE_ENV": "dev",
-    }.items():
-        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LAKE_BUCKET", "jozi-pizza-dev-lake")
+    monkeypatch.setenv("LAKE_ENV", "dev")
     with mock_aws():
         s3 = boto3.client("s3")
         s3.create_bucket(
-            Bucket="jozi-pizza-dev-lake", CreateBucketConfiguration={"LocationConstraint": "af-south-1"}
+            Bucket="jozi-pizza-dev-lake", CreateBucketConfiguration={"LocationConstraint": fake_aws}
         )
         store = S3ObjectStore("jozi-pizza-dev-lake", client=s3)
         _reports(store, "exec-1")
