@@ -59,7 +59,7 @@ resource "aws_lambda_function" "ingest" {
   count = var.create ? 1 : 0
 
   function_name                  = var.function_name
-  description                    = "Ingests lake.yaml's sources into s3://${var.bucket_name} (and runs the pipeline's summary step)."
+  description                    = "Ingests lake.yaml's sources into s3://${var.bucket_name}; also the pipeline's lease, plans and summary, and the record of each ended run."
   role                           = var.role_arn
   filename                       = var.package_path
   source_code_hash               = filebase64sha256(var.package_path)
