@@ -19,7 +19,8 @@ calls), read from the job reports in the lake.
 ``{"action": "record_run", "execution_arn": ...}`` is sent by EventBridge when an execution of the state
 machine ends, however it was started and however it ended (modules/stepfunctions): the execution's stage
 timings go to ``ops/pipeline_stage_runs`` (:func:`jozi_lake.execution_history.record_execution`), the
-table the local pipeline writes at the end of each run.
+table the local pipeline writes at the end of each run. Being invoked asynchronously, it raises its errors
+instead of returning them (a returned failure would be discarded; a raised one reaches the DLQ).
 
 The state machine's run control (:mod:`jozi_lake.run_control`, over the local runner's backlog and lease):
 
@@ -150,6 +151,10 @@ def lease_release(event: dict[str, Any]) -> dict[str, Any]:
     return run_control.release(_store(), execution_arn=_required(event, "execution_arn", "lease_release"))
 
 
+# Actions invoked asynchronously (EventBridge): a returned failure would be discarded, so their errors are
+# raised, and the invocation lands in the function's dead-letter queue, which is alarmed.
+RAISING_ACTIONS = frozenset({"record_run"})
+
 ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ingest": ingest,
     "summarise": summarise,
@@ -172,4 +177,7 @@ def handler(event: dict[str, Any] | None, context: Any = None) -> dict[str, Any]
     try:
         return run(event)
     except LakeError as err:
+        if action in RAISING_ACTIONS:
+            print(f"error: {err.message}" + (f" (fix: {err.hint})" if err.hint else ""))
+            raise
         return failed_summary(event.get("run_id"), env, err.message, err.hint)

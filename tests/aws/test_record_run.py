@@ -17,6 +17,7 @@ import pytest
 from aws_fakes import BUCKET, REGION, FakeDeployment, cli
 
 from jozi_lake.config import load_config
+from jozi_lake.errors import LakeError
 from jozi_lake.layout import OPS, lake_layout
 from jozi_lake.ops_tables import PIPELINE_STAGE_RUNS
 
@@ -50,6 +51,13 @@ def record_run(deployed: FakeDeployment, monkeypatch: pytest.MonkeyPatch) -> Any
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return lambda arn: module.handler({"action": "record_run", "execution_arn": arn})
+
+
+def _refused(record_run: Any, arn: str | None) -> LakeError:
+    """record_run raises (EventBridge invokes it asynchronously: a failure must reach the DLQ)."""
+    with pytest.raises(LakeError) as refused:
+        record_run(arn)
+    return refused.value
 
 
 def _execution(deployed: FakeDeployment, definition: dict[str, Any] | None, name: str) -> str:
@@ -126,10 +134,9 @@ def test_a_running_execution_is_refused_and_nothing_is_written(
 ) -> None:
     arn = _execution(deployed, STILL_RUNNING, "run-still-going")
 
-    result = record_run(arn)
+    refused = _refused(record_run, arn)
 
-    assert result["status"] == "FAILED"
-    assert "still running" in result["error"] and "recorded when it ends" in result["hint"]
+    assert "still running" in refused.message and "recorded when it ends" in (refused.hint or "")
     listed = deployed.client("s3").list_objects_v2(
         Bucket=BUCKET, Prefix=lake_layout().ops_table(PIPELINE_STAGE_RUNS)
     )
@@ -137,5 +144,4 @@ def test_a_running_execution_is_refused_and_nothing_is_written(
 
 
 def test_an_event_without_the_execution_says_so(deployed: FakeDeployment, record_run: Any) -> None:
-    result = record_run(None)
-    assert result["status"] == "FAILED" and "execution_arn" in result["error"]
+    assert "execution_arn" in _refused(record_run, None).message
