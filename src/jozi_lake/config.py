@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -40,6 +41,19 @@ class ConfigError(LakeError):
 def repo_root() -> Path:
     """The checkout this package runs from (Terraform environments, build outputs), else the cwd."""
     return project._checkout() or Path.cwd()
+
+
+def terraform_requirement() -> str:
+    """The Terraform version the modules require (``modules/versions.tf``, their one version file), for hints.
+
+    Read rather than repeated, so a hint never asks for a version the configuration does not need.
+    """
+    versions = repo_root() / "modules" / "versions.tf"
+    try:
+        found = re.search(r'required_version\s*=\s*"([^"]+)"', versions.read_text(encoding="utf-8"))
+    except OSError:
+        found = None
+    return found.group(1) if found else "(the version modules/versions.tf requires)"
 
 
 @dataclass(frozen=True)

@@ -129,9 +129,21 @@ def create_lake_resources(region: str = REGION) -> dict[str, Any]:
         Handler="handler.main",
         Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
     )
+    # The landing trigger's queues (dev turns it on: lake.yaml environments.dev.landing_trigger).
+    sqs = session.client("sqs")
+    landing_queues = {
+        name: sqs.create_queue(QueueName=f"jozi-pizza-dev-{name}")["QueueUrl"]
+        for name in ("landing", "landing-dlq")
+    }
     return {
         "bucket": BUCKET,
         "lake_root": f"s3://{BUCKET}",
+        "landing_trigger": {
+            "enabled": True,
+            "function_name": "jozi-pizza-dev-landing-trigger",
+            "queue_url": landing_queues["landing"],
+            "dlq_url": landing_queues["landing-dlq"],
+        },
         "databases": databases,
         "crawler_names": crawlers,
         "job_names": jobs,

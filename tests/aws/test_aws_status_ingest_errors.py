@@ -110,6 +110,32 @@ def test_status_shows_executions_job_runs_and_crawls(deployed: FakeDeployment) -
     assert "Latest job reports: none yet" in printed
 
 
+def test_status_shows_what_waits_in_the_landing_queues(deployed: FakeDeployment) -> None:
+    sqs = deployed.client("sqs")
+    trigger = deployed.values["landing_trigger"]
+    cli.status(env="dev")
+    assert "Landing queue: 0 waiting, 0 being handled" in deployed.printed
+    assert "Landing dead-letter queue: empty" in deployed.printed
+
+    for n in range(3):
+        sqs.send_message(QueueUrl=trigger["queue_url"], MessageBody=f'{{"file": {n}}}')
+    sqs.receive_message(QueueUrl=trigger["queue_url"], MaxNumberOfMessages=1, VisibilityTimeout=300)
+    sqs.send_message(QueueUrl=trigger["dlq_url"], MessageBody="{}")
+    deployed.buffer.truncate(0)
+    deployed.buffer.seek(0)
+    cli.status(env="dev")
+    printed = deployed.printed
+    assert "Landing queue: 2 waiting, 1 being handled or deferred behind a run" in printed
+    assert "Landing dead-letter queue: 1 message(s): landings no run started for" in printed
+
+
+def test_status_without_a_landing_trigger_shows_no_queues(deployed: FakeDeployment) -> None:
+    values = {**deployed.values, "landing_trigger": {"enabled": False, "queue_url": None, "dlq_url": None}}
+    deployed.outputs_file.write_text(json.dumps(outputs_document(values)))
+    cli.status(env="dev")
+    assert "Landing" not in deployed.printed
+
+
 def test_status_shows_the_latest_job_reports(deployed: FakeDeployment) -> None:
     report = JobReport(job="silver_to_gold", run_id="r-9", env="dev", started_at="2026-11-26T01:00:00+00:00")
     report.tables.append(TableReport(table="fact_deliveries", rows_read=900, rows_written=880))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -152,11 +153,11 @@ def _declared_outputs(directory: Path) -> dict[str, str]:
 
 
 def test_every_environment_declares_the_outputs_the_cli_reads() -> None:
-    """The names outputs.py reads first (and `lake status`' glue_code_version) exist in every environment,
-    each passed through from modules/lake under the same name."""
+    """The names outputs.py reads first (and `lake status`' glue_code_version and landing_trigger) exist in
+    every environment, each passed through from modules/lake under the same name."""
     root = Path(__file__).resolve().parents[2]
     lake_outputs = _declared_outputs(root / "modules" / "lake")
-    wanted = {names[0] for names in outputs._OUTPUT_NAMES.values()} | {"glue_code_version"}
+    wanted = {names[0] for names in outputs._OUTPUT_NAMES.values()} | {"glue_code_version", "landing_trigger"}
     for env in ("dev", "prod"):
         declared = _declared_outputs(root / "environments" / env)
         missing = sorted(wanted - declared.keys())
@@ -166,3 +167,22 @@ def test_every_environment_declares_the_outputs_the_cli_reads() -> None:
                 f"environments/{env}: {name} is not passed through"
             )
             assert name in lake_outputs, f"modules/lake has no output {name}"
+
+
+def test_without_terraform_the_hint_asks_for_the_version_the_modules_require(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hint reads modules/versions.tf, so it cannot ask for a version the configuration does not need."""
+    root = Path(__file__).resolve().parents[2]
+    required = re.search(r'required_version\s*=\s*"([^"]+)"', (root / "modules" / "versions.tf").read_text())
+    assert required is not None
+    monkeypatch.delenv(outputs.OUTPUTS_FILE_ENV_VAR, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no terraform on it
+    outputs.clear_cache()
+    try:
+        with pytest.raises(LakeError) as caught:
+            deployed_lake(env_config("dev"))
+    finally:
+        outputs.clear_cache()
+    assert caught.value.message == "terraform is not installed, so the deployed names cannot be read"
+    assert (caught.value.hint or "").startswith(f"install Terraform {required.group(1)}, or set")

@@ -277,6 +277,7 @@ class AwsBackend(LakeStateVerbs):
                         location=e.get("executionArn"),
                     )
                 )
+        status.facts.extend(self._landing_queue_facts())
         glue = aws.client("glue")
         for name in registry.jobs():
             if name not in aws.lake.jobs:
@@ -326,6 +327,46 @@ class AwsBackend(LakeStateVerbs):
         with aws_errors(aws, f"reading the lake's state in s3://{aws.lake.bucket}"):
             self.lake_state(status, lambda layer: last_starts.get(layer))
         return status
+
+    def _landing_queue_facts(self) -> list[tuple[str, str]]:
+        """How many landed files wait for a run, and what ran out of receives (the landing trigger's queues).
+
+        A message waits while a run holds the lake and is handled once it ends; one in the dead-letter
+        queue is a landing no run started for (its file still waits in landing/ for the next run).
+        """
+        queues = self.aws.lake.landing_queues
+        if not queues:
+            return []
+        sqs = self.aws.client("sqs")
+        counts: dict[str, tuple[int, int]] = {}
+        for name, url in queues.items():
+            with aws_errors(self.aws, f"reading the {name} queue {url}"):
+                attributes = sqs.get_queue_attributes(
+                    QueueUrl=url,
+                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                )["Attributes"]
+            counts[name] = (
+                int(attributes.get("ApproximateNumberOfMessages", 0)),
+                int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+            )
+        facts: list[tuple[str, str]] = []
+        if "landing" in counts:
+            waiting, in_flight = counts["landing"]
+            facts.append(
+                ("Landing queue", f"{waiting} waiting, {in_flight} being handled or deferred behind a run")
+            )
+        if "dead-letter" in counts:
+            dead = sum(counts["dead-letter"])
+            facts.append(
+                (
+                    "Landing dead-letter queue",
+                    f"{dead} message(s): landings no run started for; their files wait in landing/ for the "
+                    "next run (docs/operating-on-aws.md, event-driven landing)"
+                    if dead
+                    else "empty",
+                )
+            )
+        return facts
 
     # --------------------------------------------------------------------------------- report
     def report_path(self) -> Path:

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jozi_lake.config import EnvConfig, repo_root
+from jozi_lake.config import EnvConfig, repo_root, terraform_requirement
 from jozi_lake.errors import LakeError
 
 OUTPUTS_FILE_ENV_VAR = "LAKE_TF_OUTPUTS_FILE"
@@ -55,6 +55,8 @@ class DeployedLake:
     state_machine_arn: str | None = None
     ingest_function: str | None = None
     price_per_tb_usd: float = DEFAULT_PRICE_PER_TB_USD
+    # The landing trigger's queue URLs when it is on (output landing_trigger): "landing" and "dead-letter".
+    landing_queues: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def job_name(self, job: str) -> str:
@@ -116,7 +118,8 @@ def _run_terraform_output(env_name: str) -> str:
     if terraform is None:
         raise LakeError(
             "terraform is not installed, so the deployed names cannot be read",
-            f"install Terraform >= 1.11, or set {OUTPUTS_FILE_ENV_VAR} to a saved 'terraform output -json'",
+            f"install Terraform {terraform_requirement()}, "
+            f"or set {OUTPUTS_FILE_ENV_VAR} to a saved 'terraform output -json'",
         )
     proc = subprocess.run(
         [terraform, f"-chdir={chdir}", "output", "-no-color", "-json"],
@@ -188,8 +191,17 @@ def parse_outputs(env: EnvConfig, document: Any) -> DeployedLake:
         state_machine_arn=_pick(values, "state_machine_arn"),
         ingest_function=_pick(values, "ingest_function"),
         price_per_tb_usd=float(price) if price is not None else DEFAULT_PRICE_PER_TB_USD,
+        landing_queues=_landing_queues(values.get("landing_trigger")),
         raw=values,
     )
+
+
+def _landing_queues(trigger: Any) -> dict[str, str]:
+    """The landing trigger's queue URLs from its output object; none when it is off or absent."""
+    if not isinstance(trigger, dict) or not trigger.get("enabled"):
+        return {}
+    urls = {"landing": trigger.get("queue_url"), "dead-letter": trigger.get("dlq_url")}
+    return {name: str(url) for name, url in urls.items() if url}
 
 
 @cache

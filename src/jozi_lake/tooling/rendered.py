@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jozi_lake.config import terraform_requirement
 from jozi_lake.errors import LakeError
 
 RENDER_DIR = Path("build") / "rendered"
@@ -289,7 +290,10 @@ def run_terraform_test(env: str, repo: Path | None = None) -> list[dict[str, Any
     """``terraform test -json -verbose`` in environments/<env> (offline init first when needed)."""
     terraform = shutil.which("terraform")
     if terraform is None:
-        raise LakeError("terraform is not installed", "install Terraform >= 1.11 to render the environments")
+        raise LakeError(
+            "terraform is not installed",
+            f"install Terraform {terraform_requirement()} to render the environments",
+        )
     directory = env_dir(env, repo)
     write_mocks(env, repo)
     if not (directory / ".terraform").is_dir():
