@@ -13,14 +13,19 @@ loading the script), and SSE-KMS. Against the rendered policies, with jozi_lake.
 * the code rows are exactly the code's calls: a new boto3 call without a use row fails, and so does a
   row claiming a call the code no longer makes.
 
-The landing trigger (``lambda/landing_trigger.py``) is a third entry point with its own role. The crawler,
-state machine and scheduler roles run no Python of ours (AWS services act as them); their
-grants are checked by modules/iam's terraform test and the state machine checks.
+The landing trigger (``lambda/landing_trigger.py``) is a third entry point with its own role. The state
+machine and scheduler roles run no Python of ours (AWS services act as them): their uses are read from
+what the service is told to do, the rendered definition's Task states (each integration and the
+resource it names) and the schedule's target and dead-letter queue, so a new stage that calls a service
+the role may not call fails here, not at 02:30. The crawler role's grants are checked by modules/iam's
+terraform test.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +61,12 @@ DELIBERATE: dict[tuple[str, str], str] = {
     ("glue_job", "glue:GetPartitions"): "as glue:GetDatabases: partition pruning through the Glue client",
     ("glue_job", "glue:BatchGetPartition"): "as glue:GetDatabases: partition pruning through the Glue client",
     ("glue_job", "kms:DescribeKey"): "the Glue security configuration validates its key at job start",
+    **{
+        (role, action): "the lake key's shared statement (modules/iam kms_statements); the uses need "
+        "Decrypt and GenerateDataKey only, and narrowing it waits for a check on a real account"
+        for role in ("state_machine", "scheduler")
+        for action in ("kms:Encrypt", "kms:DescribeKey")
+    },
 }
 
 
@@ -345,6 +356,113 @@ def role_uses(state: rendered.Rendered, role: str) -> list[Use]:
 
 
 CODE_ROLES = ("ingest_lambda", "glue_job", "landing_trigger")
+SERVICE_ROLES = ("state_machine", "scheduler")
+
+# Step Functions' optimised integrations: the IAM actions each needs (AWS's Step Functions guide, "IAM
+# policies for integrated services"; .sync polls the run and stops it when the execution is aborted).
+INTEGRATION_ACTIONS: dict[str, tuple[str, ...]] = {
+    "glue:startJobRun.sync": (
+        "glue:StartJobRun",
+        "glue:GetJobRun",
+        "glue:GetJobRuns",
+        "glue:BatchStopJobRun",
+    ),
+    "glue:startJobRun": ("glue:StartJobRun",),
+    "sns:publish": ("sns:Publish",),
+    "lambda:invoke": ("lambda:InvokeFunction",),
+}
+
+
+# The Task arguments that name the resource a call lands on.
+RESOURCE_ARGUMENTS = frozenset({"JobName", "Name", "TopicArn", "FunctionName"})
+
+
+def task_states(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every Task state of a definition, nested Parallel branches and Map processors included."""
+    for name, state in states.items():
+        if state.get("Type") == "Task":
+            yield name, state
+        for branch in state.get("Branches", []):
+            yield from task_states(branch["States"])
+        for key in ("Iterator", "ItemProcessor"):
+            if key in state:
+                yield from task_states(state[key]["States"])
+
+
+def task_uses(state: rendered.Rendered, name: str, task: dict[str, Any]) -> list[Use]:
+    """The calls one Task state makes as the state machine's role, on the resources it names."""
+    tail = f"{state.region}:{state.account_id}"
+    resource = str(task["Resource"])
+    arguments = task.get("Parameters") or task.get("Arguments") or {}
+    why = f"Task state {name}"
+    if resource.startswith("arn:aws:lambda:"):  # the function's ARN as the resource: a plain invoke
+        return [Use("lambda:InvokeFunction", resource, why)]
+    integration = resource.removeprefix("arn:aws:states:::")
+    dynamic = sorted(k for k in arguments if k.removesuffix(".$") in RESOURCE_ARGUMENTS and k.endswith(".$"))
+    assert not dynamic, f"{why}: {dynamic} name the resource at run time; the check needs a literal"
+    if integration.startswith("aws-sdk:glue:") and integration.endswith("Crawler"):
+        verb = integration.removeprefix("aws-sdk:glue:")
+        arn = f"arn:aws:glue:{tail}:crawler/{arguments['Name']}"
+        return [Use(f"glue:{verb[0].upper()}{verb[1:]}", arn, why)]
+    if integration not in INTEGRATION_ACTIONS:
+        pytest.fail(f"{why} uses {resource}: add its actions and resource to task_uses")
+    target = {
+        "glue:startJobRun.sync": lambda: f"arn:aws:glue:{tail}:job/{arguments['JobName']}",
+        "glue:startJobRun": lambda: f"arn:aws:glue:{tail}:job/{arguments['JobName']}",
+        "sns:publish": lambda: str(arguments["TopicArn"]),
+        "lambda:invoke": lambda: str(arguments["FunctionName"]),
+    }[integration]()
+    return [Use(action, target, why) for action in INTEGRATION_ACTIONS[integration]]
+
+
+def service_uses(state: rendered.Rendered, role: str) -> list[Use]:
+    """What an AWS service does as one of the lake's service roles, read from what it is configured to do."""
+    key = str(state.outputs["kms_key_arn"])
+    if role == "state_machine":
+        machine = state.one("aws_sfn_state_machine").values
+        definition = json.loads(machine["definition"])
+        uses = [
+            use for name, task in task_states(definition["States"]) for use in task_uses(state, name, task)
+        ]
+        if machine["tracing_configuration"][0]["enabled"]:
+            uses += [
+                Use(f"xray:{action}", "*", "active tracing (AWS's documented tracing policy)")
+                for action in (
+                    "PutTraceSegments",
+                    "PutTelemetryRecords",
+                    "GetSamplingRules",
+                    "GetSamplingTargets",
+                )
+            ]
+        if machine["logging_configuration"][0]["level"] != "OFF":
+            delivery = ("CreateLogDelivery", "GetLogDelivery", "UpdateLogDelivery", "DeleteLogDelivery")
+            delivery += (
+                "ListLogDeliveries",
+                "PutResourcePolicy",
+                "DescribeResourcePolicies",
+                "DescribeLogGroups",
+            )
+            uses += [Use(f"logs:{a}", "*", "execution logging (vended log delivery)") for a in delivery]
+        assert machine["encryption_configuration"][0]["kms_key_id"] == key
+        return [
+            *uses,
+            Use("kms:Decrypt", key, "the definition and history are encrypted with the lake key"),
+            Use("kms:GenerateDataKey", key, "execution data encrypted with the lake key; the topic too"),
+        ]
+    if role == "scheduler":
+        schedule = state.one("aws_scheduler_schedule").values
+        (target,) = schedule["target"]
+        (dlq,) = target["dead_letter_config"]
+        assert schedule["kms_key_arn"] == key
+        return [
+            Use("states:StartExecution", target["arn"], "the schedule's target"),
+            Use(
+                "sqs:SendMessage", dlq["arn"], "a start given up after retries goes to the dead-letter queue"
+            ),
+            Use("kms:GenerateDataKey", key, "the dead-letter queue is encrypted with the lake key"),
+            Use("kms:Decrypt", key, "the schedule's target input is encrypted with the lake key"),
+        ]
+    raise KeyError(role)
 
 
 def role_document(state: rendered.Rendered, role: str) -> dict[str, Any]:
@@ -405,6 +523,39 @@ def test_every_code_role_is_granted_exactly_what_it_uses(
         for role in CODE_ROLES:
             found = problems(role, role_document(state, role), role_uses(state, role), code_actions[role])
             assert not found, f"{env} {role}:\n" + "\n".join(found)
+
+
+def test_every_service_role_is_granted_exactly_what_its_service_is_told_to_do(
+    rendered_envs: dict[str, rendered.Rendered],
+) -> None:
+    for env, state in rendered_envs.items():
+        for role in SERVICE_ROLES:
+            uses = service_uses(state, role)
+            found = problems(role, role_document(state, role), uses, set())
+            assert not found, f"{env} {role}:\n" + "\n".join(found)
+
+
+def test_the_service_check_reads_every_task_and_fails_on_a_new_integration(dev: rendered.Rendered) -> None:
+    definition = json.loads(dev.one("aws_sfn_state_machine").values["definition"])
+    tasks = dict(task_states(definition["States"]))
+    uses = service_uses(dev, "state_machine")
+    # Every job and crawler the state machine starts is a use, so a removed grant is a missing one.
+    for job in dev.outputs["job_names"].values():
+        assert any(u.action == "glue:StartJobRun" and u.resource.endswith(f":job/{job}") for u in uses)
+    for crawler in dev.outputs["crawler_names"].values():
+        assert any(
+            u.action == "glue:StartCrawler" and u.resource.endswith(f":crawler/{crawler}") for u in uses
+        )
+    document = role_document(dev, "state_machine")
+    removed = copy.deepcopy(document)
+    removed["Statement"] = [s for s in removed["Statement"] if s.get("Sid") != "RunGlueCrawlers"]
+    assert any(
+        "missing grant: glue:StartCrawler" in p for p in problems("state_machine", removed, uses, set())
+    )
+    # A stage calling a service no row knows is refused by name instead of passing unchecked.
+    name, task = next(iter(tasks.items()))
+    with pytest.raises(pytest.fail.Exception, match="add its actions"):
+        task_uses(dev, name, {**task, "Resource": "arn:aws:states:::athena:startQueryExecution.sync"})
 
 
 def test_every_deliberate_grant_is_granted(rendered_envs: dict[str, rendered.Rendered]) -> None:
