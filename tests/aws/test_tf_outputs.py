@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,21 @@ from jozi_lake.aws import outputs
 from jozi_lake.aws.outputs import DeployedLake, deployed_lake, parse_outputs
 from jozi_lake.config import env_config
 from jozi_lake.errors import LakeError
+
+
+@pytest.fixture(autouse=True)
+def _fresh_outputs() -> Iterator[None]:
+    """Each test reads the outputs anew: deployed_lake caches them per process."""
+    outputs.clear_cache()
+    yield
+    outputs.clear_cache()
+
+
+def deployed_error(env: str) -> LakeError:
+    """The LakeError reading ``env``'s deployed names raises."""
+    with pytest.raises(LakeError) as caught:
+        deployed_lake(env_config(env))
+    return caught.value
 
 
 def test_outputs_document_becomes_typed_names() -> None:
@@ -63,29 +79,20 @@ def test_outputs_file_is_read_once_per_process(tmp_path: Path, monkeypatch: pyte
     }
     path.write_text(json.dumps(outputs_document(values)))
     monkeypatch.setenv(outputs.OUTPUTS_FILE_ENV_VAR, str(path))
+    assert deployed_lake(env_config("dev")).bucket == "b1"
+    path.write_text(json.dumps(outputs_document({**values, "bucket": "b2"})))
+    assert deployed_lake(env_config("dev")).bucket == "b1"  # cached
     outputs.clear_cache()
-    try:
-        assert deployed_lake(env_config("dev")).bucket == "b1"
-        path.write_text(json.dumps(outputs_document({**values, "bucket": "b2"})))
-        assert deployed_lake(env_config("dev")).bucket == "b1"  # cached
-        outputs.clear_cache()
-        assert deployed_lake(env_config("dev")).bucket == "b2"
-        path.write_text("{not json")
-        outputs.clear_cache()
-        with pytest.raises(LakeError, match="not JSON"):
-            deployed_lake(env_config("dev"))
-    finally:
-        outputs.clear_cache()
+    assert deployed_lake(env_config("dev")).bucket == "b2"
+    path.write_text("{not json")
+    outputs.clear_cache()
+    assert "not JSON" in deployed_error("dev").message
 
 
 def test_missing_outputs_file_and_local_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(outputs.OUTPUTS_FILE_ENV_VAR, str(tmp_path / "absent.json"))
-    outputs.clear_cache()
-    with pytest.raises(LakeError, match="does not exist"):
-        deployed_lake(env_config("dev"))
-    with pytest.raises(LakeError, match="not deployed on AWS"):
-        deployed_lake(env_config("local"))
-    outputs.clear_cache()
+    assert "does not exist" in deployed_error("dev").message
+    assert "not deployed on AWS" in deployed_error("local").message
 
 
 def test_terraform_output_of_an_unapplied_environment(
@@ -101,14 +108,9 @@ def test_terraform_output_of_an_unapplied_environment(
     (env_dir / "main.tf").write_text('output "bucket" {\n  value = "x"\n}\n')
     monkeypatch.delenv(outputs.OUTPUTS_FILE_ENV_VAR, raising=False)
     monkeypatch.setattr(outputs, "environment_dir", lambda name: tmp_path / "environments" / name)
-    outputs.clear_cache()
-    try:
-        with pytest.raises(LakeError) as caught:
-            deployed_lake(env_config("dev"))
-        assert caught.value.message == "environment dev has no Terraform outputs"
-        assert "make apply ENV=dev" in (caught.value.hint or "")
-    finally:
-        outputs.clear_cache()
+    error = deployed_error("dev")
+    assert error.message == "environment dev has no Terraform outputs"
+    assert "make apply ENV=dev" in (error.hint or "")
 
 
 def test_uninitialised_backend_is_reported_by_its_terraform_error(
@@ -126,17 +128,12 @@ def test_uninitialised_backend_is_reported_by_its_terraform_error(
     )
     monkeypatch.delenv(outputs.OUTPUTS_FILE_ENV_VAR, raising=False)
     monkeypatch.setattr(outputs, "environment_dir", lambda name: tmp_path / "environments" / name)
-    outputs.clear_cache()
-    try:
-        with pytest.raises(LakeError) as caught:
-            deployed_lake(env_config("prod"))
-    finally:
-        outputs.clear_cache()
-    assert caught.value.message == (
+    error = deployed_error("prod")
+    assert error.message == (
         "cannot read the Terraform outputs of environment prod: "
         'Backend initialization required, please run "terraform init"'
     )
-    assert "make apply ENV=prod" in (caught.value.hint or "")
+    assert "make apply ENV=prod" in (error.hint or "")
 
 
 def _declared_outputs(directory: Path) -> dict[str, str]:
@@ -178,11 +175,6 @@ def test_without_terraform_the_hint_asks_for_the_version_the_modules_require(
     assert required is not None
     monkeypatch.delenv(outputs.OUTPUTS_FILE_ENV_VAR, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # no terraform on it
-    outputs.clear_cache()
-    try:
-        with pytest.raises(LakeError) as caught:
-            deployed_lake(env_config("dev"))
-    finally:
-        outputs.clear_cache()
-    assert caught.value.message == "terraform is not installed, so the deployed names cannot be read"
-    assert (caught.value.hint or "").startswith(f"install Terraform {required.group(1)}, or set")
+    error = deployed_error("dev")
+    assert error.message == "terraform is not installed, so the deployed names cannot be read"
+    assert (error.hint or "").startswith(f"install Terraform {required.group(1)}, or set")
