@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from collections.abc import Callable
@@ -265,6 +266,22 @@ def test_odd_files_are_reported_not_silently_dropped(
     assert "notes.txt is not a recognised data file" in text
     assert "c.json.gz" in text and "format parquet" in text
     assert "could not read the schema of gold/t/order_date=2026-06-01/broken.parquet" in text
+
+
+def test_a_bronze_json_document_is_left_out_with_where_its_rows_are(
+    lake_home: Path, json_file: JsonWriter
+) -> None:
+    """An API page stored whole (records at records_path) is data for silver, not a table of lines."""
+    json_file(lake_home, "bronze/vc/ingest_date=2026-06-01/r1-00001.json.gz", [{"id": "a"}])
+    page = lake_home / "s3/jozi-pizza-local-lake/bronze/vc/ingest_date=2026-06-01/r1-00002.jsondoc.gz"
+    page.write_bytes(gzip.compress(json.dumps({"data": [{"id": "b"}], "meta": {}}).encode()))
+    result = crawl(env_config("local"), ["bronze"])
+    (warning,) = result.warnings
+    assert warning.startswith(
+        "jozi_pizza_local_bronze.vc: bronze/vc/ingest_date=2026-06-01/r1-00002.jsondoc.gz"
+    )
+    assert "one JSON document" in warning and "its records are in the silver table" in warning
+    assert result.outcome("vc").columns == 1  # the JSON-lines file's id; the document adds no columns
 
 
 def test_empty_lake_is_a_clear_error(lake_home: Path) -> None:

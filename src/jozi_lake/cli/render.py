@@ -217,7 +217,11 @@ def crawl_result(result: CrawlResult) -> None:
         )
     console.print(table)
     if result.conflicts:
-        conflicts = Table(title="schema conflicts (the table keeps its type; fix the writer)", style="red")
+        conflicts = Table(
+            title="schema conflicts (the table keeps its type; in bronze the source sent mixed types and "
+            "silver's parsers decide, in silver or gold fix the writer)",
+            style="red",
+        )
         for header in ("table", "column", "table type", "file type", "file"):
             conflicts.add_column(header)
         for c in result.conflicts:

@@ -54,6 +54,7 @@ from jozi_lake.catalog.model import Column, Partition, TableDefinition
 from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.errors import LakeError
 from jozi_lake.local.catalog import LocalCatalog
+from jozi_lake.sources import BRONZE_JSON_DOCUMENT, bronze_format
 from jozi_lake.storage import LocalObjectStore
 
 # Glue's classifier reads about the first 1,000 records or 1 MB of a file.
@@ -377,7 +378,7 @@ def _data_files(
             continue
         fmt = data_file_format(path.name)
         if fmt is None:
-            result.warnings.append(f"{database}.{name}: {key} is not a recognised data file; left out")
+            result.warnings.append(f"{database}.{name}: {_left_out_why(key)}")
             continue
         if path.stat().st_size == 0:
             continue  # an empty object carries no schema and no rows
@@ -394,6 +395,18 @@ def _data_files(
             )
         )
     return files
+
+
+def _left_out_why(key: str) -> str:
+    """Why a file is not part of its table, and where its rows are instead."""
+    found = bronze_format(key)
+    if found is not None and found[0] == BRONZE_JSON_DOCUMENT:
+        return (
+            f"{key} is one JSON document (an API page or JSON file, records at the source's records_path), "
+            "which a table of one row per line cannot read; left out of the bronze table: its records "
+            "are in the silver table (and quarantine)"
+        )
+    return f"{key} is not a recognised data file; left out"
 
 
 def _file_schema(
