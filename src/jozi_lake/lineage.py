@@ -157,7 +157,7 @@ def _check_incremental(model: GoldModel) -> None:
         name = undeclared[0]
         raise ModelError(
             f"{where}: {model.path} line {model.line_of(name)} reads {name}, but incremental does not say "
-            f"how {name}'s changes reach this table's partitions",
+            f"how changes to {name} reach this table's partitions",
             f"add `{name}: {{by: date, column: ..., lookback_days: N}}`, `{name}: full_refresh` or another "
             "mapping under incremental (docs/jobs.md)",
         )

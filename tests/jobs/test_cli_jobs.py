@@ -36,3 +36,25 @@ def test_non_local_env_runs_through_the_aws_backend(monkeypatch: pytest.MonkeyPa
     )
     assert result.exit_code == 0, result.output
     assert calls == [("dev", ["bronze_to_silver", "silver_to_gold"], ["orders", "fact_deliveries"])]
+
+
+def test_a_failed_job_says_its_fix_once(lake_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job's LakeError carries message and hint; the run's error repeats neither."""
+    from jozi_lake.config import env_config
+    from jozi_lake.errors import LakeError
+    from jozi_lake.jobs import registry
+    from jozi_lake.jobs.report import JobRunFailed
+    from jozi_lake.local.runner import run_jobs
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise LakeError(
+            "contracts/silver/t.yaml column 'c': unknown parse 'numbr'", "use one of number, text"
+        )
+
+    monkeypatch.setattr(registry.JobSpec, "run_function", lambda self: refuse)
+    with pytest.raises(JobRunFailed) as caught:
+        run_jobs(env_config("local"), ["bronze_to_silver"], spark=object())
+    assert caught.value.message == (
+        "job bronze_to_silver failed: contracts/silver/t.yaml column 'c': unknown parse 'numbr'"
+    )
+    assert str(caught.value).count("(fix: use one of number, text)") == 1

@@ -69,7 +69,9 @@ def run_jobs(
                 failed = find_report(store, name, run_id)
                 if failed is not None:
                     report.jobs.append(failed)
-                message = str(err).splitlines()[0] if str(err) else type(err).__name__
+                # A LakeError's str() carries its hint already: take the message alone, the hint once.
+                text = err.message if isinstance(err, LakeError) else str(err)
+                message = text.splitlines()[0] if text else type(err).__name__
                 hint = err.hint if isinstance(err, LakeError) else "see the run report and the job's log"
                 if not isinstance(err, LakeError) and is_disk_full_message(str(err)):
                     full = DiskFull(f"{name}'s output (Spark)", env.lake_home)
