@@ -135,11 +135,22 @@ def _unique(records: list[dict[str, Any]], fields: Iterable[str]) -> bool:
     return bool(records)
 
 
+# Share of sampled records an id-named field must be in to be drafted as the key.
+MOSTLY_PRESENT = 0.95
+
+
+def _id_named(name: str) -> bool:
+    """``id``, ``order_id``, ``vehicleId``: a name that says it identifies the record."""
+    lowered = name.lower()
+    return lowered == "id" or lowered.endswith(("_id", "-id", "uuid")) or name.endswith(("Id", "ID"))
+
+
 def _key_candidates(
     records: list[dict[str, Any]], profiles: list[FieldProfile], change: str | None
 ) -> tuple[list[tuple[str, ...]], list[str]]:
-    """Fields (or pairs) that identify a record in the sample, always present: a text or integer id
-    alone, else a pair (a time may be part of a pair: a station's reading at a time)."""
+    """Fields (or pairs) that identify a record in the sample: an id-named text or integer field (unique,
+    or unique with the change time when records are versions; in nearly every record), else any field
+    always present and unique, else a pair (a time may be part of a pair: a station's reading at a time)."""
     notes: list[str] = []
     usable = [
         p
@@ -150,16 +161,46 @@ def _key_candidates(
         and p.name != change
     ]
     ids = [p.name for p in usable if p.parse in ("text", "integer")]
-    names = sorted((p.name for p in usable), key=lambda n: (n not in ids, not n.lower().endswith("id")))
+    names = sorted((p.name for p in usable), key=lambda n: (n not in ids, not _id_named(n)))
     singles: list[tuple[str, ...]] = [(n,) for n in ids if _unique(records, (n,))]
-    singles.sort(key=lambda c: not c[0].lower().endswith("id"))
-    if singles:
+    singles.sort(key=lambda c: not _id_named(c[0]))
+    if singles and _id_named(singles[0][0]):
         return singles, notes
     distinct = list({json.dumps(r, sort_keys=True, default=str): r for r in records}.values())
     if len(distinct) < len(records):
         notes.append(
             f"{len(records) - len(distinct)} sampled records are exact duplicates (silver dedups them)"
         )
+    # An id-named field beats a field that is unique by chance (a reading, a note): also when the records
+    # are versions of one thing, or when a few sampled records lack it (required: those go to quarantine).
+    named = sorted(
+        (
+            p
+            for p in profiles
+            if _id_named(p.name)
+            and p.parse in ("text", "integer")
+            and p.name != change
+            and p.present - p.nulls >= MOSTLY_PRESENT * len(records)
+        ),
+        key=lambda p: p.name.lower() != "id",
+    )
+    for profile in named:
+        having = [r for r in distinct if r.get(profile.name) not in (None, "")]
+        missing = len(records) - (profile.present - profile.nulls)
+        lacking = [f"{missing} sampled record(s) lack {profile.name}: required, they go to quarantine"]
+        if _unique(having, (profile.name,)):
+            return [(profile.name,), *singles], notes + (lacking if missing else [])
+        # Versions of one thing: the id repeats only with another change time, and nearly every record
+        # has its own id (a vehicle_id on each check repeats far more often: it names another thing).
+        own_ids = len({json.dumps(r.get(profile.name), default=str) for r in having})
+        if change and _unique(having, (profile.name, change)) and own_ids >= 0.8 * len(having):
+            notes.append(
+                f"{profile.name} repeats with a later {change}: records are versions, "
+                "the latest wins in silver"
+            )
+            return [(profile.name,), *singles], notes + (lacking if missing else [])
+    if singles:
+        return singles, notes
     if change:
         # Versions of one thing: the id repeats only with another change time, and nearly every
         # distinct record has its own id.
