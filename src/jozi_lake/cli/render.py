@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
 
@@ -47,9 +48,9 @@ _ACTION_STYLE = {"created": "green", "updated": "yellow", "deleted": "red", "unc
 
 
 def error(message: str, hint: str | None = None) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     if hint:
-        err_console.print(f"[bold]fix:[/] {hint}", highlight=False)
+        err_console.print(f"[bold]fix:[/] {escape(hint)}", highlight=False)
 
 
 @contextmanager
@@ -112,7 +113,7 @@ def ingest_summary(summary: IngestSummary, title: str = "ingest run") -> None:
         )
     console.print(table)
     for alert in alerts_for_ingest(summary):  # the same alert the Lambda publishes on AWS
-        console.print(f"[yellow]alert[/] {alert.line()}", highlight=False)
+        console.print(f"[yellow]alert[/] {escape(alert.line())}", highlight=False)
     console.print(f"{summary.new_rows:,} new rows; has_new_data={summary.has_new_data}", highlight=False)
     if summary.manifest_key:
         console.print(f"[dim]manifest: {summary.manifest_key}[/]", highlight=False)
@@ -228,7 +229,7 @@ def crawl_result(result: CrawlResult) -> None:
             conflicts.add_row(f"{c.database}.{c.table}", c.column, c.existing, c.incoming, c.file)
         console.print(conflicts)
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     if not result.tables:
         console.print("no tables found in the crawled layers")
 
@@ -347,12 +348,12 @@ class StageLines:
         self.stop()
         took = f"{result.duration_s:6.1f} s" if result.status != SKIPPED else "       "
         console.print(
-            f"  {_MARK.get(result.status, '?')} {result.name:<18} {took}  [dim]{result.summary}[/]",
+            f"  {_MARK.get(result.status, '?')} {result.name:<18} {took}  [dim]{escape(result.summary)}[/]",
             highlight=False,
         )
         # The ingest stage's files set aside this run: one alert line each (source, file, reason, fix).
         for line in (result.detail or {}).get("alerts", []):
-            console.print(f"    [yellow]alert[/] {line}", highlight=False)
+            console.print(f"    [yellow]alert[/] {escape(line)}", highlight=False)
 
     def stop(self) -> None:
         if self._spinner is not None:
@@ -410,7 +411,9 @@ def status(report: LakeStatus) -> None:
         console.print(table)
         failed = next((r for r in report.runs if r.status == FAILED and r.error), None)
         if failed:
-            console.print(f"[red]last failure[/] ({failed.run_id}): {failed.error}", highlight=False)
+            console.print(
+                f"[red]last failure[/] ({failed.run_id}): {escape(str(failed.error))}", highlight=False
+            )
         for run in report.runs:
             if run.status == ABANDONED:
                 console.print(
@@ -464,7 +467,7 @@ def status(report: LakeStatus) -> None:
         console.print("[bold]Backlog[/] (what the next run would do)", highlight=False)
         for work in report.backlog:
             mark = "[yellow]●[/]" if work.has_work else "[dim]–[/]"
-            console.print(f"  {mark} {work.stage:<18} {work.reason}", highlight=False)
+            console.print(f"  {mark} {work.stage:<18} {escape(work.reason)}", highlight=False)
     for batch in report.held_batches:
         console.print(
             f"[red]{batch.state}[/] batch {batch.id} ({batch.files} file(s)): {batch.reason} "
@@ -567,12 +570,14 @@ def probe_result(result: Any) -> None:
     for header, value in result.headers.items():
         console.print(f"  {header}: {value}", highlight=False)
     if result.failure:
-        console.print(f"[bold red]ingestion would refuse this:[/] {result.failure.message}", highlight=False)
-        console.print(f"[bold]fix:[/] {result.failure.hint}", highlight=False)
+        console.print(
+            f"[bold red]ingestion would refuse this:[/] {escape(result.failure.message)}", highlight=False
+        )
+        console.print(f"[bold]fix:[/] {escape(str(result.failure.hint))}", highlight=False)
         return
     console.print(f"records: {result.records:,} (bronze format {result.bronze_format})", highlight=False)
     for warning in result.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     console.print(f"pagination: {result.pagination}", highlight=False)
     if result.next_request:
         console.print(f"next page: {result.next_request}", highlight=False)
@@ -603,9 +608,9 @@ def contract_draft(draft: Any, written: Any | None, problem: str | None) -> None
     )
     console.print(f"change time: {draft.dedup_order or 'none'}; event time: {draft.event_time or 'none'}")
     for note in draft.notes:
-        console.print(f"[yellow]review:[/] {note}", highlight=False)
+        console.print(f"[yellow]review:[/] {escape(note)}", highlight=False)
     if problem:
-        console.print(f"[yellow]the draft does not load yet:[/] {problem}", highlight=False)
+        console.print(f"[yellow]the draft does not load yet:[/] {escape(str(problem))}", highlight=False)
 
 
 # ------------------------------------------------------------------------------------------ smoke

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from jozi_lake.backend import LakeBackend
 from jozi_lake.cli import render
@@ -39,7 +40,7 @@ def make_report(
         )
     path = report.write(out or backend.report_path())
     for problem in report.problems:
-        render.console.print(f"  [yellow]![/] {problem}", highlight=False, soft_wrap=True)
+        render.console.print(f"  [yellow]![/] {escape(problem)}", highlight=False, soft_wrap=True)
     empty = sum(o.status == "empty" for o in report.outcomes)
     mark = "[yellow]![/]" if report.problems else "[green]✓[/]"
     render.console.print(
