@@ -60,6 +60,36 @@ def pending_change_keys(store: ObjectStore) -> list[str]:
     return [k for k in store.list_keys(lake_layout().change_log()) if k.endswith(".json")]
 
 
+def unbuilt_gold_models(store: ObjectStore) -> list[str]:
+    """Gold tables whose model was never built: a model added since the last gold run.
+
+    No silver change reaches a new model (its inputs may have been loaded long ago), so without this
+    its table would wait for the next change to its inputs and then hold only those partitions. Its
+    first build covers every partition; then the job records it (``state/gold_built/``). A table with
+    data but no record was built before the records were kept, and counts as built.
+    """
+    from jozi_lake.contracts_index import layer_table_names
+    from jozi_lake.layout import is_data_key
+
+    layout = lake_layout()
+    built = {k.rsplit("/", 1)[-1].removesuffix(".json") for k in store.list_keys(layout.gold_built())}
+    unbuilt = []
+    for table in layer_table_names("gold"):
+        if table in built:
+            continue
+        prefix = layout.gold_table(table)
+        if not any(is_data_key(k, prefix) for k in store.list_keys(prefix)):  # stops at the first data key
+            unbuilt.append(table)
+    return unbuilt
+
+
+def mark_gold_built(store: ObjectStore, table: str) -> None:
+    """Record that ``table``'s model has been built (its later runs follow silver's changes). What, not
+    when: a killed run rerun writes the same record (the run's report says when)."""
+    body = {"table": table}
+    store.put_bytes(lake_layout().gold_built(table), json.dumps(body).encode(), "application/json")
+
+
 # --------------------------------------------------------------------------------- layer changes
 
 
@@ -138,8 +168,14 @@ def stage_work(store: ObjectStore, stage: StageConfig, last_crawl: CrawlClock) -
                 reason += f" ({held} batch(es) held: lake batches --state held)"
             return StageWork(stage.name, files > 0, reason, waiting)
         pending = len(pending_change_keys(store))
+        # A new model waits for silver to hold something: over an empty lake there is nothing to build.
+        unbuilt = unbuilt_gold_models(store) if changed_at(store, "silver") is not None else []
         reason = f"{pending} silver change(s) to apply" if pending else "no silver changes to apply"
-        return StageWork(stage.name, pending > 0, reason, {"changes": pending})
+        if unbuilt:
+            reason = (f"{reason}; " if pending else "") + f"new gold model(s) to build: {', '.join(unbuilt)}"
+        return StageWork(
+            stage.name, pending > 0 or bool(unbuilt), reason, {"changes": pending, "new_models": len(unbuilt)}
+        )
     return StageWork(stage.name, True, f"unknown stage kind {stage.kind!r}: runs")
 
 

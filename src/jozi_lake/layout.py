@@ -29,6 +29,7 @@ the same prefixes). The layout, with the default prefixes::
     state/processed/<table>.json                                 bronze files the silver job processed
     state/batches/<source>/<batch>.json                          a held bronze batch: why, who, when
     state/replay/<table>.json                                    batches a replay/rebuild re-derives
+    state/gold_built/<table>.json                                a gold model's first build is done
     state/layers/<layer>/changed.json, crawled.json              when a layer changed, was crawled
     state/leases/pipeline.json                                   the run lease
 
@@ -188,6 +189,12 @@ class Layout:
     def batch_hold(self, source: str, batch: str) -> str:
         """The hold record of one bronze batch (:mod:`jozi_lake.batches`); absent: not held."""
         return f"{self.batch_holds(source)}{batch}.json"
+
+    def gold_built(self, table: str | None = None) -> str:
+        """The gold job's record that a model's table was built once (all records, or one table's):
+        a model without one is new, and its first build covers every partition."""
+        base = f"{self.prefixes['state']}gold_built/"
+        return base if table is None else f"{base}{table}.json"
 
     def replay_request(self, table: str) -> str:
         """Batches of ``table`` to re-derive at its next silver run (:mod:`jozi_lake.rederive`)."""

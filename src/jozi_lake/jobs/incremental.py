@@ -17,7 +17,7 @@ plain Python, so the planning is tested without Spark.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import reduce
@@ -170,11 +170,19 @@ def change_of(mapping: InputMapping, change: Partitions, looked_up: KeyLookups) 
 
 
 def affected_partitions(
-    models: Mapping[str, GoldModel], changes: SilverChanges, looked_up: KeyLookups
+    models: Mapping[str, GoldModel],
+    changes: SilverChanges,
+    looked_up: KeyLookups,
+    unbuilt: Iterable[str] = (),
 ) -> dict[str, Partitions]:
-    """Per model (in dependency order), the partitions this run must recompute."""
+    """Per model (in dependency order), the partitions this run must recompute: every partition of a
+    model never built (``unbuilt``), and of the models that read it."""
     affected: dict[str, Partitions] = {}
+    new = set(unbuilt)
     for name, model in models.items():
+        if name in new:
+            affected[name] = ALL
+            continue
         total = NONE
         for table in model.inputs:
             change = affected.get(table, NONE) if table in models else changes.tables.get(table, NONE)
