@@ -646,7 +646,25 @@ def parse_sources(raw_config: Mapping[str, Any]) -> dict[str, SourceConfig]:
     if not isinstance(templates, Mapping):
         raise SourceConfigError("lake.yaml source_templates: expected a mapping of template name to options")
     zone = str(raw_config.get("source_timezone") or "UTC")
-    return {
+    sources = {
         str(name): parse_source(str(name), raw, templates=templates, default_timezone=zone)
         for name, raw in raw_sources.items()
     }
+    environments = raw_config.get("environments")
+    if isinstance(environments, Mapping):
+        for name, source in sources.items():
+            _check_base_url_environments(name, source, [str(e) for e in environments])
+    return sources
+
+
+def _check_base_url_environments(name: str, source: SourceConfig, environments: list[str]) -> None:
+    """A base_url key that names no environment is a typo: the run would fall back to ``default``
+    (another environment's URL, often production's) without a word."""
+    if source.http is None:
+        return
+    unknown = sorted(set(source.http.base_url) - {*environments, "default"})
+    if unknown:
+        raise SourceConfigError(
+            f"lake.yaml sources.{name}.base_url: unknown environment(s) {', '.join(unknown)}",
+            f"use the environments lake.yaml declares ({', '.join(environments)}) or default",
+        )

@@ -171,3 +171,18 @@ def test_no_ingestion_code_names_a_source() -> None:
         text = Path(path).read_text(encoding="utf-8")
         for name in names:
             assert not re.search(rf"['\"]{name}['\"]", text), f"{path.name} names the source {name}"
+
+
+def test_a_base_url_for_an_environment_lake_yaml_does_not_declare_is_refused() -> None:
+    """A typo (locl) would silently send the local run to the default (production) URL."""
+    source = {
+        "kind": "http",
+        "path": "/v1/x",
+        "base_url": {"locl": "http://127.0.0.1:9", "default": "https://x.example"},
+    }
+    with pytest.raises(SourceConfigError) as caught:
+        parse_sources({"environments": {"local": {}, "dev": {}, "prod": {}}, "sources": {"fleet": source}})
+    assert caught.value.message == "lake.yaml sources.fleet.base_url: unknown environment(s) locl"
+    assert caught.value.hint == "use the environments lake.yaml declares (local, dev, prod) or default"
+    fixed = {**source, "base_url": {"local": "http://127.0.0.1:9", "default": "https://x.example"}}
+    parse_sources({"environments": {"local": {}, "dev": {}, "prod": {}}, "sources": {"fleet": fixed}})
