@@ -80,6 +80,13 @@ def test_valid_minimal_contract_parses() -> None:
         (lambda r: r["columns"][3].update(parse="integer"), "cannot produce type"),
         (lambda r: r.update(event_time="nope"), "event_time column 'nope'"),
         (lambda r: r.pop("table"), "missing required key 'table'"),
+        # A misspelt option is refused, not ignored (its check would silently not apply).
+        (lambda r: r["columns"][0].update(requird=True), "column 'order_id': unknown key(s) requird"),
+        (
+            lambda r: r.update(descripton="x"),
+            "t.yaml: unknown key(s) descripton (fix: did you mean descripton -> description?",
+        ),
+        (lambda r: r["rules"][0].update(severty="warn"), "unknown key(s) severty"),
     ],
 )
 def test_broken_silver_contracts_are_rejected_with_a_clear_message(mutate, message: str) -> None:
@@ -230,6 +237,19 @@ def _gold_raw() -> dict:
             "zones": "full_refresh",
         },
     }
+
+
+def test_a_misspelt_gold_option_is_refused_with_the_option_meant() -> None:
+    raw = _gold_raw()
+    raw["partition_columns"] = raw.pop("partition_column")
+    with pytest.raises(ContractError) as caught:
+        parse_gold_contract(raw, "g.yaml")
+    assert caught.value.message == "g.yaml: unknown key(s) partition_columns"
+    assert (caught.value.hint or "").startswith("did you mean partition_columns -> partition_column?")
+    column = _gold_raw()
+    column["columns"][2]["descrption"] = "n"
+    with pytest.raises(ContractError, match="column 'orders': unknown key\\(s\\) descrption"):
+        parse_gold_contract(column, "g.yaml")
 
 
 def test_gold_contract_declares_rules_and_incremental_mappings() -> None:

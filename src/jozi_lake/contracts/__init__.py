@@ -419,6 +419,7 @@ def _rules(raw_rules: Any, scope: str, known: set[str], where: str) -> tuple[Rul
         if not isinstance(raw, dict):
             raise ContractError(f"{rule_where}: expected a mapping with name, severity, expr")
         name = str(_require(raw, "name", rule_where))
+        _only(raw, RULE_KEYS, f"{where} rule {name!r}")
         severity = str(_require(raw, "severity", rule_where))
         if severity not in SEVERITIES:
             raise ContractError(
@@ -433,6 +434,40 @@ def _rules(raw_rules: Any, scope: str, known: set[str], where: str) -> tuple[Rul
             )
         rules.append(RuleSpec(name=name, expr=expr_text, severity=severity, scope=scope))
     return tuple(rules)
+
+
+SILVER_KEYS = (
+    "table", "description", "kind", "primary_key", "event_time", "dedup_order", "history",
+    "full_snapshot", "max_deleted_share", "columns", "rules", "table_rules",
+)  # fmt: skip
+SILVER_COLUMN_KEYS = (
+    "name",
+    "type",
+    "parse",
+    "description",
+    "source",
+    "source_aliases",
+    "required",
+    "on_parse_error",
+)
+GOLD_KEYS = ("table", "description", "grain", "partition_column", "incremental", "columns", "rules")
+GOLD_COLUMN_KEYS = ("name", "type", "description")
+RULE_KEYS = ("name", "severity", "expr")
+
+
+def _only(raw: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    """Refuse keys the contract format does not have: a misspelt option (requird, primary_keys) would
+    otherwise be ignored, and its check silently not applied."""
+    import difflib
+
+    unknown = [str(k) for k in raw if k not in allowed]
+    if unknown:
+        close = {k: difflib.get_close_matches(k, allowed, n=1) for k in unknown}
+        meant = [f"{k} -> {m[0]}" for k, m in close.items() if m]
+        raise ContractError(
+            f"{where}: unknown key(s) {', '.join(unknown)}",
+            (f"did you mean {', '.join(meant)}? " if meant else "") + f"allowed here: {', '.join(allowed)}",
+        )
 
 
 def _no_duplicate_rule_names(rules: tuple[RuleSpec, ...], where: str) -> None:
@@ -558,6 +593,7 @@ def parse_silver_contract(raw: Any, where: str) -> SilverContract:
     """Build and validate a silver contract from its parsed YAML."""
     if not isinstance(raw, dict):
         raise ContractError(f"{where}: not a contract (expected a mapping)")
+    _only(raw, SILVER_KEYS, where)
     table = str(_require(raw, "table", where))
     columns: list[ColumnSpec] = []
     for i, col in enumerate(_require(raw, "columns", where)):
@@ -566,6 +602,7 @@ def parse_silver_contract(raw: Any, where: str) -> SilverContract:
             raise ContractError(f"{col_where}: expected a mapping with name, type, parse")
         name = str(_require(col, "name", col_where))
         col_where = f"{where} column {name!r}"
+        _only(col, SILVER_COLUMN_KEYS, col_where)
         if name in DERIVED_NAMES or name.endswith(OFFSET_SUFFIX):
             raise ContractError(
                 f"{where} column {name!r}: the name is reserved for a column silver derives",
@@ -682,12 +719,14 @@ def parse_gold_contract(raw: Any, where: str) -> GoldContract:
     """Build and validate a gold contract from its parsed YAML."""
     if not isinstance(raw, dict):
         raise ContractError(f"{where}: not a contract (expected a mapping)")
+    _only(raw, GOLD_KEYS, where)
     columns = []
     for i, col in enumerate(_require(raw, "columns", where)):
         col_where = f"{where} column #{i + 1}"
         if not isinstance(col, dict):
             raise ContractError(f"{col_where}: expected a mapping with name, type, description")
         name = str(_require(col, "name", col_where))
+        _only(col, GOLD_COLUMN_KEYS, f"{where} column {name!r}")
         columns.append(
             ColumnSpec(
                 name=name,
