@@ -55,7 +55,7 @@ columns:
   - {name: zone_name, type: string, description: The zone's current name (zones).}
   - {name: order_hour, type: int, description: Local hour the orders were placed.}
   - {name: deliveries, type: bigint, description: Delivered orders.}
-  - {name: late_deliveries, type: bigint, description: Of those, the late ones.}
+  - {name: late_deliveries, type: bigint, description: 'Of those, the late ones.'}
   - {name: late_share, type: double, description: late_deliveries / deliveries.}
 rules:
   - {name: late_within_deliveries, severity: fail, expr: "late_deliveries <= deliveries"}
