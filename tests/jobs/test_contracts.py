@@ -252,6 +252,19 @@ def test_a_misspelt_gold_option_is_refused_with_the_option_meant() -> None:
         parse_gold_contract(column, "g.yaml")
 
 
+def test_a_description_cut_at_a_comma_says_to_quote_it() -> None:
+    import yaml
+
+    raw = _gold_raw()
+    raw["columns"][2] = yaml.safe_load("{name: orders, type: bigint, description: Of those, the late ones.}")
+    with pytest.raises(ContractError) as caught:
+        parse_gold_contract(raw, "g.yaml")
+    assert caught.value.message == (
+        "g.yaml column 'orders': unknown key(s) the late ones.: a value with a comma was cut there"
+    )
+    assert caught.value.hint == "quote the value, e.g. description: 'Of those, the late ones.'"
+
+
 def test_gold_contract_declares_rules_and_incremental_mappings() -> None:
     contract = parse_gold_contract(_gold_raw(), "g.yaml")
     assert [r.name for r in contract.rules] == ["some"]

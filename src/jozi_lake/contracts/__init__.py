@@ -462,6 +462,12 @@ def _only(raw: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
 
     unknown = [str(k) for k in raw if k not in allowed]
     if unknown:
+        if any(" " in k and raw[k] is None for k in unknown):
+            # {..., description: Of those, the late ones.}: in a flow mapping the comma ends the value.
+            raise ContractError(
+                f"{where}: unknown key(s) {', '.join(unknown)}: a value with a comma was cut there",
+                "quote the value, e.g. description: 'Of those, the late ones.'",
+            )
         close = {k: difflib.get_close_matches(k, allowed, n=1) for k in unknown}
         meant = [f"{k} -> {m[0]}" for k, m in close.items() if m]
         raise ContractError(
