@@ -36,7 +36,6 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jozi_lake import backlog, faults
-from jozi_lake.backlog import mark_gold_built, unbuilt_gold_models
 from jozi_lake.config import load_config
 from jozi_lake.contracts import (
     GOLD,
@@ -337,7 +336,9 @@ def run_silver_to_gold(
             lambda t: str(silver_contract(t).partition_column),
         )
         # A model added since the last run has no silver change to follow: its first build is whole.
-        affected = incremental.affected_partitions(models, pending, looked_up, unbuilt_gold_models(store))
+        affected = incremental.affected_partitions(
+            models, pending, looked_up, backlog.unbuilt_gold_models(store)
+        )
         reports = {r.table: r for r in report.tables}
         needed = upstream_models(names)
         for name in needed:
@@ -376,7 +377,7 @@ def run_silver_to_gold(
         def publish_one(run: ModelRun) -> None:
             _notify(progress, f"gold: publishing {run.model.table}")
             publish(store, run)
-            mark_gold_built(store, run.model.table)
+            backlog.mark_gold_built(store, run.model.table)
 
         map_tables(publish_one, [runs[t] for t in names if t in runs], parallel_tables)
         faults.checkpoint("gold.before_changes_consumed")
