@@ -265,6 +265,12 @@ def test_a_description_cut_at_a_comma_says_to_quote_it() -> None:
     assert caught.value.hint == "quote the value, e.g. description: 'Of those, the late ones.'"
 
 
+def test_a_key_that_is_not_text_is_refused_like_any_unknown_key() -> None:
+    raw = {**_gold_raw(), 1: "x"}  # YAML reads `1: x` as an integer key
+    with pytest.raises(ContractError, match=r"g\.yaml: unknown key\(s\) 1"):
+        parse_gold_contract(raw, "g.yaml")
+
+
 def test_gold_contract_declares_rules_and_incremental_mappings() -> None:
     contract = parse_gold_contract(_gold_raw(), "g.yaml")
     assert [r.name for r in contract.rules] == ["some"]

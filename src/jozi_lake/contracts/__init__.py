@@ -462,7 +462,7 @@ def _only(raw: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
 
     unknown = [str(k) for k in raw if k not in allowed]
     if unknown:
-        if any(" " in k and raw[k] is None for k in unknown):
+        if any(" " in str(k) and v is None for k, v in raw.items() if k not in allowed):
             # {..., description: Of those, the late ones.}: in a flow mapping the comma ends the value.
             raise ContractError(
                 f"{where}: unknown key(s) {', '.join(unknown)}: a value with a comma was cut there",
