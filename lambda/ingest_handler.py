@@ -31,7 +31,8 @@ The state machine's run control (:mod:`jozi_lake.run_control`, over the local ru
 * ``{"action": "lease_release", "execution_arn"}``: give it up if this execution holds it.
 
 A file the ingest rejects is alerted: one SNS message per file on the alert topic
-(:mod:`jozi_lake.notify`, ``LAKE_ALERT_TOPIC_ARN``).
+(:mod:`jozi_lake.notify`, ``LAKE_ALERT_TOPIC_ARN``); so is a source that landed rows no silver
+contract reads.
 """
 
 from __future__ import annotations

@@ -50,6 +50,16 @@ def unprocessed_bronze_files(store: ObjectStore, table: str) -> list[str]:
     return [key for key in bronze_files(store, table) if key not in done and batch_id_of(key) not in held]
 
 
+def unread_sources(store: ObjectStore, contracted: list[str]) -> dict[str, int]:
+    """Sources of lake.yaml with bronze files but no silver contract: source -> file count.
+
+    The silver job reads only tables with a contract, so these rows wait in bronze until one is
+    drafted; the plan says so instead of reporting "no unprocessed bronze files" over them.
+    """
+    found = {s: len(bronze_files(store, s)) for s in load_config().source_names if s not in contracted}
+    return {s: n for s, n in found.items() if n}
+
+
 def held_batch_count(store: ObjectStore, table: str) -> int:
     """How many batches of ``table`` are held (``lake status`` shows them beside the backlog)."""
     return len(held_batch_ids(store, table))
@@ -166,6 +176,12 @@ def stage_work(store: ObjectStore, stage: StageConfig, last_crawl: CrawlClock) -
             held = sum(held_batch_count(store, t) for t in silver_tables())
             if held:
                 reason += f" ({held} batch(es) held: lake batches --state held)"
+            unread = unread_sources(store, silver_tables())
+            if unread:
+                reason += "; no silver contract reads " + ", ".join(
+                    f"{s} ({n} bronze file(s))" for s, n in unread.items()
+                )
+                reason += ": lake contract draft " + (next(iter(unread)) if len(unread) == 1 else "<source>")
             return StageWork(stage.name, files > 0, reason, waiting)
         pending = len(pending_change_keys(store))
         # A new model waits for silver to hold something: over an empty lake there is nothing to build.

@@ -1,4 +1,5 @@
-"""Alerts a person must act on: a poison file set aside, a batch held. One interface, two homes.
+"""Alerts a person must act on: a poison file set aside, a batch held, bronze no contract reads.
+One interface, two homes.
 
 An :class:`Alert` names the source, the file (or batch), the reason and the fix. Where it goes is chosen
 once, by where the code runs:
@@ -10,7 +11,9 @@ once, by where the code runs:
 * locally each alert is a line in the run output (:class:`LinesNotifier`; the CLI renders the lines
   through ``cli/render.py``).
 
-:func:`alerts_for_ingest` turns an ingest run's rejected files into alerts; the silver job's gate error
+:func:`alerts_for_ingest` turns an ingest run's rejected files into alerts, and its sources that landed
+rows in bronze with no silver contract to read them (those rows would otherwise wait there unseen: the
+silver job reads only tables with a contract); the silver job's gate error
 carries a :func:`held_batch_alert` per batch it held (:func:`alerts_of`). Standard library only
 (boto3 clients come from the caller): the Lambda imports this module.
 """
@@ -22,18 +25,28 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from jozi_lake.contracts_index import silver_tables
+from jozi_lake.layout import lake_layout
+
 if TYPE_CHECKING:  # the Glue jobs import this module too, and the ingest package needs requests
     from jozi_lake.ingest.summary import IngestSummary, RejectedFile
 
 TOPIC_VAR = "LAKE_ALERT_TOPIC_ARN"
 FILE_REJECTED = "file_rejected"
 BATCH_HELD = "batch_held"
+NO_CONTRACT = "no_contract"
+# kind -> (the SNS subject's words, the one-line form's words)
+_KIND_WORDS = {
+    FILE_REJECTED: ("file rejected", "rejected file"),
+    BATCH_HELD: ("batch held", "held batch"),
+    NO_CONTRACT: ("bronze no contract reads", "unread bronze"),
+}
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
 
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # file_rejected | batch_held
+    kind: str  # file_rejected | batch_held | no_contract
     env: str
     source: str
     item: str  # the landing key of the file, or the batch id
@@ -42,13 +55,11 @@ class Alert:
     detail: Mapping[str, Any]
 
     def subject(self) -> str:
-        what = "file rejected" if self.kind == FILE_REJECTED else "batch held"
-        return f"[lake {self.env}] {what}: {self.source}"[:SUBJECT_LIMIT]
+        return f"[lake {self.env}] {_KIND_WORDS[self.kind][0]}: {self.source}"[:SUBJECT_LIMIT]
 
     def line(self) -> str:
         """The one-line form (local run output, and the first line of the SNS message)."""
-        what = "rejected file" if self.kind == FILE_REJECTED else "held batch"
-        return f"{what} {self.item} ({self.source}): {self.reason}; fix: {self.fix}"
+        return f"{_KIND_WORDS[self.kind][1]} {self.item} ({self.source}): {self.reason}; fix: {self.fix}"
 
     def message(self) -> str:
         return self.line() + "\n\n" + json.dumps(asdict(self), indent=1, default=str)
@@ -88,8 +99,30 @@ def alerts_of(error: BaseException) -> list[Alert]:
     return [a for a in found if isinstance(a, Alert)] if isinstance(found, list) else []
 
 
+def no_contract_alert(env: str, source: str, rows: int) -> Alert:
+    """A source whose rows reached bronze while no silver contract reads them."""
+    return Alert(
+        kind=NO_CONTRACT,
+        env=env,
+        source=source,
+        item=lake_layout().bronze_table(source),
+        reason=f"{rows:,} row(s) landed in bronze and no silver contract reads them (they wait there)",
+        fix=f"run `lake contract draft {source}`, review contracts/silver/{source}.yaml, then run the "
+        "pipeline: the silver job then reads every bronze file of the source",
+        detail={"rows": rows},
+    )
+
+
 def alerts_for_ingest(summary: IngestSummary) -> list[Alert]:
-    return [rejected_file_alert(summary.env, r) for r in summary.rejected_files]
+    """The rejected files of an ingest run, then each source that landed rows with no silver contract."""
+    contracted = set(silver_tables())
+    alerts = [rejected_file_alert(summary.env, r) for r in summary.rejected_files]
+    alerts += [
+        no_contract_alert(summary.env, name, result.rows)
+        for name, result in summary.sources.items()
+        if result.rows and name not in contracted
+    ]
+    return alerts
 
 
 class Notifier(Protocol):

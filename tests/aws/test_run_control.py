@@ -193,16 +193,25 @@ def test_a_rejected_file_is_alerted_on_the_topic(
     store.put_bytes("landing/air_quality/air_2026-06-07.csv", b"station,pm25\nJHB-01,9.5\n")
     store.put_bytes("landing/air_quality/air_2026-06-08.csv", b"")
     result = handler({"run_id": "exec-alert", "sources": ["air_quality"]}, None)
-    assert result["rejected_files"] == 1 and result["alerts_sent"] == 1, result
+    # The empty file is rejected; the good one's row reached bronze, where no contract reads it yet (this
+    # project has none for the new source): both are alerted.
+    assert result["rejected_files"] == 1 and result["alerts_sent"] == 2, result
     messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
-    assert len(messages) == 1
-    body = json.loads(messages[0]["Body"])
-    assert body["Subject"] == "[lake dev] file rejected: air_quality"
-    text = body["Message"]
+    assert len(messages) == 2
+    bodies = {b["Subject"]: b["Message"] for b in (json.loads(m["Body"]) for m in messages)}
+    assert set(bodies) == {
+        "[lake dev] file rejected: air_quality",
+        "[lake dev] bronze no contract reads: air_quality",
+    }
+    text = bodies["[lake dev] file rejected: air_quality"]
     assert text.startswith(
         "rejected file landing/air_quality/air_2026-06-08.csv (air_quality): empty file; fix: "
     )
     assert '"rejected_key": "rejected/air_quality/' in text
+    assert bodies["[lake dev] bronze no contract reads: air_quality"].startswith(
+        "unread bronze bronze/air_quality/ (air_quality): 1 row(s) landed in bronze and no silver contract "
+        "reads them (they wait there); fix: run `lake contract draft air_quality`"
+    )
 
 
 def test_without_a_topic_the_alert_is_a_log_line(capsys: pytest.CaptureFixture[str]) -> None:

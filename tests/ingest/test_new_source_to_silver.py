@@ -19,12 +19,14 @@ import pytest
 import yaml
 from loopback_api import LoopbackApi, make_records, stripe_list
 
+from jozi_lake.backlog import StageWork, stage_work
 from jozi_lake.config import env_config, load_config, repo_root
 from jozi_lake.ingest.draft import draft_contract, validate_draft, write_draft
 from jozi_lake.ingest.local import ingest_local
 from jozi_lake.ingest.probe import probe_source
 from jozi_lake.jobs.bronze_to_silver import run_bronze_to_silver
 from jozi_lake.jobs.lake_io import spark_uri
+from jozi_lake.notify import NO_CONTRACT, alerts_for_ingest
 from jozi_lake.storage import store_for_env
 
 pytestmark = pytest.mark.spark
@@ -62,6 +64,12 @@ def add_source(project: Path, name: str, definition: dict[str, Any]) -> None:
     (project / "lake.yaml").write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
 
 
+def silver_plan(store: Any) -> StageWork:
+    """The pipeline's silver-job stage as the next run would plan it."""
+    stage = next(s for s in load_config().pipeline if s.kind == "job" and s.job == "bronze_to_silver")
+    return stage_work(store, stage, lambda _layer: None)
+
+
 def silver_rows(spark: Any, store: Any, table: str) -> list[dict[str, Any]]:
     return [r.asDict() for r in spark.read.parquet(spark_uri(store, f"silver/{table}/")).collect()]
 
@@ -92,6 +100,12 @@ def test_a_public_csv_with_na_nulls_reaches_silver_by_configuration(spark: Any, 
 
     summary = ingest_local(env, sources=["air_quality"])
     assert summary.status == "SUCCEEDED" and summary.new_rows == 5 and not summary.rejected_files
+    # No contract reads the new source yet: the run says so (an alert, and the silver stage's plan)
+    # instead of leaving its rows in bronze unseen.
+    (unread,) = alerts_for_ingest(summary)
+    assert (unread.kind, unread.source, unread.detail) == (NO_CONTRACT, "air_quality", {"rows": 5})
+    assert "lake contract draft air_quality" in unread.fix and unread.line().startswith("unread bronze")
+    assert "no silver contract reads air_quality (1 bronze file(s))" in silver_plan(store).reason
 
     draft = draft_contract(load_config(), "air_quality", store=store)
     assert draft.primary_key == ("station", "measured_at") and draft.event_time == "measured_at"
@@ -102,6 +116,7 @@ def test_a_public_csv_with_na_nulls_reaches_silver_by_configuration(spark: Any, 
     )
     write_draft(draft, project)
     assert validate_draft(draft) is None
+    assert alerts_for_ingest(summary) == [] and "no silver contract" not in silver_plan(store).reason
 
     report = run_bronze_to_silver(spark, store, tables=["air_quality"], run_id="first-air")
     (table,) = report.tables
