@@ -248,12 +248,9 @@ def parse_config_text(text: str, where: str) -> LakeConfig:
     if where.endswith(".json"):
         raw = json.loads(text)
     else:
-        import yaml  # not in the Lambda runtime, which reads the JSON copy
+        from jozi_lake.yaml_text import load_yaml  # PyYAML: not in the Lambda, which reads the JSON copy
 
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            raise ConfigError(f"{where} is not valid YAML ({str(err).splitlines()[0]})") from None
+        raw = load_yaml(text, where, ConfigError)
     if not isinstance(raw, dict) or "project" not in raw:
         raise ConfigError(f"{where} is not a lake configuration (no 'project' key)")
     config = LakeConfig(raw=raw)

@@ -42,11 +42,11 @@ from functools import cache
 from typing import Any
 
 import sqlglot
-import yaml
 from sqlglot import exp
 
 from jozi_lake import project
 from jozi_lake.errors import LakeError
+from jozi_lake.yaml_text import load_yaml
 
 SILVER = "silver"
 GOLD = "gold"
@@ -778,10 +778,7 @@ def parse_gold_contract(raw: Any, where: str) -> GoldContract:
 
 
 def _read_yaml(text: str, where: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise ContractError(f"{where}: not valid YAML ({str(err).splitlines()[0]})") from None
+    return load_yaml(text, where, ContractError)
 
 
 def load_contracts() -> Contracts:

@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from jozi_lake.errors import LakeError
+from jozi_lake.yaml_text import load_yaml
 
 ASL_VALIDATOR = Path(".tools") / "node" / "node_modules" / ".bin" / "asl-validator"
 PARLIAMENT_EXCEPTIONS = Path("tools") / "parliament-exceptions.yaml"
@@ -111,7 +110,7 @@ class Exception_:
 def load_exceptions(path: Path | None = None) -> list[Exception_]:
     """The accepted findings; each entry must give a reason of its own."""
     path = path or _repo() / PARLIAMENT_EXCEPTIONS
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = load_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
     found = []
     for index, entry in enumerate(raw.get("exceptions") or []):
         reason = str(entry.get("reason") or "").strip()
