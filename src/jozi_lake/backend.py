@@ -37,6 +37,9 @@ SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 SKIPPED = "SKIPPED"
 RUNNING = "RUNNING"
+# How a run that did not succeed can end (a local run, or a Step Functions execution); ``lake status``
+# explains the newest of these.
+ENDED_UNSUCCESSFULLY = (FAILED, "TIMED_OUT", "ABORTED")
 # A local run whose process died (SIGKILL, a crash, the machine) before it could close its record: found
 # RUNNING by a later run taking over its lease or by ``lake status`` (jozi_lake.local.pipeline).
 ABANDONED = "ABANDONED"

@@ -18,13 +18,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from jozi_lake.backend import FAILED, SKIPPED, PipelineEvents, QuietEvents, StageResult
+from jozi_lake.backend import (
+    FAILED,
+    RUNNING,
+    SKIPPED,
+    SUCCEEDED,
+    PipelineEvents,
+    QuietEvents,
+    StageResult,
+)
 from jozi_lake.config import StageConfig
 from jozi_lake.errors import LakeError
 from jozi_lake.storage import ObjectStore
-
-RUNNING = "RUNNING"
-SUCCEEDED = "SUCCEEDED"
 
 OnStep = Callable[[str, "StateStep"], None]
 
@@ -62,6 +67,12 @@ class ExecutionProgress:
 
     def current(self, name: str) -> StateStep | None:
         return next((s for s in reversed(self.steps) if s.name == name and s.exited is None), None)
+
+    def failure(self) -> str:
+        """Why a run that did not succeed ended: ``<STATUS> at state <state> (<error>: <cause>)``."""
+        where = f" at state {self.failed_state}" if self.failed_state else ""
+        reason = ": ".join(p for p in (self.error, (self.cause or "")[:300]) if p)
+        return f"{self.status}{where}" + (f" ({reason})" if reason else "")
 
 
 def _details(event: dict[str, Any]) -> dict[str, Any]:
@@ -203,6 +214,18 @@ def _iso(moment: Any) -> str | None:
     return moment.isoformat() if isinstance(moment, datetime) else (str(moment) if moment else None)
 
 
+def read_finished(
+    sfn: StepFunctionsClient, execution_arn: str, description: dict[str, Any], stages: list[StageConfig]
+) -> tuple[ExecutionProgress, list[StageResult]]:
+    """A finished execution (and its ``describe_execution``) read whole: how it ended, each stage."""
+    progress = ExecutionProgress(execution_arn=execution_arn, status=str(description.get("status")))
+    follower = StageFollower(stages, QuietEvents())
+    apply_events(progress, read_new_events(sfn, progress), follower.on_step)
+    progress.error = progress.error or description.get("error")
+    progress.cause = progress.cause or description.get("cause")
+    return progress, follower.finish(progress)
+
+
 def record_execution(
     store: ObjectStore, sfn: StepFunctionsClient, execution_arn: str, *, env: str, stages: list[StageConfig]
 ) -> dict[str, Any]:
@@ -223,12 +246,7 @@ def record_execution(
             f"execution {name} is still running, so its stage timings are not known yet",
             "they are recorded when it ends (the state machine's end-of-execution event invokes record_run)",
         )
-    progress = ExecutionProgress(execution_arn=execution_arn, status=status)
-    follower = StageFollower(stages, QuietEvents())
-    apply_events(progress, read_new_events(sfn, progress), follower.on_step)
-    progress.error = progress.error or description.get("error")
-    progress.cause = progress.cause or description.get("cause")
-    results = follower.finish(progress)
+    _, results = read_finished(sfn, execution_arn, description, stages)
     run_id = str(description.get("name") or execution_arn.rsplit(":", 1)[-1])
     started_at = _iso(description.get("startDate"))
     if started_at is None:

@@ -145,3 +145,18 @@ def test_a_running_execution_is_refused_and_nothing_is_written(
 
 def test_an_event_without_the_execution_says_so(deployed: FakeDeployment, record_run: Any) -> None:
     assert "execution_arn" in _refused(record_run, None).message
+
+
+def test_status_says_where_and_why_the_last_failed_run_stopped(deployed: FakeDeployment) -> None:
+    """Listing executions gives only FAILED: status reads that run's history for the state and the cause."""
+    _execution(deployed, FAILING_AT_THE_SILVER_JOB, "night-failed")
+    deployed.buffer.truncate(0)
+    deployed.buffer.seek(0)
+    cli.status(env="dev")
+    printed = " ".join(deployed.printed.split())
+    assert (
+        "last failure (night-failed): FAILED at state bronze_to_silver_run "
+        "(Glue.JobRunFailed: Glue job run FAILED: contract violated)"
+    ) in printed
+    # Its stages, as far as it got: ingest ran, the silver job failed, the rest never started.
+    assert "✓ingest –crawl_bronze ✗bronze_to_silver –crawl_silver" in printed, printed

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from jozi_lake.aws import athena, crawlers, glue_jobs, pipeline
 from jozi_lake.aws.clients import AwsSession, aws_errors, open_session
 from jozi_lake.backend import (
+    ENDED_UNSUCCESSFULLY,
+    SUCCEEDED,
     CrawlerRun,
     CrawlResult,
     IngestOptions,
@@ -36,7 +38,7 @@ from jozi_lake.backend import (
 from jozi_lake.config import EnvConfig, load_config
 from jozi_lake.contracts import tables_for_job
 from jozi_lake.errors import LakeError
-from jozi_lake.execution_history import SUCCEEDED, StageFollower
+from jozi_lake.execution_history import StageFollower, read_finished
 from jozi_lake.ids import new_run_id
 from jozi_lake.ingest.summary import IngestSummary
 from jozi_lake.jobs import registry
@@ -249,6 +251,22 @@ class AwsBackend(LakeStateVerbs):
         return created
 
     # --------------------------------------------------------------------------------- status
+    def _explain_last_failure(self, sfn: Any, runs: list[PipelineRun]) -> None:
+        """The newest run that ended without success gets its stages and why it ended, from its history.
+
+        Listing executions gives only a status; the failing state, the error and the cause (a Glue job's
+        message, a quality gate's) are in the execution's history. One run is read, the one ``lake status``
+        names as the last failure, so a page of failed nights costs one history read, not five.
+        """
+        failed = next((r for r in runs if r.status in ENDED_UNSUCCESSFULLY and r.location), None)
+        if failed is None or failed.location is None:
+            return
+        with aws_errors(self.aws, f"reading the history of execution {failed.run_id}"):
+            description = sfn.describe_execution(executionArn=failed.location)
+            progress, stages = read_finished(sfn, failed.location, description, load_config().pipeline)
+        failed.error = progress.failure()
+        failed.stages = stages
+
     def status(self, runs: int = 5) -> LakeStatus:
         """Recent executions, Glue job runs and crawls, and the jobs' own latest reports."""
         aws = self.aws
@@ -277,6 +295,7 @@ class AwsBackend(LakeStateVerbs):
                         location=e.get("executionArn"),
                     )
                 )
+            self._explain_last_failure(sfn, status.runs)
         status.facts.extend(self._landing_queue_facts())
         glue = aws.client("glue")
         for name in registry.jobs():

@@ -13,10 +13,9 @@ import json
 
 from jozi_lake.aws.clients import AwsSession, aws_errors
 from jozi_lake.aws.waiting import Poller
+from jozi_lake.backend import RUNNING, SUCCEEDED
 from jozi_lake.errors import LakeError
 from jozi_lake.execution_history import (
-    RUNNING,
-    SUCCEEDED,
     ExecutionProgress,
     OnStep,
     apply_events,
@@ -58,10 +57,8 @@ def follow_execution(aws: AwsSession, execution_arn: str, on_step: OnStep | None
 def raise_for_progress(aws: AwsSession, progress: ExecutionProgress) -> None:
     if progress.status == SUCCEEDED:
         return
-    where = f" at state {progress.failed_state}" if progress.failed_state else ""
-    reason = ": ".join(p for p in (progress.error, (progress.cause or "")[:300]) if p)
     raise LakeError(
-        f"pipeline execution {progress.status}{where}" + (f" ({reason})" if reason else ""),
+        f"pipeline execution {progress.failure()}",
         f"see the execution in the Step Functions console ({progress.execution_arn}); after fixing, "
         f"'aws stepfunctions redrive-execution --execution-arn {progress.execution_arn}' resumes it",
     )

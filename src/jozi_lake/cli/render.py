@@ -24,6 +24,7 @@ from rich.table import Table
 from jozi_lake.backend import (
     ABANDONED,
     ABANDONED_FIX,
+    ENDED_UNSUCCESSFULLY,
     FAILED,
     SKIPPED,
     SUCCEEDED,
@@ -409,7 +410,7 @@ def status(report: LakeStatus) -> None:
                 stages,
             )
         console.print(table)
-        failed = next((r for r in report.runs if r.status == FAILED and r.error), None)
+        failed = next((r for r in report.runs if r.status in ENDED_UNSUCCESSFULLY and r.error), None)
         if failed:
             console.print(
                 f"[red]last failure[/] ({failed.run_id}): {escape(str(failed.error))}", highlight=False
