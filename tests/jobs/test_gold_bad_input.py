@@ -92,8 +92,23 @@ def test_spark_names_the_line_of_an_unresolved_column(
     spark: Any, silver_lake: LocalObjectStore, project_copy: Path
 ) -> None:
     edit(project_copy, HOURLY_SQL, "round(avg(minutes_late), 6)", "round(avg(minutes_lat), 6)")
-    with pytest.raises(ModelError, match=r"line 11 pos 14"):
+    with pytest.raises(ModelError, match=r"line 11 pos 14") as info:
         s2g.run_silver_to_gold(spark, silver_lake, run_id="bad", env="test")
+    # Spark's sentence only: not the logical plan it appends ('Aggregate ..., +- 'Filter ...).
+    assert "\n" not in info.value.message and "+- " not in info.value.message, info.value.message
+    assert info.value.message.endswith("line 11 pos 14"), info.value.message
+
+
+def test_a_syntax_error_is_named_with_its_line_without_spark_s_excerpt(
+    spark: Any, silver_lake: LocalObjectStore, project_copy: Path
+) -> None:
+    edit(project_copy, HOURLY_SQL, "    count(1) AS orders,", "    count(1) AS orders,,")
+    with pytest.raises(ModelError) as info:
+        s2g.run_silver_to_gold(spark, silver_lake, run_id="bad", env="test")
+    assert info.value.message == (
+        f"gold model delivery_performance_hourly ({HOURLY_SQL}): Spark cannot analyse the SQL: "
+        "[PARSE_SYNTAX_ERROR] Syntax error at or near ','.(line 6, pos 23)"
+    )
 
 
 def test_a_fail_rule_on_gold_rows_publishes_nothing(

@@ -151,6 +151,21 @@ def check_output_schema(model: GoldModel, frame: DataFrame) -> None:
             )
 
 
+# Where Spark's message ends and what it appends begins: the logical plan ('Project, +- 'Filter, :- ...)
+# or a parse error's "== SQL ==" excerpt. Neither means anything to the person who wrote the SQL.
+_APPENDIX = ("'", "+-", ":-", ":", "==")
+
+
+def spark_error_text(err: Exception) -> str:
+    """Spark's own sentence (with its line and position) without the plan or excerpt it appends."""
+    kept: list[str] = []
+    for line in str(err).strip().splitlines():
+        if kept and line.lstrip().startswith(_APPENDIX):
+            break
+        kept.append(line.strip())
+    return " ".join(line for line in kept if line).rstrip(";")
+
+
 def model_frame(spark: SparkSession, model: GoldModel, inputs: Mapping[str, DataFrame]) -> DataFrame:
     """The model's SQL over ``inputs`` (a frame per table it reads), analysed by Spark and checked
     against its contract; nothing runs yet. The inputs become temporary views named after the tables
@@ -160,9 +175,8 @@ def model_frame(spark: SparkSession, model: GoldModel, inputs: Mapping[str, Data
     try:
         frame = spark.sql(model.sql)
     except (AnalysisException, ParseException) as err:
-        first = " ".join(str(err).strip().split("\n")[:2]).strip()
         raise ModelError(
-            f"gold model {model.table} ({model.path}): Spark cannot analyse the SQL: {first}",
+            f"gold model {model.table} ({model.path}): Spark cannot analyse the SQL: {spark_error_text(err)}",
             "fix the SQL (line and position are Spark's, counted in the file)",
         ) from None
     check_output_schema(model, frame)
