@@ -59,7 +59,10 @@ class Alert:
 
     def line(self) -> str:
         """The one-line form (local run output, and the first line of the SNS message)."""
-        return f"{_KIND_WORDS[self.kind][1]} {self.item} ({self.source}): {self.reason}; fix: {self.fix}"
+        # A rejected file is no longer where it arrived: say where it is kept, to look at it.
+        kept = f"; kept as {self.detail['rejected_key']}" if self.detail.get("rejected_key") else ""
+        what = _KIND_WORDS[self.kind][1]
+        return f"{what} {self.item} ({self.source}): {self.reason}{kept}; fix: {self.fix}"
 
     def message(self) -> str:
         return self.line() + "\n\n" + json.dumps(asdict(self), indent=1, default=str)

@@ -205,7 +205,8 @@ def test_a_rejected_file_is_alerted_on_the_topic(
     }
     text = bodies["[lake dev] file rejected: air_quality"]
     assert text.startswith(
-        "rejected file landing/air_quality/air_2026-06-08.csv (air_quality): empty file; fix: "
+        "rejected file landing/air_quality/air_2026-06-08.csv (air_quality): empty file; kept as "
+        "rejected/air_quality/"
     )
     assert '"rejected_key": "rejected/air_quality/' in text
     assert bodies["[lake dev] bronze no contract reads: air_quality"].startswith(

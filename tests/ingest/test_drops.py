@@ -359,5 +359,8 @@ def test_each_rejected_file_is_one_alert_naming_source_file_reason_and_fix(
     # Locally the same alert is a line of the run output.
     render.ingest_summary(summary)
     out = capsys.readouterr().out
-    assert "alert rejected file landing/ratings/empty.csv (ratings): empty file; fix: " in out
+    kept = summary.rejected_files[0].rejected_key
+    assert kept.startswith("rejected/ratings/")
+    line = f"alert rejected file landing/ratings/empty.csv (ratings): empty file; kept as {kept}; fix: "
+    assert line in out
     assert len(alert.subject()) <= notify.SUBJECT_LIMIT
