@@ -614,6 +614,25 @@ def contract_draft(draft: Any, written: Any | None, problem: str | None) -> None
         console.print(f"[yellow]the draft does not load yet:[/] {escape(str(problem))}", highlight=False)
 
 
+def contract_check(results: list[Any]) -> None:
+    """``lake contract check``: one row per contract and gold model, then each problem with its fix."""
+    title = "Contracts and gold models, analysed by Spark over empty tables"
+    table = Table(title=title, title_justify="left")
+    for column in ("layer", "table", "file", "verdict"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.layer, r.table, r.path, "[green]ok[/]" if r.ok else "[red]refused[/]")
+    console.print(table)
+    for r in results:
+        if not r.ok:
+            console.print(f"[red]{r.layer} {r.table}[/] ({r.path}): {escape(r.message)}", highlight=False)
+            if r.hint:
+                console.print(f"  [bold]fix:[/] {escape(r.hint)}", highlight=False)
+    bad = sum(not r.ok for r in results)
+    verdict = f"{len(results) - bad} of {len(results)} accepted" + (f"; {bad} to fix" if bad else "")
+    console.print(verdict, highlight=False)
+
+
 # ------------------------------------------------------------------------------------------ smoke
 
 

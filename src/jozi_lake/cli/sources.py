@@ -1,9 +1,10 @@
-"""``lake sources``, ``lake source probe NAME``, ``lake contract draft NAME``: a source by configuration.
+"""``lake sources``, ``lake source probe NAME``, ``lake contract draft NAME``, ``lake contract check``.
 
 The steps of a new source: declare it in lake.yaml, ``lake source probe`` it until the records,
 pagination and fields look right, ingest it, ``lake contract draft`` a silver contract from what
-landed, review it, run the pipeline. The logic lives in :mod:`jozi_lake.ingest` (listing, probe,
-draft) and returns data objects; :mod:`jozi_lake.cli.render` prints them.
+landed, review it, ``lake contract check`` it and the gold models with Spark over empty tables, run
+the pipeline. The logic lives in :mod:`jozi_lake.ingest` (listing, probe, draft) and
+:mod:`jozi_lake.jobs.contract_check` and returns data objects; :mod:`jozi_lake.cli.render` prints them.
 """
 
 from __future__ import annotations
@@ -80,12 +81,26 @@ def draft(
     render.contract_draft(drafted, written, validate_draft(drafted))
 
 
+@friendly_errors
+def check() -> None:
+    """Analyse every contract and gold model with Spark over empty tables: what would fail the first run."""
+    from jozi_lake.jobs.contract_check import check_project
+    from jozi_lake.jobs.spark import local_spark_session
+
+    with render.progress("starting Spark to analyse the contracts and gold models ..."):
+        results = check_project(local_spark_session("jozi-lake-contract-check"))
+    render.contract_check(results)
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``sources``, ``source probe`` and ``contract draft`` to the ``lake`` app."""
     app.command()(sources)
     source_app = typer.Typer(help="Work on one source of lake.yaml.", no_args_is_help=True)
     source_app.command()(probe)
     app.add_typer(source_app, name="source")
-    contract_app = typer.Typer(help="Silver contracts of sources.", no_args_is_help=True)
+    contract_app = typer.Typer(help="Contracts: draft one from a source, check all.", no_args_is_help=True)
     contract_app.command()(draft)
+    contract_app.command()(check)
     app.add_typer(contract_app, name="contract")
