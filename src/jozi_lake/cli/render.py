@@ -596,6 +596,9 @@ def probe_result(result: Any) -> None:
             " | ".join(f.examples),
         )
     console.print(table)
+    for f in result.fields:
+        if note := f.near_note():
+            console.print(f"[yellow]review:[/] {escape(note)}", highlight=False)
 
 
 def contract_draft(draft: Any, written: Any | None, problem: str | None) -> None:

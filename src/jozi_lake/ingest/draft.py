@@ -266,6 +266,7 @@ def draft_contract(config: LakeConfig, name: str, *, store: Any, max_records: in
             )
         )
     rename = {p.name: column_name(p.name) for p in profiles}
+    notes += [n for p in profiles if (n := p.near_note(rename[p.name]))]
     if len(set(rename.values())) != len(rename):
         notes.append("two fields map to the same column name: rename one by hand")
     sparse = [p.name for p in profiles if p.present < len(records)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 _INT = re.compile(r"^[+-]?(0|[1-9][0-9]*)$")
@@ -46,6 +46,22 @@ class FieldProfile:
     type: str = "string"
     unique: bool = False
     distinct: int = 0
+    near: NearFit | None = None  # drafted as text, though all but a few values fit a stricter parser
+
+    def near_note(self, column: str | None = None) -> str | None:
+        """The reviewer's question when the field is text only because of a few values, else None."""
+        near = self.near
+        if near is None:
+            return None
+        col = column or self.name
+        others = near.values - near.fitting
+        return (
+            f"{self.name}: {near.fitting} of {near.values} values are {near.parse} ({near.type}) and "
+            f"{others} not (e.g. {', '.join(repr(v) for v in near.outliers)}), so it is text. If those "
+            f"mean 'no value', list them in files.csv.null_values (a CSV source) and set parse: "
+            f"{near.parse}, type: {near.type}; with that parse alone their rows go to quarantine "
+            f"({col}_parseable)"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +73,7 @@ class FieldProfile:
             "type": self.type,
             "unique": self.unique,
             "distinct": self.distinct,
+            "near": None if self.near is None else asdict(self.near),
         }
 
 
@@ -66,39 +83,36 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def infer_parser(name: str, values: Iterable[Any]) -> tuple[str, str]:
-    """(parse, type) for a field's non-null values: the strictest silver parser every value fits."""
-    kinds: set[str] = set()
-    widest = 0
-    for value in values:
-        if isinstance(value, bool):
-            kinds.add("boolean")
-        elif isinstance(value, int):
-            kinds.add("integer")
-            widest = max(widest, abs(value))
-        elif isinstance(value, float):
-            kinds.add("number")
-        elif isinstance(value, str):
-            text = value.strip()
-            if not text:
-                continue
-            if text.lower() in _BOOLEAN:
-                kinds.add("boolean")
-            elif _INT.match(text):
-                kinds.add("integer")
-                widest = max(widest, abs(int(text)))
-            elif _FLOAT.match(text):
-                kinds.add("number")
-            elif _TIMESTAMP.match(text):
-                kinds.add("timestamp")
-            elif _DATE.match(text):
-                kinds.add("date")
-            elif any(pattern.match(text) for pattern in _MONEY):
-                kinds.add("money")
-            else:
-                kinds.add("text")
-        else:
-            kinds.add("text")  # nested objects and lists stay JSON text
+def _kind(value: Any) -> tuple[str, int] | None:
+    """What one non-null value is (boolean, integer, number, timestamp, date, money or text), with its
+    magnitude for integers; None for blank text."""
+    if isinstance(value, bool):
+        return "boolean", 0
+    if isinstance(value, int):
+        return "integer", abs(value)
+    if isinstance(value, float):
+        return "number", 0
+    if not isinstance(value, str):
+        return "text", 0  # nested objects and lists stay JSON text
+    text = value.strip()
+    if not text:
+        return None
+    if text.lower() in _BOOLEAN:
+        return "boolean", 0
+    if _INT.match(text):
+        return "integer", abs(int(text))
+    if _FLOAT.match(text):
+        return "number", 0
+    if _TIMESTAMP.match(text):
+        return "timestamp", 0
+    if _DATE.match(text):
+        return "date", 0
+    if any(pattern.match(text) for pattern in _MONEY):
+        return "money", 0
+    return "text", 0
+
+
+def _parser_of(name: str, kinds: set[str], widest: int) -> tuple[str, str]:
     money_name = any(word in name.lower() for word in MONEY_WORDS)
     if not kinds or "text" in kinds:
         return "text", "string"
@@ -117,6 +131,54 @@ def infer_parser(name: str, values: Iterable[Any]) -> tuple[str, str]:
     if kinds <= {"date", "timestamp"}:
         return "local_timestamp", "timestamp"
     return "text", "string"
+
+
+def infer_parser(name: str, values: Iterable[Any]) -> tuple[str, str]:
+    """(parse, type) for a field's non-null values: the strictest silver parser every value fits."""
+    return _fit(name, values)[0]
+
+
+# A text column is reported as "almost" a stricter type when at least this share of at least this many
+# values fit it: one "n/a" among 49 amounts should be a question to the reviewer, not a silent string.
+NEAR_SHARE = 0.9
+NEAR_MIN_VALUES = 10
+
+
+@dataclass(frozen=True)
+class NearFit:
+    """A field drafted as text whose values but a few fit a stricter parser."""
+
+    parse: str
+    type: str
+    fitting: int
+    values: int
+    outliers: tuple[str, ...]  # up to three of the values that do not fit, as shown
+
+
+def _fit(name: str, values: Iterable[Any]) -> tuple[tuple[str, str], NearFit | None]:
+    kinds: dict[str, int] = {}
+    widest = 0
+    texts: list[Any] = []
+    total = 0
+    for value in values:
+        found = _kind(value)
+        if found is None:
+            continue
+        kind, magnitude = found
+        total += 1
+        kinds[kind] = kinds.get(kind, 0) + 1
+        widest = max(widest, magnitude)
+        if kind == "text":
+            texts.append(value)
+    chosen = _parser_of(name, set(kinds), widest)
+    if chosen[0] != "text" or not texts or total < NEAR_MIN_VALUES:
+        return chosen, None
+    fitting = total - len(texts)
+    stricter = _parser_of(name, set(kinds) - {"text"}, widest)
+    if fitting < NEAR_SHARE * total or stricter[0] == "text":
+        return chosen, None
+    shown = tuple(dict.fromkeys(_shown(v) for v in texts))[:3]
+    return chosen, NearFit(stricter[0], stricter[1], fitting, total, shown)
 
 
 def _key(value: Any) -> str:
@@ -140,7 +202,7 @@ def profile_fields(records: list[dict[str, Any]], max_examples: int = 3) -> list
                 profile.examples.append(shown)
     for name, profile in profiles.items():
         seen = values.get(name, [])
-        profile.parse, profile.type = infer_parser(name, seen)
+        (profile.parse, profile.type), profile.near = _fit(name, seen)
         keys = {_key(v) for v in seen}
         profile.distinct = len(keys)
         profile.unique = bool(seen) and len(keys) == len(seen) == len(records)
