@@ -37,6 +37,13 @@ def test_sources_show_watermarks_open_windows_and_the_ledger(
     assert menu.kind == "http" and menu.location.startswith("fixture") and menu.location.endswith("/v1/menu")
     assert menu.watermark and menu.last_run_id and menu.files == {"landed": 1, "rejected": 1}
     assert overviews["drivers"].open_window == "r-9" and overviews["orders"].watermark is None
+    # A source that only took file drops has no ingest state: its last run is its last handled file.
+    store.put_bytes("landing/ratings/r.jsonl", b'{"rating_id": "RT-1", "order_id": "ORD-1", "stars": 5}\n')
+    store.put_bytes("landing/ratings/empty.csv", b"")
+    ingest_files(store, ["ratings"])
+    ratings = {o.name: o for o in list_sources(load_config(), store, "local")}["ratings"]
+    assert ratings.files == {"landed": 1, "rejected": 1} and ratings.last_run_id
+    assert ratings.last_finished_at and ratings.last_finished_at.startswith("20")
     # A landed file that silver processed counts as processed.
     key = next(k for k in store.list_keys("bronze/menu/") if k.endswith(".csv.gz"))
     store.put_bytes("state/processed/menu.json", json.dumps({"files": {key: "run"}}).encode())

@@ -132,7 +132,13 @@ def land_source_files(
         save()
         body = data if landed.gzipped else gzip.compress(landed.raw, BRONZE_GZIP_LEVEL, mtime=0)
         store.put_bytes(target, body, "application/gzip")
-        entries[digest].update(status=LANDED, rows=landed.rows, format=landed.bronze_fmt, size=len(data))
+        entries[digest].update(
+            status=LANDED,
+            rows=landed.rows,
+            format=landed.bronze_fmt,
+            size=len(data),
+            landed_at=books.iso(now or books.utc_now()),
+        )
         save()
         result.rows += landed.rows
         result.new_rows += landed.rows
@@ -187,6 +193,7 @@ def _reject(
         "first_bytes": failure.received,
         "rejected_key": rejected_key,
         "reason_key": reason_key,
+        "rejected_at": record["rejected_at"],
     }
 
 

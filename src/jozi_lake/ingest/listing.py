@@ -86,5 +86,13 @@ def list_sources(config: LakeConfig, store: Any, env: str) -> list[SourceOvervie
         overview.files = dict(sorted(counts.items()))
         if not overview.last_run_id and ledger["files"]:
             overview.last_run_id = max(str(e.get("run_id", "")) for e in ledger["files"].values())
+        if not overview.last_finished_at:
+            # A files source has no ingest state: its last run ended when it last handled a file.
+            handled = [
+                str(e.get("landed_at") or e.get("rejected_at"))
+                for e in ledger["files"].values()
+                if e.get("landed_at") or e.get("rejected_at")
+            ]
+            overview.last_finished_at = max(handled, default=None)
         overviews.append(overview)
     return overviews
