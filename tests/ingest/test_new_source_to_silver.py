@@ -22,6 +22,7 @@ from loopback_api import LoopbackApi, make_records, stripe_list
 from jozi_lake.backlog import StageWork, stage_work
 from jozi_lake.config import env_config, load_config, repo_root
 from jozi_lake.ingest.draft import draft_contract, validate_draft, write_draft
+from jozi_lake.ingest.listing import list_sources
 from jozi_lake.ingest.local import ingest_local
 from jozi_lake.ingest.probe import probe_source
 from jozi_lake.jobs.bronze_to_silver import run_bronze_to_silver
@@ -88,6 +89,10 @@ def test_a_public_csv_with_na_nulls_reaches_silver_by_configuration(spark: Any, 
     env = env_config("local")
     store = store_for_env(env)
     store.put_bytes("landing/air_quality/readings_2026-06-02.csv", AIR_QUALITY_CSV.encode())
+    # `lake sources` spells out the folder to drop the exports in: a real path, holding the file.
+    listed = {o.name: o for o in list_sources(load_config(), store, "local")}["air_quality"]
+    assert listed.location.startswith("file:///") and listed.location.endswith("/landing/air_quality/")
+    assert (Path(listed.location.removeprefix("file://")) / "readings_2026-06-02.csv").is_file()
 
     probe = probe_source(load_config(), "air_quality", env="local", store=store)
     assert probe.ok and probe.records == 5 and probe.bronze_format == "csv"

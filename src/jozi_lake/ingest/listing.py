@@ -40,9 +40,11 @@ class SourceOverview:
         return dict(self.__dict__)
 
 
-def _location(source: SourceConfig, env: str, layout: Layout) -> str:
+def _location(source: SourceConfig, env: str, layout: Layout, store: Any) -> str:
+    """Where the source's data comes from: its API, or for a files source the folder to drop files in
+    (``file://...`` locally, ``s3://...`` on AWS), spelled out so nobody has to work it out."""
     if not source.is_http:
-        return layout.landing(source.name)
+        return str(store.uri(layout.landing(source.name)))
     http = source.require_http()
     base = http.base_url.get(env) or http.base_url.get("default") or f"(no base_url.{env})"
     if base == FIXTURE:
@@ -59,7 +61,7 @@ def list_sources(config: LakeConfig, store: Any, env: str) -> list[SourceOvervie
         overview = SourceOverview(
             name=source.name,
             kind=source.kind,
-            location=_location(source, env, layout),
+            location=_location(source, env, layout, store),
             auth=http.auth.type if http else "-",
             pagination=http.pagination.style if http else "-",
             incremental=(http.incremental.field if http and http.incremental else "whole each run")
