@@ -133,7 +133,7 @@ def test_a_ledger_of_the_first_format_is_read_as_landed(store: LocalObjectStore)
 
 GOOD = b'{"rating_id":"RAT-000001"}\n'
 POISON: dict[str, tuple[bytes, str]] = {
-    "ratings.xlsx": (b"PK\x03\x04\x14\x00\x06\x00", "zip archive"),
+    "ratings.xlsx": (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 8, "zip archive"),
     "empty.csv": (b"", "empty file"),
     "blank.jsonl": (b"\n  \n", "only white space"),
     "broken.jsonl.gz": (b"not gzip", "not gzip data"),
@@ -171,6 +171,12 @@ def test_poison_files_are_set_aside_with_reasons_and_the_run_goes_on(store: Loca
             r.reason,
             r.first_bytes,
         )
+    # Binary data shows its signature and size, not 120 bytes of escapes.
+    assert rejected["ratings.xlsx"].first_bytes == (
+        "PK\\x03\\x04\\x14\\x00\\x06\\x00\\x00\\x01\\x02\\x03\\x04\\x05\\x06\\x07"
+        "... (binary data, 2,056 bytes)"
+    )
+    assert rejected["page.json"].first_bytes == "<html><body>Export failed</body></html>"
     assert summary.to_dict()["rejected_files"] == len(POISON)
     manifest = json.loads(store.get_bytes(f"state/manifests/ingest/{summary.run_id}.json"))
     assert len(manifest["sources"]["ratings"]["rejected"]) == len(POISON)

@@ -16,12 +16,32 @@ from typing import Any
 from jozi_lake.errors import LakeError
 
 FIRST_BYTES = 120
+# Binary data (a NUL byte, or mostly bytes that are neither printable ASCII nor UTF-8 text) shows only
+# its signature: 120 bytes of \\x.. escapes are 480 characters that tell a person nothing more.
+BINARY_BYTES = 16
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+        return False
+    except UnicodeDecodeError as err:
+        if err.start >= len(head) - 3:  # a character cut at the limit: still text
+            return False
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head)
+    return printable < 0.7 * len(head)
 
 
 def first_bytes(data: bytes, limit: int = FIRST_BYTES) -> str:
-    """The start of a body or file as printable text (``\\x..`` escapes for non-ASCII bytes)."""
-    text = repr(bytes(data[:limit]))[2:-1]
-    return text + ("..." if len(data) > limit else "")
+    """The start of a body or file as printable text (``\\x..`` escapes for non-ASCII bytes); binary data
+    shows its first few bytes and its size."""
+    head = bytes(data[:limit])
+    if head and _looks_binary(head):
+        more = "..." if len(data) > BINARY_BYTES else ""
+        return repr(head[:BINARY_BYTES])[2:-1] + f"{more} (binary data, {len(data):,} bytes)"
+    return repr(head)[2:-1] + ("..." if len(data) > limit else "")
 
 
 @dataclass(frozen=True)
