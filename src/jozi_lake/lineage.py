@@ -39,6 +39,7 @@ from jozi_lake.contracts import (
     SILVER,
     ContractError,
     GoldContract,
+    SilverContract,
     load_contracts,
 )
 
@@ -145,6 +146,22 @@ def _reads(
     return sorted(reads.values(), key=lambda ref: (ref.line, ref.table))
 
 
+def _mapping_hint(name: str, silver: SilverContract | None, gold: GoldContract | None) -> str:
+    """The mappings that fit the input's kind: a reference table has no dates, an unpartitioned one no
+    partitions to map."""
+    partition = silver.partition_column if silver else gold.partition_column if gold else None
+    if silver is not None and silver.kind == REFERENCE:
+        choices = f"`{name}: {{by: validity, lookback_days: N}}` or `{name}: full_refresh`"
+    elif partition is not None:
+        choices = f"`{name}: {{by: date, column: {partition}, lookback_days: N}}`"
+        if silver is not None:
+            choices += f", `{name}: {{by: key, column: ..., lookup: ...}}`"
+        choices += f" or `{name}: full_refresh`"
+    else:
+        choices = f"`{name}: full_refresh` ({name} has no partitions to map)"
+    return f"add {choices} under incremental (docs/jobs.md)"
+
+
 def _check_incremental(model: GoldModel) -> None:
     """The contract's incremental section must map exactly the tables the SQL reads, sensibly."""
     contracts = load_contracts()
@@ -158,8 +175,7 @@ def _check_incremental(model: GoldModel) -> None:
         raise ModelError(
             f"{where}: {model.path} line {model.line_of(name)} reads {name}, but incremental does not say "
             f"how changes to {name} reach this table's partitions",
-            f"add `{name}: {{by: date, column: ..., lookback_days: N}}`, `{name}: full_refresh` or another "
-            "mapping under incremental (docs/jobs.md)",
+            _mapping_hint(name, contracts.silver.get(name), contracts.gold.get(name)),
         )
     unread = [t for t in incremental.declared if t not in model.inputs]
     if unread:

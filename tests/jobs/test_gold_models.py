@@ -252,3 +252,28 @@ def test_read_windows_are_the_declarations_read_backwards() -> None:
         frozenset(day(k) for k in range(32))
     )
     assert incremental.read_window(repeat.mapping("orders"), ALL) == ALL
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "hint"),
+    [
+        (  # a reference input has no dates: validity or a full refresh
+            "contracts/gold/driver_performance.yaml",
+            "  drivers: {by: validity, lookback_days: 1}\n",
+            "add `drivers: {by: validity, lookback_days: N}` or `drivers: full_refresh` under incremental",
+        ),
+        (  # an event input: its own partition column is named
+            "contracts/gold/repeat_customers.yaml",
+            "  orders: {by: date, column: event_date, lookback_days: 31}\n",
+            "add `orders: {by: date, column: event_date, lookback_days: N}`, `orders: {by: key, column: ..., "
+            "lookup: ...}` or `orders: full_refresh` under incremental",
+        ),
+    ],
+)
+def test_an_unmapped_input_s_hint_offers_the_mappings_its_kind_allows(
+    project_copy: Path, file: str, old: str, hint: str
+) -> None:
+    edit(project_copy, file, old, "")
+    with pytest.raises(ModelError) as info:
+        load_models()
+    assert info.value.hint is not None and info.value.hint.startswith(hint), info.value.hint
