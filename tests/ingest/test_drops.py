@@ -308,7 +308,9 @@ def test_export_dialects_land_with_their_format_in_the_bronze_name(
             PUBLIC_CSV.encode(),
             {"csv": {"delimiter": ","}},
             "header row is one column",
-            "files.csv.delimiter: ';'",
+            # Both ways out, the file first: a source's dialect is not changed for one odd export.
+            "re-export this file separated by ',' (the source's dialect); if every export of the source "
+            "uses ';', set files.csv.delimiter: ';' instead",
         ),
         (
             PUBLIC_CSV.encode() + b"JHB-03;x;1;2;3;4;5\n",

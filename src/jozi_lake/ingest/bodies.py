@@ -589,7 +589,9 @@ def _check_csv(
                 f"the header row is one column, and it contains {others[0]!r}",
                 expected=f"columns separated by {options.delimiter!r} (files.csv.delimiter)",
                 data=raw,
-                hint=f"set files.csv.delimiter: {others[0]!r} for this source, then re-send the file",
+                hint=f"re-export this file separated by {options.delimiter!r} (the source's dialect); if "
+                f"every export of the source uses {others[0]!r}, set files.csv.delimiter: {others[0]!r} "
+                "instead, then re-send the file (any name)",
             )
     body = rows[1:] if options.header else rows
     for number, row in enumerate(body, start=2 if options.header else 1):
