@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from ops_lake_samples import NOW, TODAY, days_ago
+from typer.testing import CliRunner
 
+from jozi_lake.cli import app
 from jozi_lake.config import EnvConfig
 from jozi_lake.contracts import gold_contracts, silver_contracts
+from jozi_lake.errors import LakeError
 from jozi_lake.local.engine import run_query
-from jozi_lake.query.named import OPS, NamedQuery, list_named_queries
+from jozi_lake.query.named import OPS, QUERIES, NamedQuery, get_named_query, list_named_queries
 
 
 def ops_query(name: str) -> NamedQuery:
@@ -21,7 +25,10 @@ def ops_query(name: str) -> NamedQuery:
 
 
 def answer(env: EnvConfig, name: str) -> list[dict]:
-    return run_query(env, sql=ops_query(name).sql).as_dicts()
+    """The answer as `lake query <name>` gives it: ops queries run by name like the analysts' ones."""
+    by_name = run_query(env, named=name)
+    assert by_name.name == name
+    return by_name.as_dicts()
 
 
 def test_ops_queries_name_no_company_table() -> None:
@@ -96,3 +103,21 @@ def test_every_ops_chart_names_only_returned_columns(gold_env: EnvConfig, query:
     assert chart is not None and query.section
     columns = run_query(gold_env, sql=query.sql).columns
     assert set(chart.columns) <= set(columns), (chart.columns, columns)
+
+
+def test_a_name_in_both_sql_folders_is_refused(tmp_path: Path) -> None:
+    for folder in (QUERIES, OPS):
+        (tmp_path / "sql" / folder).mkdir(parents=True)
+        (tmp_path / "sql" / folder / "late_share.sql").write_text(
+            "-- title: t\n-- description: d\nSELECT 1 AS x\n", encoding="utf-8"
+        )
+    with pytest.raises(LakeError, match=r"'late_share' is in both sql/queries/ and sql/ops/"):
+        get_named_query("late_share", tmp_path / "sql")
+
+
+def test_lake_queries_lists_the_ops_questions_too() -> None:
+    result = CliRunner().invoke(app, ["queries"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    for query in list_named_queries(folder=OPS):
+        assert query.name in result.output
+    assert "sql/ops" in result.output and "sql/queries" in result.output

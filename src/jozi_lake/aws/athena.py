@@ -16,7 +16,6 @@ import decimal
 import math
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from jozi_lake.aws.clients import AwsSession, aws_errors
@@ -42,22 +41,14 @@ def query_cost_usd(bytes_scanned: int, price_per_tb_usd: float, statement_type: 
     return billed_bytes(bytes_scanned, statement_type) / TB * price_per_tb_usd
 
 
-def queries_dir() -> Path:
-    from jozi_lake.query.named import sql_dir
-
-    return sql_dir() / "queries"
-
-
-def local_named_queries() -> list[str]:
-    directory = queries_dir()
-    return sorted(p.stem for p in directory.glob("*.sql")) if directory.is_dir() else []
-
-
 def named_query_sql(aws: AwsSession, name: str) -> str:
-    """The SQL of a named query: the local file, else the workgroup's Athena named query."""
-    path = queries_dir() / f"{name}.sql"
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
+    """The SQL of a named query: the project's file (sql/queries or sql/ops), else the workgroup's
+    Athena named query of that name."""
+    from jozi_lake.query.named import find_named_query, runnable_queries
+
+    local = find_named_query(name)
+    if local is not None:
+        return local.sql
     athena = aws.client("athena")
     with aws_errors(aws, f"looking up named query {name!r} in workgroup {aws.lake.workgroup}"):
         ids: list[str] = []
@@ -69,9 +60,9 @@ def named_query_sql(aws: AwsSession, name: str) -> str:
             query = athena.get_named_query(NamedQueryId=named_query_id)["NamedQuery"]
             if query.get("Name") == name:
                 return str(query["QueryString"])
-    known = local_named_queries()
+    known = [q.name for q in runnable_queries()]
     raise LakeError(
-        f"no named query {name!r} in sql/queries/ or in workgroup {aws.lake.workgroup}",
+        f"no named query {name!r} in sql/queries/, sql/ops/ or in workgroup {aws.lake.workgroup}",
         f"choose one of: {', '.join(known)}" if known else "pass the SQL with --sql",
     )
 

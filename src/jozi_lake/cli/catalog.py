@@ -113,10 +113,10 @@ def query(
 
 @friendly_errors
 def queries() -> None:
-    """List the named queries (sql/queries) with their titles."""
-    from jozi_lake.query import list_named_queries
+    """List the named queries (sql/queries, then the lake's own sql/ops) with their titles."""
+    from jozi_lake.query.named import runnable_queries
 
-    render.named_queries(list_named_queries())
+    render.named_queries(runnable_queries())
 
 
 @friendly_errors

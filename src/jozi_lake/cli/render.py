@@ -313,10 +313,11 @@ def answer_text(fmt: str, result: QueryResult) -> None:
 def named_queries(queries: list[NamedQuery]) -> None:
     table = Table(title="named queries (lake query <name>)", title_justify="left")
     table.add_column("name", style="cyan")
+    table.add_column("folder")
     table.add_column("title")
     table.add_column("description")
     for query in queries:
-        table.add_row(query.name, query.title, query.description)
+        table.add_row(query.name, f"sql/{query.path.parent.name}", query.title, query.description)
     console.print(table)
 
 

@@ -10,7 +10,8 @@
 Terraform deploys the folder as Athena named queries (name = file stem, description = that line) and
 the local engine runs the same files. ``sql/ops/<name>.sql`` has the same format: generic questions
 about the lake's own run tables (``ops.<table>``, :mod:`jozi_lake.ops_tables`) that name no company
-table. ``sql/views/<name>.sql`` holds ``CREATE OR REPLACE VIEW <name> AS ...``; views live in the gold
+table; ``lake query <name>`` runs either kind (:func:`get_named_query`, the one resolver).
+``sql/views/<name>.sql`` holds ``CREATE OR REPLACE VIEW <name> AS ...``; views live in the gold
 database next to the tables.
 
 ``section`` and ``chart`` are optional and used by ``lake report``: the chart sits next to the SQL it
@@ -220,12 +221,34 @@ def list_named_queries(directory: Path | None = None, folder: str = QUERIES) -> 
     return queries
 
 
-def get_named_query(name: str, directory: Path | None = None) -> NamedQuery:
-    queries = {q.name: q for q in list_named_queries(directory)}
+def runnable_queries(directory: Path | None = None) -> list[NamedQuery]:
+    """Every query ``lake query <name>`` runs: the analysts' (``sql/queries``), then the lake's own
+    (``sql/ops``). A name in both folders is an error: it would run one of them by chance."""
+    found = list_named_queries(directory, QUERIES) + list_named_queries(directory, OPS)
+    seen: dict[str, NamedQuery] = {}
+    for query in found:
+        if query.name in seen:
+            raise LakeError(
+                f"named query {query.name!r} is in both sql/{QUERIES}/ and sql/{OPS}/",
+                "rename one of the two files: the name is how `lake query` and the report find it",
+            )
+        seen[query.name] = query
+    return found
+
+
+def find_named_query(name: str, directory: Path | None = None) -> NamedQuery | None:
+    """The query of that name (file stem, ``.sql`` optional) in ``sql/queries`` or ``sql/ops``."""
     stem = name.removesuffix(".sql")
-    if stem in queries:
-        return queries[stem]
-    close = difflib.get_close_matches(stem, list(queries), n=3, cutoff=0.5)
+    return next((q for q in runnable_queries(directory) if q.name == stem), None)
+
+
+def get_named_query(name: str, directory: Path | None = None) -> NamedQuery:
+    """:func:`find_named_query`, or an error naming the closest names."""
+    found = find_named_query(name, directory)
+    if found is not None:
+        return found
+    names = [q.name for q in runnable_queries(directory)]
+    close = difflib.get_close_matches(name.removesuffix(".sql"), names, n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}?" if close else "'lake queries' lists the named queries"
     raise LakeError(f"unknown named query {name!r}", hint)
 

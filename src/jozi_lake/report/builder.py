@@ -25,7 +25,7 @@ import plotly.offline
 
 from jozi_lake.errors import LakeError
 from jozi_lake.layout import lake_layout
-from jozi_lake.query.named import OPS, QUERIES, NamedQuery, list_named_queries
+from jozi_lake.query.named import OPS, QUERIES, NamedQuery, runnable_queries
 from jozi_lake.report.charts import ChartProblem, build_figure
 from jozi_lake.report.data import QueryRunner, Tabular
 from jozi_lake.storage import ObjectStore
@@ -101,7 +101,7 @@ class LakeReport:
 def report_queries(directory: Path | None = None) -> list[NamedQuery]:
     """Every query that has a chart spec: the analysts' (``sql/queries``), then the generic ones about
     the lake's own runs (``sql/ops``)."""
-    queries = list_named_queries(directory, QUERIES) + list_named_queries(directory, OPS)
+    queries = runnable_queries(directory)
     return [q for q in queries if q.chart_spec is not None]
 
 
