@@ -56,7 +56,7 @@ def test_the_athena_seam_maps_databases_and_types_the_cells(deployed: FakeDeploy
         ("quarantine_share", "double"),
     ]
     seed(columns, [["2026-11-30", "22000", "88", "0.004"], ["2026-12-01", "21000", "63", "0.003"]])
-    answer = backend_query_runner(AwsBackend(env_config("dev")))(query.sql)
+    answer = backend_query_runner(AwsBackend(env_config("dev")))(query.sql, query.params)
     assert answer.rows == [
         (dt.date(2026, 11, 30), 22000, 88, 0.004),
         (dt.date(2026, 12, 1), 21000, 63, 0.003),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import plotly.offline
@@ -17,6 +18,7 @@ from jozi_lake.cli import app
 from jozi_lake.config import EnvConfig, repo_root
 from jozi_lake.errors import LakeError
 from jozi_lake.local.backend import LocalBackend
+from jozi_lake.local.engine import run_query
 from jozi_lake.query.named import OPS, QUERIES, NamedQuery, list_named_queries
 from jozi_lake.report import (
     CHART,
@@ -140,13 +142,50 @@ def test_a_failing_query_shows_the_error_in_place_of_its_chart(sample_env: EnvCo
 def test_any_exception_of_the_runner_costs_only_its_chart(tmp_path: Path) -> None:
     query = named(tmp_path, "q", "SELECT 1 AS a", "bar x=a y=a")
 
-    def runner(sql: str) -> Answer:
+    def runner(sql: str, params: Sequence[str]) -> Answer:
         raise TimeoutError("Athena did not answer in 30 minutes")
 
     report = build_report(runner, title="t", queries=[query], generated_at=MOMENT)
     assert report.problems == [
         "sql/queries/q.sql: the query failed: TimeoutError: Athena did not answer in 30 minutes"
     ]
+
+
+def test_a_query_with_placeholders_is_drawn_with_its_params(sample_env: EnvConfig, tmp_path: Path) -> None:
+    """`-- params:` gives the ? placeholders their values: the report runs the query with them, through the
+    backend (which binds them as values), and `lake query <name>` does too when no --param is given."""
+    query = named(
+        tmp_path,
+        "zones_over",
+        "SELECT zone, count(*) AS n FROM fact_deliveries WHERE distance_km > ? AND zone <> ? GROUP BY zone",
+        "bar x=zone y=n",
+    )
+    text = query.path.read_text(encoding="utf-8").replace(
+        "-- section:", '-- params: 0, "nowhere, really"\n-- section:'
+    )
+    query.path.write_text(text, encoding="utf-8")
+    (query,) = [q for q in list_named_queries(tmp_path / "sql") if q.name == "zones_over"]
+    assert query.params == ("0", "nowhere, really")
+    seen: list[Sequence[str]] = []
+    runner = backend_query_runner(LocalBackend(sample_env))
+    report = build_report(
+        lambda sql, params: seen.append(params) or runner(sql, params), title="t", queries=[query]
+    )
+    (outcome,) = report.outcomes
+    assert outcome.status == CHART and outcome.rows and seen == [("0", "nowhere, really")], report.problems
+    by_name = run_query(sample_env, named="zones_over", sql_directory=tmp_path / "sql")
+    assert len(by_name.rows) == outcome.rows  # the same defaults
+    assert (
+        run_query(sample_env, named="zones_over", params=[1e9, "x"], sql_directory=tmp_path / "sql").rows
+        == []
+    )
+
+
+def test_an_empty_params_value_is_refused(tmp_path: Path) -> None:
+    query = named(tmp_path, "q", "SELECT ? AS a", "bar x=a y=a")
+    query.path.write_text("-- params: 1, \n" + query.path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(LakeError, match=r"q\.sql: '-- params: 1,' has an empty value"):
+        list_named_queries(tmp_path / "sql")
 
 
 def test_an_empty_answer_says_no_rows_for_this_period(sample_env: EnvConfig, tmp_path: Path) -> None:
@@ -168,7 +207,9 @@ def test_an_empty_answer_says_no_rows_for_this_period(sample_env: EnvConfig, tmp
 def test_a_spec_that_does_not_parse_costs_its_chart(tmp_path: Path) -> None:
     query = named(tmp_path, "q", "SELECT 1 AS a", "pie x=a y=a")
     ran: list[str] = []
-    report = build_report(lambda sql: ran.append(sql) or Answer(["a"], [(1,)]), title="t", queries=[query])
+    report = build_report(
+        lambda sql, _params: ran.append(sql) or Answer(["a"], [(1,)]), title="t", queries=[query]
+    )
     assert report.problems == [
         "sql/queries/q.sql: the chart spec does not parse: q.sql: unknown chart type 'pie' "
         "(one of: bar, line, scatter, heatmap)"

@@ -43,6 +43,7 @@ from jozi_lake.ids import new_run_id
 from jozi_lake.ingest.summary import IngestSummary
 from jozi_lake.jobs import registry
 from jozi_lake.jobs.report import JobReport, JobRunFailed, RunReport, find_report, latest_reports
+from jozi_lake.query.named import find_named_query
 from jozi_lake.query.translate import athena_sql_for_env
 from jozi_lake.storage import ObjectStore, S3ObjectStore
 
@@ -225,6 +226,9 @@ class AwsBackend(LakeStateVerbs):
             raise LakeError("give either SQL text or the name of a named query, not both or neither")
         aws = self.aws
         text = sql if sql is not None else athena.named_query_sql(aws, str(named))
+        if named is not None and not params:  # the file's '-- params:' when none are given
+            local = find_named_query(named)
+            params = list(local.params) if local is not None and local.params else params
         # sql/ files and users write layer-qualified names (silver.orders); Athena needs the real databases.
         text = athena_sql_for_env(text, aws.lake.databases)
         return athena.run_query(

@@ -79,13 +79,17 @@ def run_query(
     if named is not None:
         named_query = get_named_query(named, sql_directory)
         sql, name = named_query.sql, named_query.name
+        params = params or list(named_query.params)  # its '-- params:' when none are given
     assert sql is not None
     tree = parse_athena(sql)
     ensure_read_only(tree)
     if params:
         tree = bind_parameters(tree, params)
     elif list(tree.find_all(exp.Placeholder)):
-        raise LakeError("the query has ? placeholders but no parameters were given", "pass them with --param")
+        raise LakeError(
+            "the query has ? placeholders but no parameters were given",
+            "pass them with --param (or, in a query file, give defaults with '-- params: a, b')",
+        )
 
     catalog = catalog or LocalCatalog.for_env(env)
     namespace_tables = _catalogued_tables(env, catalog)

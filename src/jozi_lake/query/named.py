@@ -14,6 +14,8 @@ table; ``lake query <name>`` runs either kind (:func:`get_named_query`, the one 
 ``sql/views/<name>.sql`` holds ``CREATE OR REPLACE VIEW <name> AS ...``; views live in the gold
 database next to the tables.
 
+``params`` (optional) gives the values of the query's ``?`` placeholders, in order, for when none are
+passed: ``lake report`` runs the query with them, and so does ``lake query <name>`` without ``--param``.
 ``section`` and ``chart`` are optional and used by ``lake report``: the chart sits next to the SQL it
 draws, so a new query gets its chart by adding one line (:class:`ChartSpec` lists the keys). Several
 ``-- chart:`` lines are joined, for long specs.
@@ -21,6 +23,7 @@ draws, so a new query gets its chart by adding one line (:class:`ChartSpec` list
 
 from __future__ import annotations
 
+import csv
 import difflib
 import re
 import shlex
@@ -33,7 +36,7 @@ from jozi_lake.errors import LakeError
 from jozi_lake.project import project_dir
 from jozi_lake.query.translate import parse_athena
 
-_HEADER = re.compile(r"^--\s*(title|description|section|chart)\s*:\s*(.+?)\s*$", re.IGNORECASE)
+_HEADER = re.compile(r"^--\s*(title|description|section|chart|params)\s*:\s*(.+?)\s*$", re.IGNORECASE)
 QUERIES = "queries"  # sql/queries: the company's analyst questions (Athena named queries)
 OPS = "ops"  # sql/ops: generic questions about the lake's own run tables
 
@@ -161,6 +164,9 @@ class NamedQuery:
     path: Path
     section: str | None = None
     chart_spec: str | None = None  # the text after '-- chart:' (parsed by chart(), where it can fail)
+    # '-- params: a, b': the values of the query's ? placeholders, in order, when none are given
+    # (`lake report` always; `lake query <name>` without --param).
+    params: tuple[str, ...] = ()
 
     def chart(self) -> ChartSpec | None:
         """The query's chart, or None without a spec; raises LakeError for a spec that does not parse.
@@ -178,6 +184,20 @@ class ViewDefinition:
     name: str
     query: exp.Query  # the SELECT after "CREATE OR REPLACE VIEW name AS"
     path: Path
+
+
+def _params(text: str | None, path: Path) -> tuple[str, ...]:
+    """``-- params:`` values: comma-separated, double quotes around a value holding a comma."""
+    if text is None:
+        return ()
+    values = next(csv.reader([text], skipinitialspace=True), [])
+    if not values or any(not v.strip() for v in values):
+        raise LakeError(
+            f"{path}: '-- params: {text}' has an empty value",
+            "give one value per ? placeholder, e.g. -- params: 2026-06-01, 30 "
+            '(quote a value holding a comma: "a, b")',
+        )
+    return tuple(v.strip() for v in values)
 
 
 def _header(text: str, path: Path) -> dict[str, str]:
@@ -216,6 +236,7 @@ def list_named_queries(directory: Path | None = None, folder: str = QUERIES) -> 
                 path,
                 section=header.get("section"),
                 chart_spec=header.get("chart"),
+                params=_params(header.get("params"), path),
             )
         )
     return queries

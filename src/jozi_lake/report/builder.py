@@ -150,7 +150,7 @@ def _render_query(run_sql: QueryRunner, query: NamedQuery, section: str) -> tupl
         return outcome, _figure(query, outcome, _problem_html(outcome.message), None)
     assert spec is not None  # report_queries keeps queries with a spec
     try:
-        answer = run_sql(query.sql)
+        answer = run_sql(query.sql, query.params)
     except Exception as err:  # any failure of the query costs its chart, never the report
         outcome = ChartOutcome(query, section, PROBLEM, f"the query failed: {_error_text(err)}")
         return outcome, _figure(query, outcome, _problem_html(outcome.message), None)

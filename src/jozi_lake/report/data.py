@@ -33,14 +33,15 @@ class Answer:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-# Runs one Athena SQL statement; raises (LakeError or anything else) when the query fails.
-QueryRunner = Callable[[str], Tabular]
+# Runs one Athena SQL statement with the values of its ? placeholders (none: an empty sequence); raises
+# (LakeError or anything else) when the query fails.
+QueryRunner = Callable[[str, Sequence[str]], Tabular]
 
 
 def backend_query_runner(backend: LakeBackend) -> QueryRunner:
     """The runner of a lake: its backend's query verb (DuckDB locally, Athena on AWS), typed values."""
 
-    def run(sql: str) -> Tabular:
-        return backend.query(sql=sql)
+    def run(sql: str, params: Sequence[str]) -> Tabular:
+        return backend.query(sql=sql, params=list(params) or None)
 
     return run
