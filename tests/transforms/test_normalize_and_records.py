@@ -113,6 +113,10 @@ def test_lines_become_records_with_errors_for_corrupt_and_non_utf8(spark: Any) -
         b"   ",
         b'{"rating_id": "R-4", "order_id": "ORD-4", "stars": 9, "comment": "", '
         b'"rated_at": "2026-06-05 20:00:00", "updated_at": "2026-06-05 20:00:00"}',
+        # Another source's record (a file dropped in the wrong folder, an export with other headers):
+        # none of the contract's fields, so one reason instead of every required column missing.
+        b'{"Station": "LDN-01", "PM2.5": "12.5"}',
+        b"{}",
     ]
     # Build the lines the way spark.read.text does: a string column holding the raw bytes.
     bronze_file = "file:///lake/bronze/ratings/ingest_date=2026-06-06/r1-00001.json.gz"
@@ -131,13 +135,15 @@ def test_lines_become_records_with_errors_for_corrupt_and_non_utf8(spark: Any) -
     exact = {r["raw_record"][:22]: r["raw_record_base64"] for r in collected}
     assert base64.b64decode(exact['{"rating_id": "R-2", "']) == lines[1]
     assert exact['{"rating_id": "R-1", "'] is None
-    assert len(got) == 5  # the blank line is not a record
+    assert len(got) == 7  # the blank line is not a record
     assert got['{"rating_id": "R-1", "'] == (None, [], "lekker", "2026-06-06_r1")
     assert got['{"rating_id": "R-2", "'][:2] == ("non_utf8", ["non_utf8"])
     assert got['{"rating_id": "R-3", "'][:2] == ("corrupt_record", ["corrupt_record"])
     assert got["[1, 2]"][:2] == ("corrupt_record", ["corrupt_record"])
     assert got['{"rating_id": "R-4", "'][1] == ["stars_between_1_and_5"]
     assert got['{"rating_id": "R-4", "'][2] is None  # "" -> null
+    assert got['{"Station": "LDN-01", '][:2] == ("no_known_fields", ["no_known_fields"])
+    assert got["{}"][:2] == ("no_known_fields", ["no_known_fields"])
 
 
 def test_schema_change_and_warn_rules(spark: Any) -> None:

@@ -70,8 +70,7 @@ from jozi_lake.transforms import dedup, reference
 from jozi_lake.transforms.normalize import local_date
 from jozi_lake.transforms.quality import FAIL_RULES, QUARANTINE_REASONS, WARN_RULES, evaluate_rules
 from jozi_lake.transforms.records import (
-    CORRUPT_RECORD,
-    NON_UTF8,
+    RECORD_ERRORS,
     UNREADABLE,
     csv_rows_as_lines,
     documents_as_lines,
@@ -231,10 +230,7 @@ CARRIED = (QUARANTINE_REASONS, WARN_RULES, FAIL_RULES, "raw_record_base64")
 
 
 def _rule_names(contract: SilverContract) -> list[tuple[str, str]]:
-    return [(r.name, r.severity) for r in contract.rules] + [
-        (CORRUPT_RECORD, "quarantine"),
-        (NON_UTF8, "quarantine"),
-    ]
+    return [(r.name, r.severity) for r in contract.rules] + [(error, "quarantine") for error in RECORD_ERRORS]
 
 
 def _figures(outcome: DataFrame, contract: SilverContract, extra: list[Column]) -> Row:

@@ -19,6 +19,11 @@ from jozi_lake.contracts import BATCH_COLUMN, RAW_PREFIX, SilverContract
 
 CORRUPT_RECORD = "corrupt_record"
 NON_UTF8 = "non_utf8"
+# A JSON object (or CSV row) carrying none of the contract's fields under any of their names: a file of
+# another source, an export with other headers, an empty object. Named as such instead of as every
+# required column missing.
+NO_KNOWN_FIELDS = "no_known_fields"
+RECORD_ERRORS = (CORRUPT_RECORD, NON_UTF8, NO_KNOWN_FIELDS)
 RECORD_ERROR = "record_error"
 # A lines-frame column: true for a "line" that is a whole bronze document whose records could not be
 # found (it is quarantined as one corrupt record with its exact bytes).
@@ -42,8 +47,8 @@ def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
 
     Output columns: ``raw_record`` (valid UTF-8 text of the line), ``raw_record_base64`` (the exact
     bytes, only for lines that are not valid UTF-8: for every other line ``raw_record`` is exact, see
-    :func:`exact_bytes_base64`), ``bronze_file``, ``bronze_batch_id``, ``record_error`` (null,
-    ``corrupt_record`` or ``non_utf8``) and ``__raw_<column>`` for each contract column: the source
+    :func:`exact_bytes_base64`), ``bronze_file``, ``bronze_batch_id``, ``record_error`` (null, or one of
+    :data:`RECORD_ERRORS`) and ``__raw_<column>`` for each contract column: the source
     text under the current or any older field name (schema evolution), or null. Blank lines are not
     records and are skipped.
     """
@@ -69,6 +74,10 @@ def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
         parsed.alias("__parsed"),
         unreadable.alias("__unreadable"),
     )
+    raw_of = {
+        col.name: F.coalesce(*[F.col(f"__parsed.`{name}`") for name in col.source_fields])
+        for col in contract.source_columns
+    }
     record_error = (
         F.when(F.col("__not_utf8"), F.lit(NON_UTF8))
         .when(
@@ -77,12 +86,10 @@ def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
             | F.col(f"__parsed.{_CORRUPT_FIELD}").isNotNull(),
             F.lit(CORRUPT_RECORD),
         )
+        .when(F.coalesce(*raw_of.values(), F.lit(None)).isNull(), F.lit(NO_KNOWN_FIELDS))
         .otherwise(F.lit(None).cast("string"))
     )
-    raw_values = [
-        F.coalesce(*[F.col(f"__parsed.`{name}`") for name in col.source_fields]).alias(RAW_PREFIX + col.name)
-        for col in contract.source_columns
-    ]
+    raw_values = [value.alias(RAW_PREFIX + name) for name, value in raw_of.items()]
     return frame.select(
         "raw_record",
         F.when(F.col("__not_utf8"), F.base64(F.col("__raw_bytes"))).alias("raw_record_base64"),
