@@ -95,6 +95,31 @@ def test_probe_reads_a_file_before_it_is_dropped(tmp_path: Path) -> None:
     assert result.bronze_format == "cp1252.csv" and result.warnings == []
 
 
+def test_probe_says_what_the_contract_would_make_of_the_file(tmp_path: Path) -> None:
+    """A source with a contract: a file of another source, or one with a renamed required field, is
+    named before it is dropped (its rows would all be quarantined)."""
+    export = tmp_path / "ratings.csv"
+    export.write_text("Station,PM2.5\nLDN-01,12.5\n", encoding="utf-8")
+    stranger = probe_source(load_config(), "ratings", env="local", file=str(export))
+    assert stranger.ok and len(stranger.warnings) == 1, stranger.warnings
+    assert stranger.warnings[0].startswith("none of these fields is one contracts/silver/ratings.yaml reads")
+    assert "no_known_fields" in stranger.warnings[0] and "source_aliases" in stranger.warnings[0]
+
+    export.write_text(
+        "rating_id,order_id,score,rated_at,updated_at\nRAT-1,ORD-1,5,2026-06-05 20:00,2026-06-05 20:00\n",
+        encoding="utf-8",
+    )
+    renamed = probe_source(load_config(), "ratings", env="local", file=str(export))
+    assert [w.split(" (")[0] for w in renamed.warnings] == ["required column stars"], renamed.warnings
+    assert "(stars_required)" in renamed.warnings[0]
+
+    export.write_text(
+        "rating_id,order_id,stars,rated_at,updated_at\nRAT-1,ORD-1,5,2026-06-05 20:00,2026-06-05 20:00\n",
+        encoding="utf-8",
+    )
+    assert probe_source(load_config(), "ratings", env="local", file=str(export)).warnings == []
+
+
 def test_the_commands(lake_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = runner.invoke(app, ["generate", "--days", "2", "--orders-per-day", "20", "--seed", "5"])
     assert result.exit_code == 0, result.output

@@ -168,7 +168,36 @@ def _probe_http(
     result.fields = profile_fields(page.records[:SAMPLE_RECORDS])
     result.sample = page.records[:3]
     result.warnings = _utf8_warnings(response.body, "files.encoding does not apply to API pages")
+    result.warnings += _contract_warnings(source.name, result.fields)
     return result
+
+
+def _contract_warnings(source: str, fields: list[FieldProfile]) -> list[str]:
+    """What the source's silver contract (if it has one yet) would make of these records: a sample with
+    none of its fields is another source's data or renamed headers (every record would be quarantined
+    as no_known_fields); a required column under none of its names would quarantine every record too."""
+    from jozi_lake.contracts import load_contracts
+
+    contract = load_contracts().silver.get(source)
+    if contract is None or not fields:
+        return []
+    seen = {f.name for f in fields}
+    where = contract.path
+    read = [name for col in contract.source_columns for name in col.source_fields]
+    if not seen & set(read):
+        return [
+            f"none of these fields is one {where} reads ({', '.join(read[:5])}"
+            f"{', ...' if len(read) > 5 else ''}): silver would quarantine every record as "
+            "no_known_fields. Another source's file, or renamed headers? (list new names under the "
+            "column's source_aliases)"
+        ]
+    missing = [c for c in contract.source_columns if c.required and not seen & set(c.source_fields)]
+    return [
+        f"required column {c.name} (field {' or '.join(c.source_fields)}) is in no sampled record: silver "
+        f"would quarantine those records ({c.name}_required). Renamed? Add the new name under its "
+        f"source_aliases in {where}"
+        for c in missing
+    ]
 
 
 def _utf8_warnings(text: bytes, fix: str) -> list[str]:
@@ -224,6 +253,7 @@ def _probe_file(config: LakeConfig, source: SourceConfig, store: Any, file: str 
         result.warnings = _utf8_warnings(
             landed.raw, "if the export is cp1252 or latin-1, set files.encoding for this source"
         )
+    result.warnings += _contract_warnings(source.name, result.fields)
     return result
 
 
