@@ -103,7 +103,7 @@ def test_probe_says_what_the_contract_would_make_of_the_file(tmp_path: Path) -> 
     stranger = probe_source(load_config(), "ratings", env="local", file=str(export))
     assert stranger.ok and len(stranger.warnings) == 1, stranger.warnings
     assert stranger.warnings[0].startswith("none of these fields is one contracts/silver/ratings.yaml reads")
-    assert "no_known_fields" in stranger.warnings[0] and "source_aliases" in stranger.warnings[0]
+    assert "no_known_values" in stranger.warnings[0] and "source_aliases" in stranger.warnings[0]
 
     export.write_text(
         "rating_id,order_id,score,rated_at,updated_at\nRAT-1,ORD-1,5,2026-06-05 20:00,2026-06-05 20:00\n",

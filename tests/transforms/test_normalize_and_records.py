@@ -142,8 +142,8 @@ def test_lines_become_records_with_errors_for_corrupt_and_non_utf8(spark: Any) -
     assert got["[1, 2]"][:2] == ("corrupt_record", ["corrupt_record"])
     assert got['{"rating_id": "R-4", "'][1] == ["stars_between_1_and_5"]
     assert got['{"rating_id": "R-4", "'][2] is None  # "" -> null
-    assert got['{"Station": "LDN-01", '][:2] == ("no_known_fields", ["no_known_fields"])
-    assert got["{}"][:2] == ("no_known_fields", ["no_known_fields"])
+    assert got['{"Station": "LDN-01", '][:2] == ("no_known_values", ["no_known_values"])
+    assert got["{}"][:2] == ("no_known_values", ["no_known_values"])
 
 
 def test_schema_change_and_warn_rules(spark: Any) -> None:

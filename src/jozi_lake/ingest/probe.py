@@ -175,7 +175,7 @@ def _probe_http(
 def _contract_warnings(source: str, fields: list[FieldProfile]) -> list[str]:
     """What the source's silver contract (if it has one yet) would make of these records: a sample with
     none of its fields is another source's data or renamed headers (every record would be quarantined
-    as no_known_fields); a required column under none of its names would quarantine every record too."""
+    as no_known_values); a required column under none of its names would quarantine every record too."""
     from jozi_lake.contracts import load_contracts
 
     contract = load_contracts().silver.get(source)
@@ -188,7 +188,7 @@ def _contract_warnings(source: str, fields: list[FieldProfile]) -> list[str]:
         return [
             f"none of these fields is one {where} reads ({', '.join(read[:5])}"
             f"{', ...' if len(read) > 5 else ''}): silver would quarantine every record as "
-            "no_known_fields. Another source's file, or renamed headers? (list new names under the "
+            "no_known_values. Another source's file, or renamed headers? (list new names under the "
             "column's source_aliases)"
         ]
     missing = [c for c in contract.source_columns if c.required and not seen & set(c.source_fields)]

@@ -19,11 +19,11 @@ from jozi_lake.contracts import BATCH_COLUMN, RAW_PREFIX, SilverContract
 
 CORRUPT_RECORD = "corrupt_record"
 NON_UTF8 = "non_utf8"
-# A JSON object (or CSV row) carrying none of the contract's fields under any of their names: a file of
-# another source, an export with other headers, an empty object. Named as such instead of as every
-# required column missing.
-NO_KNOWN_FIELDS = "no_known_fields"
-RECORD_ERRORS = (CORRUPT_RECORD, NON_UTF8, NO_KNOWN_FIELDS)
+# A JSON object (or CSV row) with no value under any field the contract reads, by any of their names: a
+# file of another source, an export with other headers, an empty object or an all-blank row. Named as
+# such instead of as every required column missing.
+NO_KNOWN_VALUES = "no_known_values"
+RECORD_ERRORS = (CORRUPT_RECORD, NON_UTF8, NO_KNOWN_VALUES)
 RECORD_ERROR = "record_error"
 # A lines-frame column: true for a "line" that is a whole bronze document whose records could not be
 # found (it is quarantined as one corrupt record with its exact bytes).
@@ -86,7 +86,7 @@ def parse_lines(lines: DataFrame, contract: SilverContract) -> DataFrame:
             | F.col(f"__parsed.{_CORRUPT_FIELD}").isNotNull(),
             F.lit(CORRUPT_RECORD),
         )
-        .when(F.coalesce(*raw_of.values(), F.lit(None)).isNull(), F.lit(NO_KNOWN_FIELDS))
+        .when(F.coalesce(*raw_of.values(), F.lit(None)).isNull(), F.lit(NO_KNOWN_VALUES))
         .otherwise(F.lit(None).cast("string"))
     )
     raw_values = [value.alias(RAW_PREFIX + name) for name, value in raw_of.items()]
