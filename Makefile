@@ -18,7 +18,7 @@ DEMO_ARGS = $(if $(DAYS),--days $(DAYS)) $(if $(ORDERS_PER_DAY),--orders-per-day
 export PYTHON
 
 .PHONY: help venv demo test test-python lint fmt-py generate serve-source ingest run-job run-jobs crawl \
-        run-pipeline query tables status clean-lake clean java-check
+        run-pipeline query tables status check-contracts clean-lake clean java-check
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ tables: $(STAMP) ## List the catalogued tables
 
 status: $(STAMP) ## Last runs, row counts and quality results
 	$(LAKE) status --env $(ENV)
+
+check-contracts: $(STAMP) java-check ## Analyse every contract and gold model with Spark over empty tables (no lake)
+	$(LAKE) contract check
 
 clean-lake: ## Delete the local lake (generated source data, bronze/silver/gold, catalog)
 	rm -rf lake
