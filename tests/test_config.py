@@ -31,3 +31,28 @@ def test_pipeline_stages_reference_known_jobs_and_layers() -> None:
             assert stage.job in cfg.jobs
         if stage.kind == "crawl":
             assert stage.layer in cfg.crawl_targets
+
+
+def test_a_long_lived_process_reads_a_changed_project_file_again(project_copy: Path) -> None:
+    """`lake watch`, a notebook, a test writing a drafted contract: the parsed lake.yaml, contracts and
+    gold models are cached, but keyed on the files' fingerprint, so an edit is read on the next load."""
+    from jozi_lake.contracts import load_contracts
+    from jozi_lake.lineage import load_models
+
+    first = load_config()
+    assert load_config() is first  # unchanged: the cached parse
+    text = (project_copy / "lake.yaml").read_text(encoding="utf-8")
+    (project_copy / "lake.yaml").write_text(text.replace("\nsources:\n", "\n# edited\nsources:\n", 1))
+    assert load_config() is not first
+
+    contracts = load_contracts()
+    assert load_contracts() is contracts and "ratings_copy" not in contracts.silver
+    ratings = (project_copy / "contracts" / "silver" / "ratings.yaml").read_text(encoding="utf-8")
+    copy = project_copy / "contracts" / "silver" / "ratings_copy.yaml"
+    copy.write_text(ratings.replace("table: ratings", "table: ratings_copy", 1), encoding="utf-8")
+    assert "ratings_copy" in load_contracts().silver
+
+    models = load_models()
+    sql = project_copy / "sql" / "gold" / "driver_performance.sql"
+    sql.write_text(sql.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    assert load_models() is not models and load_models()["driver_performance"].sql.endswith("-- edited\n")

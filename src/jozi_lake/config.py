@@ -16,7 +16,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -258,15 +258,16 @@ def parse_config_text(text: str, where: str) -> LakeConfig:
     return config
 
 
-@cache
-def _load(where: str) -> LakeConfig:
+@lru_cache(maxsize=8)
+def _load(where: str, _version: project.FileVersion) -> LakeConfig:
     node = project.config_file()
     return parse_config_text(node.read_text(encoding="utf-8"), where)
 
 
 def load_config() -> LakeConfig:
-    """The parsed ``lake.yaml`` of the project (cached per location)."""
-    return _load(str(project.config_file()))
+    """The parsed ``lake.yaml`` of the project (parsed again only when the file changed)."""
+    node = project.config_file()
+    return _load(str(node), project.files_version(node.name))
 
 
 def env_config(name: str = LOCAL_ENV) -> EnvConfig:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from itertools import pairwise
 
 import sqlglot
@@ -44,6 +44,7 @@ from jozi_lake.contracts import (
 )
 
 SQL_FOLDER = ("sql", "gold")
+SQL_FOLDER_PATH = ("/".join(SQL_FOLDER),)
 
 
 class ModelError(ContractError):
@@ -265,12 +266,13 @@ def _dependency_order(models: dict[str, GoldModel]) -> list[str]:
 
 
 def load_models() -> dict[str, GoldModel]:
-    """Every gold model of the project, validated, in dependency order (cached per project)."""
-    return _load_models(str(project.project_root()))
+    """Every gold model of the project, validated, in dependency order (parsed again only when a
+    contract or model file changed)."""
+    return _load_models(str(project.project_root()), project.files_version("contracts", *SQL_FOLDER_PATH))
 
 
-@cache
-def _load_models(_root: str) -> dict[str, GoldModel]:
+@lru_cache(maxsize=8)
+def _load_models(_root: str, _version: project.FileVersion) -> dict[str, GoldModel]:
     contracts = load_contracts()
     folder = project.project_file(*SQL_FOLDER)
     if folder.is_dir():

@@ -98,3 +98,31 @@ def config_file() -> Traversable:
         if candidate.is_file():
             return candidate
     raise ProjectError(f"no lake.yaml in {root}")
+
+
+FileVersion = tuple[tuple[str, int, int], ...]
+
+
+def files_version(*parts: str) -> FileVersion:
+    """A cheap fingerprint (path, mtime, size) of the project files at ``parts`` (files or folders).
+
+    The parsed-file caches (lake.yaml, contracts, gold models) key on it next to the project root, so a
+    long-lived process (``lake watch``, a notebook, a test that writes a contract) reads a file again
+    once it changed or appeared, instead of keeping what it parsed first. Inside a code bundle that is
+    not a folder on disk the files cannot change: the fingerprint is empty.
+    """
+    root = project_root()
+    if not isinstance(root, Path):
+        return ()
+    found: list[tuple[str, int, int]] = []
+    for part in parts:
+        node = root / part
+        paths = sorted(node.rglob("*")) if node.is_dir() else [node]
+        for path in paths:
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            if path.is_file():
+                found.append((path.relative_to(root).as_posix(), stat.st_mtime_ns, stat.st_size))
+    return tuple(found)

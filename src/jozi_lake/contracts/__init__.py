@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -782,12 +782,12 @@ def _read_yaml(text: str, where: str) -> Any:
 
 
 def load_contracts() -> Contracts:
-    """Every contract of the project, validated (cached per project: contracts do not change in a run)."""
-    return _load_contracts(str(project.project_root()))
+    """Every contract of the project, validated (parsed again only when a contract file changed)."""
+    return _load_contracts(str(project.project_root()), project.files_version("contracts"))
 
 
-@cache
-def _load_contracts(_root: str) -> Contracts:
+@lru_cache(maxsize=8)
+def _load_contracts(_root: str, _version: project.FileVersion) -> Contracts:
     root = project.project_file("contracts")
     silver: dict[str, SilverContract] = {}
     gold: dict[str, GoldContract] = {}
