@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from jozi_lake.config import ConfigError, parse_config_text, repo_root
+from jozi_lake.config import ConfigError, env_config, parse_config_text, repo_root
 from jozi_lake.contracts import ContractError, load_contracts
 from jozi_lake.errors import LakeError
 from jozi_lake.yaml_text import load_yaml
@@ -72,3 +72,20 @@ def test_a_repeated_column_key_in_a_contract_is_a_contract_error(
     monkeypatch.setenv("LAKE_PROJECT_DIR", str(project))
     with pytest.raises(ContractError, match=rf"contracts/silver/orders\.yaml line {at + 3}, column \d+: "):
         load_contracts()
+
+
+def test_a_broken_contract_fails_the_next_run_before_any_stage(lake_home: Path, project_copy: Path) -> None:
+    """Not only the first run that brings the table data: the plan reads contract names only, so the
+    local pipeline parses every contract and model first."""
+    from typer.testing import CliRunner
+
+    from jozi_lake.cli import app
+    from jozi_lake.local.pipeline import recent_runs
+
+    contract = project_copy / "contracts" / "silver" / "ratings.yaml"
+    contract.write_text(contract.read_text(encoding="utf-8") + "\trules: []\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run-pipeline"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "contracts/silver/ratings.yaml line" in result.output and "indent with spaces" in result.output
+    (run,) = recent_runs(env_config("local"))
+    assert run.status == "FAILED" and run.stages == [] and "ratings.yaml" in str(run.error)

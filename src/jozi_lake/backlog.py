@@ -178,10 +178,10 @@ def stage_work(store: ObjectStore, stage: StageConfig, last_crawl: CrawlClock) -
                 reason += f" ({held} batch(es) held: lake batches --state held)"
             unread = unread_sources(store, silver_tables())
             if unread:
-                reason += "; no silver contract reads " + ", ".join(
-                    f"{s} ({n} bronze file(s))" for s, n in unread.items()
+                reason += "; " + ", ".join(f"{s} has {n} bronze file(s)" for s, n in unread.items())
+                reason += " but no silver contract yet: lake contract draft " + (
+                    next(iter(unread)) if len(unread) == 1 else "<source>"
                 )
-                reason += ": lake contract draft " + (next(iter(unread)) if len(unread) == 1 else "<source>")
             return StageWork(stage.name, files > 0, reason, waiting)
         pending = len(pending_change_keys(store))
         # A new model waits for silver to hold something: over an empty lake there is nothing to build.

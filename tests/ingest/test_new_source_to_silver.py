@@ -110,7 +110,7 @@ def test_a_public_csv_with_na_nulls_reaches_silver_by_configuration(spark: Any, 
     (unread,) = alerts_for_ingest(summary)
     assert (unread.kind, unread.source, unread.detail) == (NO_CONTRACT, "air_quality", {"rows": 5})
     assert "lake contract draft air_quality" in unread.fix and unread.line().startswith("unread bronze")
-    assert "no silver contract reads air_quality (1 bronze file(s))" in silver_plan(store).reason
+    assert "air_quality has 1 bronze file(s) but no silver contract yet" in silver_plan(store).reason
 
     draft = draft_contract(load_config(), "air_quality", store=store)
     assert draft.primary_key == ("station", "measured_at") and draft.event_time == "measured_at"

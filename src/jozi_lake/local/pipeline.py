@@ -43,11 +43,13 @@ from jozi_lake.backend import (
 )
 from jozi_lake.backlog import last_local_crawl, stage_work
 from jozi_lake.config import EnvConfig, StageConfig, load_config
+from jozi_lake.contracts import load_contracts
 from jozi_lake.errors import LakeError
 from jozi_lake.ids import new_run_id
 from jozi_lake.jobs.report import JobReport, JobRunFailed
 from jozi_lake.jobs.summary import summarise_run, summary_line
 from jozi_lake.layout import lake_layout
+from jozi_lake.lineage import load_models
 from jozi_lake.migrate import migrate_bookkeeping
 from jozi_lake.storage import ObjectStore, write_file_atomically
 
@@ -234,6 +236,10 @@ class LocalPipeline:
             run.took_over_from = closed.run_id if closed is not None else None
         save_run(self.env, run)
         try:
+            # A broken contract or gold model fails the run now, on every run, instead of on the first
+            # night that brings its table data (the plan reads contract names only).
+            load_contracts()
+            load_models()
             # A lake from before state/: its bookkeeping moves first, or the backlog would see none.
             migrate_bookkeeping(self.backend.store, lake_layout())
             self.backend.sweep_leftovers()  # temporary files of writes a killed run left behind
