@@ -76,6 +76,15 @@ def test_valid_minimal_contract_parses() -> None:
         (lambda r: r.update(primary_key=["order_no"]), "primary key column 'order_no'"),
         (lambda r: r["rules"][0].update(expr="total_zar >= AND"), "does not parse"),
         (lambda r: r["rules"][0].update(expr="tips_zar >= 0"), "unknown column(s) tips_zar"),
+        (
+            lambda r: r["rules"][0].update(expr="totl_zar >= 0"),
+            "unknown column(s) totl_zar (fix: did you mean totl_zar -> total_zar?",
+        ),
+        # A misspelt SQL word parses as a column: named as the word it was meant to be.
+        (
+            lambda r: r["rules"][0].update(expr="total_zar IS NULLL OR total_zar >= 0"),
+            "unknown column(s) NULLL (fix: did you mean NULLL -> NULL?",
+        ),
         (lambda r: r["rules"][0].update(severity="panic"), "unknown severity"),
         (lambda r: r["columns"][3].update(parse="integer"), "cannot produce type"),
         (lambda r: r.update(event_time="nope"), "event_time column 'nope'"),

@@ -36,6 +36,7 @@ The contracts are project files, not package code: the Glue bundle carries a cop
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -412,6 +413,26 @@ def _require(raw: dict[str, Any], key: str, where: str, hint: str | None = None)
     return raw[key]
 
 
+# Words a misspelling of which parses as a column name in a rule ("IS NULLL", "= ture").
+_SQL_WORDS = ("NULL", "TRUE", "FALSE", "AND", "OR", "NOT", "BETWEEN", "IN", "IS", "LIKE")
+
+
+def _unknown_column_hint(unknown: list[str], known: set[str], scope: str) -> str:
+    """Name what each unknown word was likely meant to be: a SQL word or a column of the table."""
+    guesses = []
+    for word in unknown:
+        keyword = difflib.get_close_matches(word.upper(), _SQL_WORDS, n=1, cutoff=0.75)
+        column = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.6)
+        if keyword and not column:
+            guesses.append(f"{word} -> {keyword[0]}")
+        elif column:
+            guesses.append(f"{word} -> {column[0]}")
+    meant = f"did you mean {', '.join(guesses)}? " if guesses else ""
+    if scope == "table":
+        return meant + "table rules can use " + ", ".join(TABLE_METRICS)
+    return meant + "otherwise declare the column(s) in the contract"
+
+
 def _rules(raw_rules: Any, scope: str, known: set[str], where: str) -> tuple[RuleSpec, ...]:
     rules: list[RuleSpec] = []
     for i, raw in enumerate(raw_rules or []):
@@ -430,7 +451,7 @@ def _rules(raw_rules: Any, scope: str, known: set[str], where: str) -> tuple[Rul
         if unknown:
             raise ContractError(
                 f"{where} rule {name!r} uses unknown column(s) {', '.join(sorted(unknown))}",
-                "table rules can use " + ", ".join(TABLE_METRICS) if scope == "table" else "declare them",
+                _unknown_column_hint(sorted(unknown), known, scope),
             )
         rules.append(RuleSpec(name=name, expr=expr_text, severity=severity, scope=scope))
     return tuple(rules)
@@ -458,8 +479,6 @@ RULE_KEYS = ("name", "severity", "expr")
 def _only(raw: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
     """Refuse keys the contract format does not have: a misspelt option (requird, primary_keys) would
     otherwise be ignored, and its check silently not applied."""
-    import difflib
-
     unknown = [str(k) for k in raw if k not in allowed]
     if unknown:
         if any(" " in str(k) and v is None for k, v in raw.items() if k not in allowed):
