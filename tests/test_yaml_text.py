@@ -33,6 +33,13 @@ from jozi_lake.yaml_text import load_yaml
         ("a: *nope\n", "line 1, column 4: not valid YAML: found undefined alias 'nope'", "define the anchor"),
         ("a: [1, 2\nb: 3\n", "line 2, column 2: ", "close the [ ] list"),
         ('a: "abc\nb: 1\n', "line 3, column 1: ", "close the quote"),
+        # A quote left open runs on until the next quote: YAML stumbles lines later, about indentation.
+        (
+            'sources:\n  a:\n    description: "Deliveries\n    kind: files\n  b:\n    description: "ok"\n',
+            "line 6, column ",
+            "close the quote on line 3",
+        ),
+        ("a: don't\nb: [1, 2\nc: 3\n", "line 3, column 2: ", "close the [ ] list"),  # an apostrophe
     ],
 )
 def test_a_mistake_is_named_with_its_line_and_the_fix(text: str, where: str, fix: str) -> None:

@@ -15,6 +15,7 @@ the Lambda runtime (it reads the JSON copy of lake.yaml), so only the modules th
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -71,6 +72,29 @@ _HINTS = (
 )
 
 
+_FLOW_START = re.compile(r"(^|[:\[{,]\s|^\s*-\s|[\[{,])'")
+
+
+def _unclosed_quote(text: str, last_line: int) -> int | None:
+    """The nearest line at or before ``last_line`` (1-based) that opens a quote it does not close.
+
+    YAML lets a quoted value run on over lines, so a missing closing quote is reported where the
+    parser finally stumbles, often lines later, with a message about indentation. Every well-formed
+    line has its quotes in pairs; the first one going back that does not is the likely culprit.
+    """
+    lines = text.splitlines()
+    for number in range(min(last_line, len(lines)), 0, -1):
+        line = lines[number - 1]
+        body = line if '"' in line or "'" in line else ""
+        if not body or body.lstrip().startswith("#"):
+            continue
+        doubles = len(re.findall(r'(?<!\\)"', body))
+        singles = body.count("'") if _FLOW_START.search(body) else 0
+        if doubles % 2 or singles % 2:
+            return number
+    return None
+
+
 def load_yaml(text: str, where: str, error: type[LakeError] = LakeError) -> Any:
     """The document in ``text`` (the file ``where``); a syntax error or a repeated key raises ``error``
     with the line, the column and the fix."""
@@ -84,6 +108,10 @@ def load_yaml(text: str, where: str, error: type[LakeError] = LakeError) -> Any:
             problem = f"{problem} ({err.context})"
         fallback = "check the quoting and indentation there"
         hint = next((fix for clue, fix in _HINTS if clue in problem), fallback)
+        quote = _unclosed_quote(text, mark.line + 1) if mark is not None else None
+        if quote is not None and not isinstance(err, _DuplicateKey):
+            problem += f"; line {quote} opens a quote it does not close"
+            hint = f"close the quote on line {quote} (a quoted value ends with the quote it starts with)"
         raise error(f"{where}{at}: not valid YAML: {problem}", hint) from None
     except yaml.YAMLError as err:
         raise error(f"{where}: not valid YAML: {str(err).splitlines()[0]}") from None
