@@ -49,3 +49,12 @@ def test_no_note_when_the_field_is_really_text_or_the_sample_is_too_small() -> N
     assert field_of(records(few)).near is None  # too few values to call one an outlier
     clean = field_of(records([str(i) for i in range(50)]))
     assert clean.parse == "integer" and clean.near is None and clean.near_note() is None
+
+
+def test_a_measure_that_is_text_only_through_odd_values_is_no_key_candidate() -> None:
+    from jozi_lake.ingest.draft import _key_candidates
+
+    rows = [{"ref": f"D-{i % 7}", "amount": f"{100 + i}.50"} for i in range(30)]
+    rows[3]["amount"] = "n/a"  # unique, and text now: a key only by chance
+    keys, _ = _key_candidates(rows, profile_fields(rows), None)
+    assert ("amount",) not in keys and all("amount" not in k for k in keys), keys

@@ -21,6 +21,7 @@ from loopback_api import LoopbackApi, make_records, stripe_list
 
 from jozi_lake.backlog import StageWork, stage_work
 from jozi_lake.config import env_config, load_config, repo_root
+from jozi_lake.contracts import silver_contract
 from jozi_lake.ingest.draft import draft_contract, validate_draft, write_draft
 from jozi_lake.ingest.listing import list_sources
 from jozi_lake.ingest.local import ingest_local
@@ -122,6 +123,9 @@ def test_a_public_csv_with_na_nulls_reaches_silver_by_configuration(spark: Any, 
     write_draft(draft, project)
     assert validate_draft(draft) is None
     assert alerts_for_ingest(summary) == [] and "no silver contract" not in silver_plan(store).reason
+    # Every draft starts with a gate: a run more than half quarantined holds its batch.
+    (gate,) = silver_contract("air_quality").table_rules
+    assert (gate.name, gate.severity) == ("quarantine_share_at_most_50pct", "fail")
 
     report = run_bronze_to_silver(spark, store, tables=["air_quality"], run_id="first-air")
     (table,) = report.tables

@@ -34,6 +34,11 @@ from jozi_lake.sources import SourceConfig, bronze_format
 CHANGE_TIME_NAMES = ("updated_at", "modified_at", "last_modified", "updated", "modified", "changed_at")
 EVENT_TIME_WORDS = ("placed", "created", "event", "occurred", "start", "time", "date", "_at")
 MAX_FILES = 20
+# The quality gate a draft starts with: a run whose batches are more than half quarantined (and big
+# enough to judge) is held, not published; the reviewer tunes the share to the source.
+GATE_SHARE = 0.5
+GATE_MIN_ROWS = 10
+GATE_RULE = "quarantine_share_at_most_50pct"
 
 
 @dataclass
@@ -87,6 +92,13 @@ class ContractDraft:
             parts.append(f"description: {_quote(f'TODO ({example}).')}")
             out.append(f"  - {{{', '.join(parts)}}}")
         out.append("rules: []")
+        # A file that is mostly rejects (another source's export, renamed headers) holds its batch and
+        # alerts instead of publishing nothing with a green run: a gate every draft starts with.
+        out.append("table_rules:")
+        out.append(
+            f"  - {{name: {GATE_RULE}, severity: fail, "
+            f'expr: "rows_read < {GATE_MIN_ROWS} OR quarantine_share <= {GATE_SHARE}"}}'
+        )
         return "\n".join(out) + "\n"
 
 
@@ -158,6 +170,7 @@ def _key_candidates(
         if p.present == len(records)
         and not p.nulls
         and p.parse in ("text", "integer", "local_timestamp", "date")
+        and p.near is None  # text only through a few odd values: really a measure (an amount), not a key
         and p.name != change
     ]
     ids = [p.name for p in usable if p.parse in ("text", "integer")]
@@ -245,7 +258,11 @@ def draft_contract(config: LakeConfig, name: str, *, store: Any, max_records: in
             "dedup_order by hand (a reference table kind is planned)"
         )
     elif change is None:
-        notes.append(f"no change-time field found: dedup_order uses the event time {event}")
+        notes.append(
+            f"no change-time field found: dedup_order uses the event time {event}, so a corrected record "
+            f"re-sent with the same {event} counts as a duplicate and the first version stays; if the "
+            "source sends corrections, export a change time (e.g. updated_at) and use it as dedup_order"
+        )
     candidates, key_notes = _key_candidates(records, profiles, change)
     notes += key_notes
     if not candidates:
@@ -274,6 +291,10 @@ def draft_contract(config: LakeConfig, name: str, *, store: Any, max_records: in
         notes.append(f"not in every record: {', '.join(sparse)} (schema change? old and new names?)")
     if candidates[1:]:
         notes.append("other key candidates: " + ", ".join("+".join(c) for c in candidates[1:4]))
+    notes.append(
+        f"table_rules holds the batch of a run more than {GATE_SHARE:.0%} quarantined ({GATE_RULE}): "
+        "tune the share to the source"
+    )
     return ContractDraft(
         table=name,
         columns=columns,
