@@ -92,8 +92,9 @@ def test_a_public_csv_with_na_nulls_reaches_silver_by_configuration(spark: Any, 
     store.put_bytes("landing/air_quality/readings_2026-06-02.csv", AIR_QUALITY_CSV.encode())
     # `lake sources` spells out the folder to drop the exports in: a real path, holding the file.
     listed = {o.name: o for o in list_sources(load_config(), store, "local")}["air_quality"]
-    assert listed.location.startswith("file:///") and listed.location.endswith("/landing/air_quality/")
-    assert (Path(listed.location.removeprefix("file://")) / "readings_2026-06-02.csv").is_file()
+    assert listed.location == "files in landing/air_quality/"
+    assert listed.drop_folder.startswith("/") and listed.drop_folder.endswith("/landing/air_quality/")
+    assert (Path(listed.drop_folder) / "readings_2026-06-02.csv").is_file()
 
     probe = probe_source(load_config(), "air_quality", env="local", store=store)
     assert probe.ok and probe.records == 5 and probe.bronze_format == "csv"

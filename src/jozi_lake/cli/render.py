@@ -559,6 +559,16 @@ def source_overviews(env: str, overviews: list[Any]) -> None:
             files or "-",
         )
     console.print(table)
+    if overviews:  # the full folder, which a table column would cut: where a person puts a file
+        example = next((o for o in overviews if o.kind == "files"), overviews[0])
+        root = example.drop_folder.removesuffix("/").rsplit("/", 1)[0]
+        console.print(
+            f"file drops: put a source's file in {root}/<source>/ (e.g. {example.drop_folder}), "
+            "then lake drop or lake run-pipeline",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def probe_result(result: Any) -> None:

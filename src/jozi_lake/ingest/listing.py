@@ -35,16 +35,25 @@ class SourceOverview:
     last_finished_at: str | None = None
     open_window: str | None = None  # run id of a window a failure left open
     files: dict[str, int] = field(default_factory=dict)  # ledger state -> count
+    # Where to put a file for this source (every source takes file drops): a folder path locally,
+    # s3://bucket/landing/<source>/ on AWS.
+    drop_folder: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def _location(source: SourceConfig, env: str, layout: Layout, store: Any) -> str:
-    """Where the source's data comes from: its API, or for a files source the folder to drop files in
-    (``file://...`` locally, ``s3://...`` on AWS), spelled out so nobody has to work it out."""
+def drop_folder(store: Any, layout: Layout, source: str) -> str:
+    """The folder a file for ``source`` goes in, spelled out: a path on this machine (the local lake's
+    bucket folder), or ``s3://bucket/landing/<source>/``."""
+    uri = str(store.uri(layout.landing(source)))
+    return uri.removeprefix("file://")
+
+
+def _location(source: SourceConfig, env: str, layout: Layout) -> str:
+    """Where the source's data comes from: its API, or for a files source its landing folder."""
     if not source.is_http:
-        return str(store.uri(layout.landing(source.name)))
+        return f"files in {layout.landing(source.name)}"
     http = source.require_http()
     base = http.base_url.get(env) or http.base_url.get("default") or f"(no base_url.{env})"
     if base == FIXTURE:
@@ -61,7 +70,8 @@ def list_sources(config: LakeConfig, store: Any, env: str) -> list[SourceOvervie
         overview = SourceOverview(
             name=source.name,
             kind=source.kind,
-            location=_location(source, env, layout, store),
+            location=_location(source, env, layout),
+            drop_folder=drop_folder(store, layout, source.name),
             auth=http.auth.type if http else "-",
             pagination=http.pagination.style if http else "-",
             incremental=(http.incremental.field if http and http.incremental else "whole each run")
