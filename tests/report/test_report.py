@@ -181,6 +181,21 @@ def test_a_query_with_placeholders_is_drawn_with_its_params(sample_env: EnvConfi
     )
 
 
+def test_lake_query_and_lake_queries_show_the_defaults(sample_env: EnvConfig, project_copy: Path) -> None:
+    (project_copy / "sql" / QUERIES / "zones_over.sql").write_text(
+        "-- title: Zones over a distance\n-- description: d\n-- params: 0\n"
+        "SELECT zone, count(*) AS n FROM fact_deliveries WHERE distance_km > ? GROUP BY zone\n",
+        encoding="utf-8",
+    )
+    ran = CliRunner().invoke(app, ["query", "zones_over"], terminal_width=200)
+    assert ran.exit_code == 0, ran.output
+    assert "with the query's -- params: 0 (--param replaces them)" in ran.output
+    given = CliRunner().invoke(app, ["query", "zones_over", "--param", "0"], terminal_width=200)
+    assert given.exit_code == 0 and "-- params" not in given.output
+    listed = CliRunner().invoke(app, ["queries"], terminal_width=250)
+    assert "params (defaults)" in listed.output and "zones_over" in listed.output
+
+
 def test_an_empty_params_value_is_refused(tmp_path: Path) -> None:
     query = named(tmp_path, "q", "SELECT ? AS a", "bar x=a y=a")
     query.path.write_text("-- params: 1, \n" + query.path.read_text(encoding="utf-8"), encoding="utf-8")

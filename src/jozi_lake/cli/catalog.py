@@ -107,6 +107,12 @@ def query(
         result = backend.query(sql=text, named=named, params=params)
     if fmt == "table":
         render.query_result(result, limit=limit)
+        if named is not None and not params:  # say which values the file's defaults filled in
+            from jozi_lake.query.named import find_named_query
+
+            found = find_named_query(named)
+            if found is not None and found.params:
+                render.note(f"with the query's -- params: {', '.join(found.params)} (--param replaces them)")
     else:
         render.answer_text(fmt, result)
 

@@ -302,6 +302,11 @@ def query_result(result: QueryResult, limit: int | None = None) -> None:
     console.print(f"[dim]{stats_line(result)}[/]", highlight=False)
 
 
+def note(text: str) -> None:
+    """One dim line of context under a result (never markup: the text may hold brackets)."""
+    console.print(f"[dim]{escape(text)}[/]", highlight=False)
+
+
 def answer_text(fmt: str, result: QueryResult) -> None:
     """Every row as csv, json or markdown on stdout, nothing else (for pipes and pasting)."""
     from jozi_lake.query.formats import format_answer
@@ -316,8 +321,12 @@ def named_queries(queries: list[NamedQuery]) -> None:
     table.add_column("folder")
     table.add_column("title")
     table.add_column("description")
+    with_params = any(q.params for q in queries)
+    if with_params:
+        table.add_column("params (defaults)")
     for query in queries:
-        table.add_row(query.name, f"sql/{query.path.parent.name}", query.title, query.description)
+        row = [query.name, f"sql/{query.path.parent.name}", query.title, query.description]
+        table.add_row(*row, *([", ".join(query.params) or "-"] if with_params else []))
     console.print(table)
 
 
