@@ -323,3 +323,24 @@ def test_broken_gold_contracts_are_rejected_with_a_clear_message(mutate, message
     with pytest.raises(ContractError) as info:
         parse_gold_contract(raw, "g.yaml")
     assert message in str(info.value)
+
+
+def test_the_contract_format_doc_names_every_key_and_value_the_loader_accepts() -> None:
+    """docs/contract-format.md is the reference a person writes contracts from: a key or value the code
+    accepts and the doc leaves out is one nobody can find (source_aliases was only in the code)."""
+    from jozi_lake import contracts as c
+    from jozi_lake.config import repo_root
+
+    doc = (repo_root() / "docs" / "contract-format.md").read_text(encoding="utf-8")
+    accepted = {
+        *c.SILVER_KEYS, *c.SILVER_COLUMN_KEYS, *c.GOLD_KEYS, *c.GOLD_COLUMN_KEYS, *c.RULE_KEYS,
+        *c.PARSERS, *c.SIMPLE_TYPES, *c.SEVERITIES, *c.KINDS, *c.HISTORIES, *c.TABLE_METRICS,
+        *c.DERIVED_NAMES, c.NO_KEY, c.FULL_REFRESH,
+    }  # fmt: skip
+    missing = sorted(k for k in accepted if f"`{k}`" not in doc)
+    assert not missing, f"docs/contract-format.md does not name: {', '.join(missing)}"
+    for mapping in (c.BY_DATE, c.BY_KEY, c.BY_VALIDITY):
+        assert f"{{by: {mapping}" in doc
+    from jozi_lake.transforms.records import RECORD_ERRORS
+
+    assert all(f"`{e}`" in doc for e in RECORD_ERRORS)
