@@ -169,14 +169,15 @@ def stage_work(store: ObjectStore, stage: StageConfig, last_crawl: CrawlClock) -
         if spec.writes == "silver":
             from jozi_lake.contracts_index import silver_tables
 
-            waiting = {t: len(unprocessed_bronze_files(store, t)) for t in silver_tables()}
+            tables = silver_tables()
+            waiting = {t: len(unprocessed_bronze_files(store, t)) for t in tables}
             waiting = {t: n for t, n in waiting.items() if n}
             files = sum(waiting.values())
             reason = f"{files} bronze file(s) to process" if files else "no unprocessed bronze files"
-            held = sum(held_batch_count(store, t) for t in silver_tables())
+            held = sum(held_batch_count(store, t) for t in tables)
             if held:
                 reason += f" ({held} batch(es) held: lake batches --state held)"
-            unread = unread_sources(store, silver_tables())
+            unread = unread_sources(store, tables)
             if unread:
                 reason += "; " + ", ".join(f"{s} has {n} bronze file(s)" for s, n in unread.items())
                 reason += " but no silver contract yet: lake contract draft " + (

@@ -21,6 +21,7 @@ from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from stat import S_ISREG
 
 from jozi_lake.errors import LakeError
 
@@ -121,8 +122,8 @@ def files_version(*parts: str) -> FileVersion:
         for path in paths:
             try:
                 stat = path.stat()
-            except FileNotFoundError:
+            except FileNotFoundError:  # removed while listing, or a file that is not there
                 continue
-            if path.is_file():
+            if S_ISREG(stat.st_mode):
                 found.append((path.relative_to(root).as_posix(), stat.st_mtime_ns, stat.st_size))
     return tuple(found)

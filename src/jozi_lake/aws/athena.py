@@ -42,13 +42,10 @@ def query_cost_usd(bytes_scanned: int, price_per_tb_usd: float, statement_type: 
 
 
 def named_query_sql(aws: AwsSession, name: str) -> str:
-    """The SQL of a named query: the project's file (sql/queries or sql/ops), else the workgroup's
-    Athena named query of that name."""
-    from jozi_lake.query.named import find_named_query, runnable_queries
+    """The SQL of the workgroup's Athena named query of that name (for a name the project's files do
+    not have: :func:`jozi_lake.query.named.find_named_query` is asked first)."""
+    from jozi_lake.query.named import runnable_queries
 
-    local = find_named_query(name)
-    if local is not None:
-        return local.sql
     athena = aws.client("athena")
     with aws_errors(aws, f"looking up named query {name!r} in workgroup {aws.lake.workgroup}"):
         ids: list[str] = []

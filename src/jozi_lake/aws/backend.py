@@ -225,10 +225,13 @@ class AwsBackend(LakeStateVerbs):
         if (sql is None) == (named is None):
             raise LakeError("give either SQL text or the name of a named query, not both or neither")
         aws = self.aws
-        text = sql if sql is not None else athena.named_query_sql(aws, str(named))
-        if named is not None and not params:  # the file's '-- params:' when none are given
-            local = find_named_query(named)
-            params = list(local.params) if local is not None and local.params else params
+        if named is None:
+            assert sql is not None
+            text = sql
+        elif (local := find_named_query(named)) is not None:  # the project's file, with its '-- params:'
+            text, params = local.sql, local.bound(params)
+        else:
+            text = athena.named_query_sql(aws, named)
         # sql/ files and users write layer-qualified names (silver.orders); Athena needs the real databases.
         text = athena_sql_for_env(text, aws.lake.databases)
         return athena.run_query(

@@ -79,7 +79,7 @@ def run_query(
     if named is not None:
         named_query = get_named_query(named, sql_directory)
         sql, name = named_query.sql, named_query.name
-        params = params or list(named_query.params)  # its '-- params:' when none are given
+        params = named_query.bound(params)
     assert sql is not None
     tree = parse_athena(sql)
     ensure_read_only(tree)

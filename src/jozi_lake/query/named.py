@@ -27,8 +27,10 @@ import csv
 import difflib
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlglot import exp
 
@@ -167,6 +169,12 @@ class NamedQuery:
     # '-- params: a, b': the values of the query's ? placeholders, in order, when none are given
     # (`lake report` always; `lake query <name>` without --param).
     params: tuple[str, ...] = ()
+
+    def bound(self, params: Sequence[Any] | None) -> list[Any] | None:
+        """The values its ``?`` placeholders get: ``params`` when given, else its ``-- params:``."""
+        if params:
+            return list(params)
+        return list(self.params) or None
 
     def chart(self) -> ChartSpec | None:
         """The query's chart, or None without a spec; raises LakeError for a spec that does not parse.
