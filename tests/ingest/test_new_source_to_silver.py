@@ -150,6 +150,18 @@ def test_a_public_csv_with_na_nulls_reaches_silver_by_configuration(spark: Any, 
     assert (empty.rows_read, empty.rows_written, empty.rows_quarantined, empty.conserved) == (0, 0, 0, True)
     assert len(silver_rows(spark, store, "air_quality")) == 5
 
+    # The source has no change time, so dedup_order is the event time: a re-export that corrects one
+    # reading carries the same measured_at. The corrected values win (a row replaced, not a duplicate);
+    # the unchanged reading re-sent beside it is a duplicate, and silver keeps one row per reading.
+    corrected = header + "LDN-01,2026-06-01 08:00,13.0,NA,recalibrated\nLDN-02,2026-06-01 09:00,9.75,NA,NA\n"
+    store.put_bytes("landing/air_quality/readings_2026-06-04.csv", corrected.encode())
+    assert ingest_local(env, sources=["air_quality"]).new_rows == 2
+    (fix,) = run_bronze_to_silver(spark, store, tables=["air_quality"], run_id="fix-air").tables
+    assert (fix.rows_read, fix.rows_replacing, fix.duplicates_removed, fix.conserved) == (2, 1, 1, True)
+    rows = {(r["station"], r["measured_at"].isoformat()): r for r in silver_rows(spark, store, "air_quality")}
+    assert len(rows) == 5 and rows[("LDN-01", "2026-06-01T07:00:00")]["pm2_5"] == 13.0
+    assert rows[("LDN-01", "2026-06-01T07:00:00")]["note"] == "recalibrated"
+
 
 def test_a_wrapped_json_api_reaches_silver_by_configuration(spark: Any, project: Path) -> None:
     records = make_records(12)

@@ -74,6 +74,7 @@ def test_latest_version_wins_across_batches_and_partitions(spark: Any) -> None:
             ("ITM-1", "new", 3, 120),  # later: replaces the silver row that lives in another partition
             ("ITM-1", "older", 2, 120),  # between: loses to the newer incoming row
             ("ITM-2", "same", 2, 120),  # same updated_at as silver: a re-send, silver wins
+            ("ITM-3", "fixed", 1, 120),  # same updated_at, other values: a correction, it wins
             ("ITM-4", "fresh", 1, 120),
             ("ITM-4", "fresh", 1, 120),  # exact duplicate within the batch
         ],
@@ -87,17 +88,19 @@ def test_latest_version_wins_across_batches_and_partitions(spark: Any) -> None:
         ("ITM-1", "new", "written", True),
         ("ITM-1", "older", "duplicate", True),
         ("ITM-2", "same", "duplicate", True),
+        ("ITM-3", "fixed", "written", True),
         ("ITM-4", "fresh", "duplicate", False),
         ("ITM-4", "fresh", "written", False),
     ]
-    assert [(r["item_id"], r["event_date"]) for r in merged.replaced.collect()] == [
-        ("ITM-1", dt.date(2026, 6, 1))
+    assert sorted((r["item_id"], r["name"], r["event_date"]) for r in merged.replaced.collect()) == [
+        ("ITM-1", "old", dt.date(2026, 6, 1)),
+        ("ITM-3", "keep", dt.date(2026, 6, 1)),
     ]
     dates = spark.createDataFrame([(dt.date(2026, 6, 1),), (dt.date(2026, 6, 3),)], "event_date date")
     rebuilt = dedup.rebuild_partitions(existing, merged.winners, dates, contract)
     assert sorted((r["item_id"], r["name"], r["event_date"].day) for r in rebuilt.collect()) == [
         ("ITM-1", "new", 3),
-        ("ITM-3", "keep", 1),
+        ("ITM-3", "fixed", 1),
         ("ITM-4", "fresh", 1),
     ]
 

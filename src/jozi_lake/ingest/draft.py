@@ -259,9 +259,10 @@ def draft_contract(config: LakeConfig, name: str, *, store: Any, max_records: in
         )
     elif change is None:
         notes.append(
-            f"no change-time field found: dedup_order uses the event time {event}, so a corrected record "
-            f"re-sent with the same {event} counts as a duplicate and the first version stays; if the "
-            "source sends corrections, export a change time (e.g. updated_at) and use it as dedup_order"
+            f"no change-time field found: dedup_order uses the event time {event}, so a record re-sent "
+            f"with the same {event} and other values replaces the one in silver (the later file wins) and "
+            "files must land in the order they were exported; if the source can send an older version "
+            "after a newer one, export a change time (e.g. updated_at) and use it as dedup_order"
         )
     candidates, key_notes = _key_candidates(records, profiles, change)
     notes += key_notes

@@ -2,9 +2,11 @@
 
 Incoming valid rows and the silver rows with the same keys compete per key; the row with the latest
 ``dedup_order`` (``updated_at``) wins, or for a reference table without one the later bronze batch.
-On a tie the row already in silver wins (a byte-for-byte re-send changes nothing), then the later
-bronze file, then the raw text, so the choice never depends on Spark's order. Every incoming row ends
-up either written (new key or replacing an older version) or a duplicate.
+On a tie an incoming row whose values differ from the silver row's wins (a correction re-sent with
+the same change time, e.g. by a source whose ``dedup_order`` is its event time); otherwise the row
+already in silver wins (a byte-for-byte re-send, or a killed run's rerun, changes nothing); then the
+later bronze file, then the raw text, so the choice never depends on Spark's order. Every incoming row
+ends up either written (new key or replacing an older version) or a duplicate.
 
 A table without a natural key (``primary_key: none``) competes on every stored value instead
 (:attr:`~jozi_lake.contracts.SilverContract.identity_columns`), compared null-safely: exact duplicates
@@ -19,13 +21,14 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from jozi_lake.contracts import BATCH_COLUMN, IS_DELETED, SilverContract
+from jozi_lake.contracts import BATCH_COLUMN, DERIVED_NAMES, IS_DELETED, SilverContract
 
 ORIGIN = "__origin"  # 0: already in silver, 1: incoming and competing, 2: incoming, not competing
 EXISTING, INCOMING, BYSTANDER = 0, 1, 2
 RANK = "__rank"
 TOP_IS_INCOMING = "__top_is_incoming"
 HAD_EXISTING = "__had_existing"
+DIFFERS = "__differs_from_silver"  # an incoming row whose values are not the silver row's
 STATUS = "row_status"
 WRITTEN = "written"
 DUPLICATE = "duplicate"
@@ -145,21 +148,37 @@ def merge_latest(
         candidates = rows
     # Bystanders get partitions of their own; both windows share one partitioning, so one shuffle.
     partition: list[Column | str] = [*key, F.col(ORIGIN) == BYSTANDER]
+    per_key = Window.partitionBy(*partition)
+    origin_col = F.col(ORIGIN)
+    values = F.struct(*[F.col(c) for c in value_columns(contract)])
+    # Compared whole (null-safely), not by a hash: a hash that skips nulls would take a value moved
+    # from one column to another for a re-send, and the correction would be lost as a duplicate.
+    silver_values = F.first(F.when(origin_col == EXISTING, values), ignorenulls=True).over(per_key)
+    candidates = candidates.select(
+        "*",
+        (F.min(ORIGIN).over(per_key) == EXISTING).alias(HAD_EXISTING),
+        ((origin_col == INCOMING) & ~values.eqNullSafe(silver_values)).alias(DIFFERS),
+    )
     order = Window.partitionBy(*partition).orderBy(
         *version_order(contract),
-        F.col(ORIGIN).asc(),
+        F.col(DIFFERS).desc(),
+        origin_col.asc(),
         F.col("bronze_file").desc_nulls_last(),
         F.col("raw_record").desc_nulls_last(),
     )
-    per_key = Window.partitionBy(*partition)
     ranked = candidates.select(
-        "*",
+        *[c for c in candidates.columns if c != DIFFERS],
         F.row_number().over(order).alias(RANK),
         # The default frame of an ordered window ends at the current row, so first() is rank 1's origin.
         (F.first(ORIGIN).over(order) == INCOMING).alias(TOP_IS_INCOMING),
-        (F.min(ORIGIN).over(per_key) == EXISTING).alias(HAD_EXISTING),
     )
     return MergeResult.over(ranked)
+
+
+def value_columns(contract: SilverContract) -> tuple[str, ...]:
+    """The values a tie is decided on: every source value (and offset), not the batch or the columns
+    the lake derives, which differ between a silver row and its byte-for-byte re-send."""
+    return tuple(c.name for c in contract.columns if c.name not in DERIVED_NAMES)
 
 
 def rebuild_partitions(
