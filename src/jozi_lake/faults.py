@@ -24,8 +24,8 @@ point                                        where (what a kill there leaves beh
 ``crawl.table_written.<table>``              local crawler, after ``<table>``'s catalog entry is
                                              written, before the layer's next table (a layer crawled
                                              half-way and not marked crawled)
-``silver.publish.rows_written.<table>``      silver job, inside ``<table>``'s publish: change log and
-                                             silver rows written; quarantine and the processed-batch
+``silver.publish.rows_written.<table>``      silver job, inside ``<table>``'s publish: quarantine,
+                                             change log and silver rows written; the processed-batch
                                              record not yet
 ``silver.table_published.<table>``           silver job, after ``<table>``'s publish, while others may
                                              still be publishing (staging not cleaned up)

@@ -40,9 +40,9 @@ KILL_POINTS: list[str] = [
     "crawl.table_written.drivers",
     # Then the jobs, one kill per run, each run resuming what the killed one left:
     # - silver, right after the first table's publish (others in flight or queued, none recorded);
-    # - silver, inside the publish of an event table with quarantined rows (rows written; quarantine
-    #   and processed record not). Tables publish three at a time in lake.yaml's order, so orders
-    #   (sixth with data) has not started when the first finishes: both points are reached;
+    # - silver, inside the publish of an event table with quarantined rows (quarantine and rows
+    #   written, the processed record not). Tables publish three at a time in lake.yaml's order, so
+    #   orders (sixth with data) has not started when the first finishes: both points are reached;
     # - gold, inside the fact table's publish (other models in flight, queued or done);
     # - gold, every model published but the silver change log not consumed.
     "silver.table_published.dispatch_events",

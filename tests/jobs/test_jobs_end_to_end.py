@@ -16,13 +16,14 @@ from typing import Any
 
 import duckdb
 import pytest
-from jobs_lake_samples import batch_one, batch_two, new_store, order, put_batch
+from jobs_lake_samples import DAY, batch_one, batch_two, new_store, order, put_batch
 
 from jozi_lake.contracts import gold_contracts, silver_contracts
 from jozi_lake.jobs import bronze_to_silver as b2s
 from jozi_lake.jobs import silver_to_gold as s2g
 from jozi_lake.jobs.lake_io import spark_uri
 from jozi_lake.jobs.report import latest_reports
+from jozi_lake.layout import lake_layout
 from jozi_lake.storage import LocalObjectStore
 
 pytestmark = pytest.mark.spark
@@ -235,6 +236,33 @@ def test_fail_gate_publishes_nothing(spark: Any, tmp_path: Path) -> None:
     ]
     assert published == []
     assert latest_reports(store, 1)[0]["status"] == "failed"
+
+
+def test_a_row_moving_off_its_only_date_beside_a_quarantined_row_publishes_whole(
+    spark: Any, tmp_path: Path
+) -> None:
+    """The quarantine rows come from the frame that ranked the batch against silver: writing them after
+    silver's partitions were rewritten and the emptied one deleted made Spark re-read deleted files (a
+    failed job with silver already changed). A batch that empties a date and quarantines a row together
+    publishes silver, quarantine and the processed record, and counts the move as written."""
+    store = new_store(tmp_path)
+    first = [order(1, placed_at="2026-06-03 12:00:00", updated_at="2026-06-03 12:00:00"), order(2)]
+    put_batch(store, "2026-06-06", "r1", {"orders": first})
+    b2s.run_bronze_to_silver(spark, store, tables=["orders"], run_id="move1")
+    moved = order(1, placed_at="2026-06-04 12:00:00", updated_at="2026-06-07 10:00:00")
+    put_batch(store, "2026-06-08", "r2", {"orders": [moved, order(3, placed_at="not a date")]})
+    (report,) = b2s.run_bronze_to_silver(spark, store, tables=["orders"], run_id="move2").tables
+    assert (report.rows_read, report.rows_replacing, report.rows_quarantined) == (2, 1, 1)
+    assert report.conserved and report.partitions_changed == ["2026-06-03", "2026-06-04"]
+    silver = {(r["order_id"], str(r["event_date"])) for r in rows(spark, store, "silver/orders/")}
+    assert silver == {("ORD-000001", "2026-06-04"), ("ORD-000002", DAY)}
+    (bad,) = rows(spark, store, "quarantine/orders/")
+    assert '"ORD-000003"' in bad["raw_record"] and bad["quarantine_reason"] == "placed_at_parseable"
+    processed = json.loads(store.get_bytes(lake_layout().processed_batches("orders")))
+    assert sorted(processed["files"]) == [
+        "bronze/orders/ingest_date=2026-06-06/r1-00001.json.gz",
+        "bronze/orders/ingest_date=2026-06-08/r2-00001.json.gz",
+    ]
 
 
 def test_a_silver_run_killed_half_way_is_repaired_by_the_next(

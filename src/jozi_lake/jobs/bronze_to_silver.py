@@ -566,13 +566,27 @@ def _snapshot_steps(contract: SilverContract, batches: list[str]) -> list[tuple[
 
 
 def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTable, run_id: str) -> None:
-    """Phase 2 for one table: change log, silver rows, quarantine, then the processed-files record."""
+    """Phase 2 for one table: change log, quarantine, silver rows, then the processed-files record.
+
+    Quarantine goes before silver: its rows come from the frame that ranked the batch against the
+    silver rows of its keys, and rewriting silver's partitions (or deleting an emptied one) drops that
+    frame from Spark's cache, so a later write would re-read silver files that are gone. A run killed
+    between the two reruns them both (quarantine partitions are per batch and overwritten).
+    """
     contract = prepared.contract
     table = contract.table
     part = contract.partition_column
     staging = prepared.staging_prefix
     layout = lake_layout()
     target = lake_io.spark_uri(store, layout.silver_table(table))
+    if prepared.replayed:  # their quarantine is re-derived as well (a fix may have emptied it)
+        lake_io.delete_partitions(store, layout.quarantine_table(table), BATCH_COLUMN, prepared.replayed)
+    if prepared.quarantine_rows is not None:
+        lake_io.write_partitions(
+            prepared.quarantine_rows.select(*QUARANTINE_COLUMNS),
+            lake_io.spark_uri(store, layout.quarantine_table(table)),
+            BATCH_COLUMN,
+        )
     if prepared.changed:
         entry: dict[str, object] = {
             "table": table,
@@ -598,15 +612,7 @@ def publish_table(spark: SparkSession, store: ObjectStore, prepared: PreparedTab
             lake_io.write_partitions(conform(staged_silver, contract.columns), target, part)
             emptied = prepared.touched_dates - lake_io.partition_values(store, staging + "rows/", part)
             lake_io.delete_partitions(store, layout.silver_table(table), part, emptied)
-    if prepared.replayed:  # their quarantine is re-derived as well (a fix may have emptied it)
-        lake_io.delete_partitions(store, layout.quarantine_table(table), BATCH_COLUMN, prepared.replayed)
-    faults.checkpoint(f"silver.publish.rows_written.{table}")  # quarantine and the processed record not yet
-    if prepared.quarantine_rows is not None:
-        lake_io.write_partitions(
-            prepared.quarantine_rows.select(*QUARANTINE_COLUMNS),
-            lake_io.spark_uri(store, layout.quarantine_table(table)),
-            BATCH_COLUMN,
-        )
+    faults.checkpoint(f"silver.publish.rows_written.{table}")  # quarantine too; the processed record not yet
     state = lake_io.read_json(store, layout.processed_batches(table), {"table": table, "files": {}})
     for key in prepared.new_files:
         state["files"][key] = run_id
