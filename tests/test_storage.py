@@ -20,6 +20,27 @@ def test_local_store_round_trip_and_listing(tmp_path: Path) -> None:
         store.get_bytes("nope")
 
 
+def test_deleting_a_prefix_leaves_no_folder_behind_but_keeps_a_write_in_progress(tmp_path: Path) -> None:
+    """As on S3, which has no folders: an emptied partition folder would still be a partition."""
+    store = LocalObjectStore(tmp_path, "bucket")
+    for key in (
+        "silver/t/event_date=2026-06-03/a.parquet",
+        "silver/t/event_date=2026-06-03/x/b",
+        "silver/t/k",
+    ):
+        store.put_bytes(key, b"1")
+    staging = tmp_path / "bucket" / "silver" / "_staging" / "run1" / "t"
+    staging.mkdir(parents=True)
+    (staging / ".obj.abc.tmp").write_bytes(b"half")  # another writer's, not an object
+    assert store.delete_prefix("silver/t/event_date=2026-06-03/") == 2
+    assert not (tmp_path / "bucket" / "silver" / "t" / "event_date=2026-06-03").exists()
+    assert list(store.list_keys("silver/")) == ["silver/t/k"]
+    assert store.delete_prefix("silver/_staging/") == 0 and staging.is_dir()
+    (staging / ".obj.abc.tmp").unlink()
+    store.delete_prefix("silver/_staging/")
+    assert not (tmp_path / "bucket" / "silver" / "_staging").exists()
+
+
 def test_local_store_never_shows_partial_writes(tmp_path: Path) -> None:
     store = LocalObjectStore(tmp_path, "bucket")
     (tmp_path / "bucket" / "x").mkdir(parents=True)

@@ -23,7 +23,7 @@ import re
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlparse
@@ -150,6 +150,11 @@ class ObjectStore(Protocol):
     def delete(self, key: str) -> None:
         """Remove the object if present (no error when it is already gone)."""
 
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every object under ``prefix``; how many. A prefix ending in ``/`` leaves no folder
+        behind on a local store either: S3 has none, and an empty partition folder would still be
+        listed as a partition."""
+
     def uri(self, key: str = "") -> str:
         """The URI Spark/DuckDB use for ``key``: ``s3://bucket/key`` or ``file:///.../bucket/key``."""
 
@@ -204,6 +209,18 @@ class LocalObjectStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = list(self.list_keys(prefix))
+        for key in keys:
+            self.delete(key)
+        folder = self._path(prefix.rstrip("/")) if prefix.endswith("/") and prefix.strip("/") else None
+        if folder is not None and folder.is_dir():
+            # Bottom-up; a folder that still holds something (a write in progress) stays.
+            for dirpath, _dirnames, _filenames in os.walk(folder, topdown=False):
+                with suppress(OSError):
+                    os.rmdir(dirpath)
+        return len(keys)
 
     def create(self, key: str, data: bytes) -> bool:
         target = self._path(key)
@@ -325,6 +342,12 @@ class S3ObjectStore:
     def delete(self, key: str) -> None:
         with self._throttling("deleting", key):
             self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = list(self.list_keys(prefix))
+        for key in keys:
+            self.delete(key)
+        return len(keys)
 
     def _precondition_failed(self, err: Exception) -> bool:
         from botocore.exceptions import ClientError

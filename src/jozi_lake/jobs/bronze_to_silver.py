@@ -670,7 +670,7 @@ def run_bronze_to_silver(
     report = JobReport(job=JOB_NAME, run_id=run_id, env=env, started_at=now_iso())
     names = resolve_tables(SILVER, tables)
     staging_root = lake_layout().staging(SILVER)
-    lake_io.delete_prefix(store, staging_root)  # leftovers of a killed run; one run at a time
+    store.delete_prefix(staging_root)  # leftovers of a killed run; one run at a time
     prepared_by_table: dict[str, PreparedTable] = {}
 
     @inheritable_thread_target  # driver threads carry the caller's Spark job properties
@@ -708,13 +708,13 @@ def run_bronze_to_silver(
             faults.checkpoint(f"silver.table_published.{prepared.contract.table}")  # others may still run
 
         map_tables(publish, [p for p in prepared_tables if p.new_files], parallel_tables)
-        lake_io.delete_prefix(store, staging_root)
+        store.delete_prefix(staging_root)
         report.finish("succeeded")
     except BaseException as err:
         if not report.tables:  # a table failed to prepare: report the ones that did
             report.tables = [prepared_by_table[t].report for t in names if t in prepared_by_table]
         report.finish("failed", str(err).splitlines()[0] if str(err) else type(err).__name__)
-        lake_io.delete_prefix(store, staging_root)
+        store.delete_prefix(staging_root)
         raise
     finally:
         for prepared in prepared_by_table.values():

@@ -61,17 +61,10 @@ def partition_folders(store: ObjectStore, prefix: str) -> bool:
     )
 
 
-def delete_prefix(store: ObjectStore, prefix: str) -> int:
-    keys = list(store.list_keys(prefix))
-    for key in keys:
-        store.delete(key)
-    return len(keys)
-
-
 def delete_partitions(store: ObjectStore, table_prefix: str, column: str, values: set[str]) -> None:
     """Remove whole partitions: what dynamic overwrite cannot do for a partition that became empty."""
     for value in sorted(values):
-        delete_prefix(store, f"{table_prefix}{column}={value}/")
+        store.delete_prefix(f"{table_prefix}{column}={value}/")
 
 
 def read_table(

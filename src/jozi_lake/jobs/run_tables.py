@@ -161,7 +161,7 @@ def write_run_tables(spark: SparkSession, store: ObjectStore, report: JobReport)
             store.delete(key)  # a rerun that now has nothing to say leaves no stale rows behind
             continue
         staging = layout.ops_staging(table, name)
-        _delete_prefix(store, staging)
+        store.delete_prefix(staging)
         frame = spark.createDataFrame(rows, schema=_spark_ddl(columns))
         frame.coalesce(1).write.mode("overwrite").parquet(
             store.uri(staging)
@@ -170,11 +170,6 @@ def write_run_tables(spark: SparkSession, store: ObjectStore, report: JobReport)
         if len(parts) != 1:
             raise LakeError(f"Spark wrote {len(parts)} Parquet files for {table} under {staging}, expected 1")
         store.put_bytes(key, store.get_bytes(parts[0]), "application/vnd.apache.parquet")
-        _delete_prefix(store, staging)
+        store.delete_prefix(staging)
         written.append(key)
     return written
-
-
-def _delete_prefix(store: ObjectStore, prefix: str) -> None:
-    for key in list(store.list_keys(prefix)):
-        store.delete(key)
