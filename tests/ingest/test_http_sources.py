@@ -29,6 +29,7 @@ from loopback_api import (
 from jozi_lake.config import LakeConfig
 from jozi_lake.ingest import EnvironmentSecrets, IngestSummary, run_ingest
 from jozi_lake.ingest.bodies import bronze_records
+from jozi_lake.local.pipeline import ingest_stage_line
 from jozi_lake.storage import LocalObjectStore
 
 FAST = {"max_attempts": 3, "backoff_seconds": 0.01, "max_backoff_seconds": 0.02}
@@ -216,6 +217,8 @@ def test_an_overlap_re_reads_the_edge_of_the_window_and_counts_only_new_rows(sto
         # since = watermark - 30 min: records 18..22 (5) come again with the two new ones.
         assert second.sources["things"].updated_since == "2026-06-01 10:04:00"
         assert (second.sources["things"].rows, second.new_rows) == (7, 2)
+        # The run's ingest line counts the new ones, and the re-read ones apart.
+        assert ingest_stage_line(second) == "2 new rows from the API, 5 re-read in the overlap window"
         # The watermark still moves to the newest record; silver's dedup absorbs the re-read ones.
         assert second.sources["things"].watermark == records[-1]["updated_at"]
 

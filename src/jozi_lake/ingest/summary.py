@@ -172,8 +172,14 @@ class IngestSummary:
         return sum(s.file_rows for s in self.sources.values())
 
     @property
-    def http_rows(self) -> int:
-        return self.rows - self.file_rows
+    def http_new_rows(self) -> int:
+        """API rows after each source's previous watermark (every landed file row is new)."""
+        return self.new_rows - self.file_rows
+
+    @property
+    def http_overlap_rows(self) -> int:
+        """API rows fetched again inside the ``overlap_seconds`` window: in bronze, not new."""
+        return self.rows - self.file_rows - self.http_new_rows
 
     def finish(self, finished_at: str) -> None:
         self.status = FAILED if self.failed else SUCCEEDED

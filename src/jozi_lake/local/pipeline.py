@@ -54,6 +54,7 @@ from jozi_lake.migrate import migrate_bookkeeping
 from jozi_lake.storage import ObjectStore, write_file_atomically
 
 if TYPE_CHECKING:
+    from jozi_lake.ingest.summary import IngestSummary
     from jozi_lake.local.backend import LocalBackend
 
 
@@ -181,6 +182,20 @@ def record_pipeline_run(env: EnvConfig, run: PipelineRun) -> str:
 
 
 StageHandler = Callable[[StageConfig], StageResult]
+
+
+def ingest_stage_line(summary: IngestSummary) -> str:
+    """The ingest stage's line in the run output: new rows (an API's overlap window re-reads rows it
+    already landed, which are not new and are said apart), file-drop rows and rejected files."""
+    api_rows, overlap, drop_rows = summary.http_new_rows, summary.http_overlap_rows, summary.file_rows
+    parts = [f"{api_rows:,} new rows from the API"] if api_rows else []
+    if overlap:
+        parts.append(f"{overlap:,} re-read in the overlap window")
+    if drop_rows:
+        parts.append(f"{drop_rows:,} from file drops")
+    if summary.rejected_files:
+        parts.append(f"{len(summary.rejected_files)} file(s) rejected")
+    return ", ".join(parts) or "nothing new"
 
 
 class LocalPipeline:
@@ -339,17 +354,11 @@ class LocalPipeline:
         summary = self.backend.ingest_for_run(self.run_id, IngestOptions(as_of=self.options.as_of))
         if summary.status != "SUCCEEDED":
             raise LakeError(f"ingestion failed: {summary.error}", summary.hint)
-        api_rows, drop_rows = summary.http_rows, summary.file_rows
-        parts = [f"{api_rows:,} new rows from the API"] if api_rows else []
-        if drop_rows:
-            parts.append(f"{drop_rows:,} from file drops")
-        if summary.rejected_files:
-            parts.append(f"{len(summary.rejected_files)} file(s) rejected")
         return StageResult(
             stage.name,
             stage.kind,
             SUCCEEDED,
-            summary=", ".join(parts) or "nothing new",
+            summary=ingest_stage_line(summary),
             detail={
                 "has_new_data": summary.has_new_data,
                 "new_rows": summary.new_rows,
