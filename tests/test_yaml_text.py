@@ -81,18 +81,29 @@ def test_a_repeated_column_key_in_a_contract_is_a_contract_error(
         load_contracts()
 
 
-def test_a_broken_contract_fails_the_next_run_before_any_stage(lake_home: Path, project_copy: Path) -> None:
+def test_a_broken_contract_fails_the_next_run_at_its_first_job_stage(
+    lake_home: Path, project_copy: Path
+) -> None:
     """Not only the first run that brings the table data: the plan reads contract names only, so the
-    local pipeline parses every contract and model first."""
+    local pipeline parses every contract and model at its first job stage, with work or without. The
+    sources are ingested (and bronze crawled) first: landing does not wait for a contract's fix."""
     from typer.testing import CliRunner
 
     from jozi_lake.cli import app
+    from jozi_lake.demo.generator import GeneratorParams, generate
     from jozi_lake.local.pipeline import recent_runs
 
+    generate(GeneratorParams(days=1, orders_per_day=10, seed=3), lake_home / "source-system")
     contract = project_copy / "contracts" / "silver" / "ratings.yaml"
     contract.write_text(contract.read_text(encoding="utf-8") + "\trules: []\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["run-pipeline"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "contracts/silver/ratings.yaml line" in result.output and "indent with spaces" in result.output
     (run,) = recent_runs(env_config("local"))
-    assert run.status == "FAILED" and run.stages == [] and "ratings.yaml" in str(run.error)
+    assert run.status == "FAILED" and "ratings.yaml" in str(run.error)
+    assert [(s.name, s.status) for s in run.stages] == [
+        ("ingest", "SUCCEEDED"),
+        ("crawl_bronze", "SUCCEEDED"),
+        ("bronze_to_silver", "FAILED"),
+    ]
+    assert "ratings.yaml" in run.stages[-1].summary

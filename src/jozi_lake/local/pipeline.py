@@ -251,15 +251,15 @@ class LocalPipeline:
             run.took_over_from = closed.run_id if closed is not None else None
         save_run(self.env, run)
         try:
-            # A broken contract or gold model fails the run now, on every run, instead of on the first
-            # night that brings its table data (the plan reads contract names only).
-            load_contracts()
-            load_models()
             # A lake from before state/: its bookkeeping moves first, or the backlog would see none.
             migrate_bookkeeping(self.backend.store, lake_layout())
             self.backend.sweep_leftovers()  # temporary files of writes a killed run left behind
             rederiving = self._mark_rederivation()
+            project_checked = False
             for stage in self.config.pipeline:
+                if stage.kind == "job" and not project_checked:
+                    project_checked = True
+                    self._check_project(run, stage)
                 if rederiving and stage.kind == "ingest":  # a replay/rebuild re-derives what is there
                     result = StageResult(stage.name, stage.kind, SKIPPED, summary=rederiving)
                     run.stages.append(result)
@@ -301,6 +301,22 @@ class LocalPipeline:
             raise
         self._close(run, failing=False)
         return run
+
+    def _check_project(self, run: PipelineRun, stage: StageConfig) -> None:
+        """Parse every contract and gold model at the first job stage, whether or not it has work.
+
+        A broken one fails the run on every run, at that stage, instead of on the first night that
+        brings its table's data (the plan reads contract names only). Ingest and the bronze crawl have
+        run by then: landing a source's data does not wait for another table's contract to be mended.
+        """
+        try:
+            load_contracts()
+            load_models()
+        except LakeError as err:
+            failed = StageResult(stage.name, stage.kind, FAILED, summary=str(err).split("\n")[0])
+            run.stages.append(failed)
+            self.events.stage_finished(failed)
+            raise
 
     def _mark_rederivation(self) -> str:
         """A replay or rebuild: mark its batches (or gold's inputs) under the lease, before any stage."""
