@@ -24,7 +24,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from jozi_lake.batches import batch_id_of, bronze_files, held_batch_ids, processed_files
+from jozi_lake.batches import (
+    FAILED,
+    HELD,
+    batch_id_of,
+    bronze_files,
+    held_batch_ids,
+    held_batch_states,
+    processed_files,
+)
 from jozi_lake.config import StageConfig, load_config
 from jozi_lake.layout import lake_layout
 from jozi_lake.storage import ObjectStore
@@ -60,9 +68,19 @@ def unread_sources(store: ObjectStore, contracted: list[str]) -> dict[str, int]:
     return {s: n for s, n in found.items() if n}
 
 
-def held_batch_count(store: ObjectStore, table: str) -> int:
-    """How many batches of ``table`` are held (``lake status`` shows them beside the backlog)."""
-    return len(held_batch_ids(store, table))
+def held_batches_note(store: ObjectStore, tables: list[str]) -> str:
+    """What is held out of the backlog, by state, with the command that lists each: ``lake status``
+    and the silver stage's plan show it beside the files to process ("" when nothing is held)."""
+    counts: dict[str, int] = {}
+    for table in tables:
+        for state, count in held_batch_states(store, table).items():
+            counts[state] = counts.get(state, 0) + count
+    words = {FAILED: "failed the quality gate", HELD: "held by an operator"}
+    return "; ".join(
+        f"{counts[state]} batch(es) {words[state]}: lake batches --state {state}"
+        for state in (FAILED, HELD)
+        if counts.get(state)
+    )
 
 
 def pending_change_keys(store: ObjectStore) -> list[str]:
@@ -174,9 +192,9 @@ def stage_work(store: ObjectStore, stage: StageConfig, last_crawl: CrawlClock) -
             waiting = {t: n for t, n in waiting.items() if n}
             files = sum(waiting.values())
             reason = f"{files} bronze file(s) to process" if files else "no unprocessed bronze files"
-            held = sum(held_batch_count(store, t) for t in tables)
+            held = held_batches_note(store, tables)
             if held:
-                reason += f" ({held} batch(es) held: lake batches --state held)"
+                reason += f" ({held})"
             unread = unread_sources(store, tables)
             if unread:
                 reason += "; " + ", ".join(f"{s} has {n} bronze file(s)" for s, n in unread.items())

@@ -154,6 +154,19 @@ def held_batch_ids(store: ObjectStore, source: str) -> set[str]:
     return set(holds(store, source))
 
 
+def hold_state(record: dict[str, Any]) -> str:
+    """The state a hold record gives its batch: ``failed`` (the quality gate) or ``held`` (an operator)."""
+    return FAILED if record.get("state") == FAILED else HELD
+
+
+def held_batch_states(store: ObjectStore, source: str) -> dict[str, int]:
+    """How many batches of ``source`` are held out, per state (``held``, ``failed``)."""
+    counts: dict[str, int] = {}
+    for record in holds(store, source).values():
+        counts[hold_state(record)] = counts.get(hold_state(record), 0) + 1
+    return counts
+
+
 def processed_files(store: ObjectStore, table: str) -> set[str]:
     """Bronze keys of ``table`` the silver job has recorded as processed."""
     try:
@@ -189,7 +202,7 @@ def list_batches(store: ObjectStore, source: str | None = None, state: str | Non
             record = held.get(batch_id)
             processed = sum(1 for k in keys if k in done)
             if record is not None:
-                batch_state = FAILED if record.get("state") == FAILED else HELD
+                batch_state = hold_state(record)
             elif keys and processed == len(keys):
                 batch_state = PROCESSED
             else:

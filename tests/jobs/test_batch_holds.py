@@ -15,7 +15,7 @@ from jobs_lake_samples import order, put_batch
 from typer.testing import CliRunner
 
 from jozi_lake import batches, project
-from jozi_lake.backlog import unprocessed_bronze_files
+from jozi_lake.backlog import held_batches_note, unprocessed_bronze_files
 from jozi_lake.cli import app
 from jozi_lake.config import env_config
 from jozi_lake.jobs.lake_io import spark_uri
@@ -88,6 +88,11 @@ def test_a_failing_batch_is_held_the_others_go_on_and_a_fix_plus_release_publish
     assert _order_ids(spark, store) == ["ORD-000001", "ORD-000002", "ORD-000005"]
     listed = runner.invoke(app, ["batches", "--source", "orders", "--state", "failed"])
     assert BAD_ID in listed.output and "total_not_negative" in listed.output
+    # The backlog (lake status, the silver stage's plan) names that state and the listing that shows it.
+    assert (
+        held_batches_note(store, ["orders"])
+        == "1 batch(es) failed the quality gate: lake batches --state failed"
+    )
 
     lake["patch"].setenv(project.PROJECT_DIR_ENV_VAR, str(lake["fixed"]))  # the contract fix
     released = runner.invoke(app, ["batches", "release", BAD_ID])

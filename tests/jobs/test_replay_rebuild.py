@@ -138,6 +138,6 @@ def test_status_shows_the_backlog_held_batches_and_rejected_files(lake: dict[str
     assert status.exit_code == 0, status.output
     out = " ".join(status.output.split())
     assert "Backlog (what the next run would do)" in out
-    assert "(1 batch(es) held: lake batches --state held)" in out
+    assert "(1 batch(es) held by an operator: lake batches --state held)" in out
     assert f"held batch orders/2026-06-09_{RUN_3} (1 file(s)): supplier re-sends" in out
     assert "rejected orders: landing/orders/broken.json.gz:" in out
