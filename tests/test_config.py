@@ -56,3 +56,24 @@ def test_a_long_lived_process_reads_a_changed_project_file_again(project_copy: P
     sql = project_copy / "sql" / "gold" / "driver_performance.sql"
     sql.write_text(sql.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
     assert load_models() is not models and load_models()["driver_performance"].sql.endswith("-- edited\n")
+
+
+def test_a_source_appended_under_the_last_section_or_a_misspelt_section_is_refused() -> None:
+    """YAML would keep either without a word, and the source would never be seen (nor its data)."""
+    from jozi_lake.config import parse_config_text
+    from jozi_lake.project import config_file
+
+    text = config_file().read_text(encoding="utf-8")
+    assert text.rstrip().splitlines()[-1].startswith("  timezone:"), "schedule: is no longer the last section"
+    appended = text + "  widgets:\n    kind: http\n    base_url: http://127.0.0.1:8799\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config_text(appended, "lake.yaml")
+    assert caught.value.message == "lake.yaml: schedule: takes expression, timezone, not widgets"
+    assert (
+        caught.value.hint is not None
+        and "widgets looks like a source: move it under sources:" in caught.value.hint
+    )
+    with pytest.raises(ConfigError, match=r"unknown top-level key 'source'") as misspelt:
+        parse_config_text(text.replace("\nsources:\n", "\nsource:\n"), "lake.yaml")
+    assert misspelt.value.hint is not None and misspelt.value.hint.startswith("did you mean sources?")
+    assert parse_config_text(text, "lake.yaml").project == load_config().project

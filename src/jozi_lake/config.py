@@ -243,6 +243,59 @@ class LakeConfig:
         return EnvConfig(name=name, project=self.project, region=self.region, settings=dict(envs[name] or {}))
 
 
+# The sections of lake.yaml, and the keys of those whose keys are fixed. A key outside them would be
+# ignored: a source appended at the end of the file lands under the last section (schedule:) and is
+# then simply never seen, so both are refused when the file is read.
+SECTIONS: dict[str, tuple[str, ...] | None] = {
+    "project": None,
+    "cost_center": None,
+    "region": None,
+    "source_timezone": None,
+    "layers": None,
+    "prefixes": None,
+    "analyst_access": ("read_silver",),
+    "environments": None,
+    "source_templates": None,
+    "sources": None,
+    "jobs": None,
+    "job_arguments": None,
+    "optional_job_arguments": None,
+    "pipeline": None,
+    "quality_metrics": ("namespace",),
+    "schedule": ("expression", "timezone"),
+}
+
+
+def _check_sections(raw: dict[str, Any], where: str) -> None:
+    """Refuse a top-level key lake.yaml does not have, or a key of a fixed section it does not take."""
+    import difflib
+
+    for key in raw:
+        if key not in SECTIONS:
+            close = difflib.get_close_matches(str(key), list(SECTIONS), n=1)
+            raise ConfigError(
+                f"{where}: unknown top-level key {key!r}",
+                (f"did you mean {close[0]}? " if close else "")
+                + f"lake.yaml's sections are: {', '.join(SECTIONS)}",
+            )
+    for section, allowed in SECTIONS.items():
+        value = raw.get(section)
+        if allowed is None or not isinstance(value, dict):
+            continue
+        unknown = [k for k in value if k not in allowed]
+        if unknown:
+            sourcelike = [str(k) for k in unknown if isinstance(value[k], dict)]
+            raise ConfigError(
+                f"{where}: {section}: takes {', '.join(allowed)}, not {', '.join(map(str, unknown))}",
+                (
+                    f"{sourcelike[0]} looks like a source: move it under sources: (indented like the "
+                    "others there); a block appended at the end of the file lands in its last section"
+                    if sourcelike
+                    else f"remove or correct it; {section}: has only {', '.join(allowed)}"
+                ),
+            )
+
+
 def parse_config_text(text: str, where: str) -> LakeConfig:
     """A :class:`LakeConfig` from the text of ``lake.yaml`` (or its JSON copy)."""
     if where.endswith(".json"):
@@ -253,6 +306,7 @@ def parse_config_text(text: str, where: str) -> LakeConfig:
         raw = load_yaml(text, where, ConfigError)
     if not isinstance(raw, dict) or "project" not in raw:
         raise ConfigError(f"{where} is not a lake configuration (no 'project' key)")
+    _check_sections(raw, where)
     config = LakeConfig(raw=raw)
     config.sources  # noqa: B018 - a broken source definition fails on reading lake.yaml, not mid-run
     return config
