@@ -30,6 +30,18 @@ def test_an_id_missing_from_one_record_is_still_the_key_with_a_note() -> None:
     assert "1 sampled record(s) lack id: required, they go to quarantine" in notes
 
 
+def test_in_a_small_sample_one_record_without_its_id_still_keys_on_the_id() -> None:
+    """8 records, one without id: 5% of 8 rounds to none, but one missing id is still the key, not a
+    name that happens to be unique in the sample (whose repeats would then be read as versions)."""
+    records = [
+        {"id": f"W{i}", "name": f"widget {i}", "updated_at": f"2026-06-0{i} 10:00:00"} for i in range(1, 9)
+    ]
+    del records[3]["id"]
+    keys, notes = _key_candidates(records, profile_fields(records), "updated_at")
+    assert keys[0] == ("id",)
+    assert "1 sampled record(s) lack id: required, they go to quarantine" in notes
+
+
 def test_versions_of_one_id_draft_the_id_not_a_unique_reading() -> None:
     records = checks(100)
     records.append({**records[5], "updated_at": "2026-06-30 12:00:00", "odometer": "99999"})

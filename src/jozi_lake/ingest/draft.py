@@ -151,6 +151,12 @@ def _unique(records: list[dict[str, Any]], fields: Iterable[str]) -> bool:
 MOSTLY_PRESENT = 0.95
 
 
+def _few(sampled: int) -> int:
+    """How many sampled records may lack an id-named field that is still the key: 5% of them, and at
+    least one, so a small sample with one record missing its id still keys on the id."""
+    return max(1, int((1 - MOSTLY_PRESENT) * sampled))
+
+
 def _id_named(name: str) -> bool:
     """``id``, ``order_id``, ``vehicleId``: a name that says it identifies the record."""
     lowered = name.lower()
@@ -193,7 +199,7 @@ def _key_candidates(
             if _id_named(p.name)
             and p.parse in ("text", "integer")
             and p.name != change
-            and p.present - p.nulls >= MOSTLY_PRESENT * len(records)
+            and len(records) - (p.present - p.nulls) <= _few(len(records))
         ),
         key=lambda p: p.name.lower() != "id",
     )
