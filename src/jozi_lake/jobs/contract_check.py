@@ -39,10 +39,11 @@ from jozi_lake.contracts import (
     spark_ddl,
 )
 from jozi_lake.errors import LakeError
-from jozi_lake.jobs.silver_to_gold import TIMEZONE_VARIABLE, model_frame, spark_error_text
+from jozi_lake.jobs.silver_to_gold import TIMEZONE_VARIABLE, model_frame
 from jozi_lake.lineage import GoldModel, load_models
 from jozi_lake.transforms.quality import broken_rules, evaluate_rules
 from jozi_lake.transforms.records import parse_lines
+from jozi_lake.transforms.spark_errors import spark_error_text
 from jozi_lake.transforms.typed import conform, type_columns
 
 

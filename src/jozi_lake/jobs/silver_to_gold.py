@@ -56,6 +56,7 @@ from jozi_lake.layout import lake_layout
 from jozi_lake.lineage import GoldModel, ModelError, load_models, projection_line, upstream_models
 from jozi_lake.storage import ObjectStore
 from jozi_lake.transforms.quality import FAIL_RULES, QUARANTINE_REASONS, WARN_RULES, broken_rules
+from jozi_lake.transforms.spark_errors import spark_error_text
 from jozi_lake.transforms.typed import conform
 
 JOB_NAME = "silver_to_gold"
@@ -149,21 +150,6 @@ def check_output_schema(model: GoldModel, frame: DataFrame) -> None:
                 f"{declared[name]} in {contract.path}",
                 f"CAST it in the SQL (CAST(... AS {declared[name].upper()})) or change the contract's type",
             )
-
-
-# Where Spark's message ends and what it appends begins: the logical plan ('Project, +- 'Filter, :- ...)
-# or a parse error's "== SQL ==" excerpt. Neither means anything to the person who wrote the SQL.
-_APPENDIX = ("'", "+-", ":-", ":", "==")
-
-
-def spark_error_text(err: Exception) -> str:
-    """Spark's own sentence (with its line and position) without the plan or excerpt it appends."""
-    kept: list[str] = []
-    for line in str(err).strip().splitlines():
-        if kept and line.lstrip().startswith(_APPENDIX):
-            break
-        kept.append(line.strip())
-    return " ".join(line for line in kept if line).rstrip(";")
 
 
 def model_frame(spark: SparkSession, model: GoldModel, inputs: Mapping[str, DataFrame]) -> DataFrame:
