@@ -131,6 +131,20 @@ def test_partition_deleted_after_crawl_reads_as_empty(lake_home: Path, parquet_w
     assert result.rows == [(0, None)]  # Athena reads an empty partition folder as no rows
 
 
+def test_a_partition_compared_with_a_date_is_told_to_compare_strings(
+    lake_home: Path, parquet_writer: Any
+) -> None:
+    parquet_writer(lake_home, "gold/t", "SELECT 1::BIGINT AS id, '2026-06-01' AS order_date", "order_date")
+    env = env_config("local")
+    crawl(env, ["gold"])
+    with pytest.raises(LakeError) as failure:
+        run_query(env, sql="SELECT count(*) FROM t WHERE order_date >= DATE '2026-06-01'")
+    assert "Cannot compare values of type VARCHAR and type DATE" in failure.value.message
+    assert failure.value.hint is not None and "order_date >= '2026-06-01'" in failure.value.hint
+    pruned = run_query(env, sql="SELECT count(*) FROM t WHERE order_date >= '2026-06-01'")
+    assert pruned.rows == [(1,)]
+
+
 def test_raw_json_with_non_utf8_bytes_is_crawled_and_named_when_unreadable(lake_home: Path) -> None:
     folder = lake_home / BUCKET / "bronze" / "complaints" / "ingest_date=2026-06-01"
     folder.mkdir(parents=True)

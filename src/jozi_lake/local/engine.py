@@ -337,6 +337,14 @@ def _engine_error(err: Exception, what: str) -> LakeError:
         if "UTF-8" in reason:
             hint = f"Athena shows such bytes as U+FFFD, DuckDB cannot read past them; {hint}"
         return LakeError(f"{what} failed: a record in {path} cannot be read ({reason.strip()})", hint)
+    if re.search(r"Cannot compare values of type VARCHAR and type DATE|type DATE and type VARCHAR", text):
+        return LakeError(
+            f"{what} failed in the local engine: {first}",
+            "a partition column (order_date, event_date, ...) is a string in the catalog, as a Glue "
+            "crawler types it, and Athena refuses the comparison too: compare it with a string, e.g. "
+            "order_date >= '2026-06-01' (ISO dates sort as text, and the partitions are still pruned); "
+            "CAST(order_date AS date) works but reads every partition",
+        )
     return LakeError(f"{what} failed in the local engine: {first}")
 
 
