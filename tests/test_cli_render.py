@@ -31,3 +31,22 @@ def test_stage_summaries_keep_their_brackets(printed: io.StringIO) -> None:
     result.duration_s = 1.0
     render.StageLines().stage_finished(result)
     assert "rule [bold] uses [order_id]" in printed.getvalue()
+
+
+def test_a_clean_table_of_a_run_the_gate_stopped_is_not_published_not_failed(printed: io.StringIO) -> None:
+    from jozi_lake.jobs.report import JobReport, TableReport
+
+    held = TableReport("stock_counts", rows_read=12, rows_quarantined=10, status="failed")
+    held.held_batches, held.message = ["stock_counts/2026-12-03_r1"], "quality gate: share"
+    clean = TableReport("widgets", rows_read=14, rows_written=14)
+    job = JobReport("bronze_to_silver", "r1", "local", "2026-12-03T10:00:00+00:00", tables=[held, clean])
+    job.finish("failed", "quality gate failed")
+    render.console.print(render.job_reports([job]))
+    rows = {
+        line.split("│")[2].strip(): line for line in printed.getvalue().splitlines() if line.count("│") > 5
+    }
+    assert "│ failed " in rows["stock_counts"]
+    assert "│ not published " in rows["widgets"] and "the next run publishes it" in rows["widgets"]
+    # The job's time is said once, on its first row.
+    cells = {table: [c.strip() for c in line.split("│")[1:-1]] for table, line in rows.items()}
+    assert cells["stock_counts"][-1] != "" and cells["widgets"][-1] == ""

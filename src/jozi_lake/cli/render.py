@@ -135,7 +135,7 @@ def job_reports(jobs: list[JobReport], title: str = "job runs") -> Table:
         ("quarantined", "right"),
         ("duplicates", "right"),
         ("rule failures", "left"),
-        ("seconds", "right"),
+        ("job seconds", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     writes = {name: spec.writes for name, spec in registry.jobs().items()}
@@ -145,18 +145,24 @@ def job_reports(jobs: list[JobReport], title: str = "job runs") -> Table:
         # Only the job reading bronze accounts rows in; later layers rebuild partitions from silver,
         # where "written" is the figure that means something.
         reads_bronze = writes.get(job.job) == "silver"
-        for t in job.tables:
+        # The quality gate stopped the run before any publish: a clean table beside the held one has
+        # nothing wrong with it, it just was not published; the next run publishes it.
+        gate_stopped = job.status == "failed" and any(t.held_batches for t in job.tables)
+        for i, t in enumerate(job.tables):
             failures = ", ".join(f"{rule}={n}" for rule, n in sorted(t.rule_failures.items()) if n)
+            status, message = (t.status if t.status != "ok" else job.status), t.message
+            if gate_stopped and t.status == "ok":
+                status, message = "not published", message or "the next run publishes it"
             table.add_row(
                 job.job,
                 t.table,
-                t.status if t.status != "ok" else job.status,
+                status,
                 f"{t.rows_read:,}" if reads_bronze else "",
                 f"{t.rows_written:,}",
                 f"{t.rows_quarantined:,}" if reads_bronze else "",
                 f"{t.duplicates_removed:,}" if reads_bronze else "",
-                failures or t.message,
-                f"{job.duration_seconds:.1f}",
+                failures or message,
+                f"{job.duration_seconds:.1f}" if i == 0 else "",  # the job's time, once per job
             )
     return table
 
