@@ -28,6 +28,7 @@ EXISTING, INCOMING, BYSTANDER = 0, 1, 2
 RANK = "__rank"
 TOP_IS_INCOMING = "__top_is_incoming"
 HAD_EXISTING = "__had_existing"
+SIDE = "__is_bystander"  # the window partitions' second half: bystanders never meet competing rows
 DIFFERS = "__differs_from_silver"  # an incoming row whose values are not the silver row's
 STATUS = "row_status"
 WRITTEN = "written"
@@ -146,19 +147,27 @@ def merge_latest(
         candidates = old.unionByName(rows)
     else:
         candidates = rows
-    # Bystanders get partitions of their own; both windows share one partitioning, so one shuffle.
-    partition: list[Column | str] = [*key, F.col(ORIGIN) == BYSTANDER]
+    # Bystanders get partitions of their own; both windows share one partitioning, so one shuffle. The
+    # flag is a column, not an expression in each window: Spark would see two partitionings and shuffle
+    # again between the windows.
+    candidates = candidates.withColumn(SIDE, F.col(ORIGIN) == BYSTANDER)
+    partition: list[Column | str] = [*key, SIDE]
     per_key = Window.partitionBy(*partition)
     origin_col = F.col(ORIGIN)
     values = F.struct(*[F.col(c) for c in value_columns(contract)])
     # Compared whole (null-safely), not by a hash: a hash that skips nulls would take a value moved
     # from one column to another for a re-send, and the correction would be lost as a duplicate.
-    silver_values = F.first(F.when(origin_col == EXISTING, values), ignorenulls=True).over(per_key)
-    candidates = candidates.select(
-        "*",
-        (F.min(ORIGIN).over(per_key) == EXISTING).alias(HAD_EXISTING),
-        ((origin_col == INCOMING) & ~values.eqNullSafe(silver_values)).alias(DIFFERS),
-    )
+    if existing is None:  # a first load: nothing to compare with, and no second sort of its rows
+        candidates = candidates.select(
+            "*", F.lit(False).alias(HAD_EXISTING), (origin_col == INCOMING).alias(DIFFERS)
+        )
+    else:  # a window of its own (a second sort, no second shuffle): the order below ranks on it
+        silver_values = F.first(F.when(origin_col == EXISTING, values), ignorenulls=True).over(per_key)
+        candidates = candidates.select(
+            "*",
+            (F.min(ORIGIN).over(per_key) == EXISTING).alias(HAD_EXISTING),
+            ((origin_col == INCOMING) & ~values.eqNullSafe(silver_values)).alias(DIFFERS),
+        )
     order = Window.partitionBy(*partition).orderBy(
         *version_order(contract),
         F.col(DIFFERS).desc(),
@@ -167,7 +176,7 @@ def merge_latest(
         F.col("raw_record").desc_nulls_last(),
     )
     ranked = candidates.select(
-        *[c for c in candidates.columns if c != DIFFERS],
+        *[c for c in candidates.columns if c not in (DIFFERS, SIDE)],
         F.row_number().over(order).alias(RANK),
         # The default frame of an ordered window ends at the current row, so first() is rank 1's origin.
         (F.first(ORIGIN).over(order) == INCOMING).alias(TOP_IS_INCOMING),
