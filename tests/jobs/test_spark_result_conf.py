@@ -16,7 +16,9 @@ from jozi_lake.errors import LakeError
 from jozi_lake.jobs.spark import (
     CODEGEN_ENV_VAR,
     CODEGEN_OFF_CONF,
+    JIT_ENV_VAR,
     LOCAL_CONF,
+    QUICK_JIT_OPTION,
     RESULT_AFFECTING_CONF,
     apply_result_conf,
     local_conf,
@@ -48,6 +50,7 @@ def test_codegen_is_a_local_speed_setting_with_a_clear_error_for_a_typo(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """LAKE_SPARK_CODEGEN only adds the two codegen settings; it never touches a result-affecting one."""
+    monkeypatch.delenv(JIT_ENV_VAR, raising=False)
     monkeypatch.setenv(CODEGEN_ENV_VAR, "off")
     off = local_conf()
     assert {k: off[k] for k in CODEGEN_OFF_CONF} == CODEGEN_OFF_CONF
@@ -59,6 +62,26 @@ def test_codegen_is_a_local_speed_setting_with_a_clear_error_for_a_typo(
     monkeypatch.setenv(CODEGEN_ENV_VAR, "no")
     with pytest.raises(
         LakeError, match=r"LAKE_SPARK_CODEGEN='no' is not a setting.*'on' \(the default\) or 'off'"
+    ):
+        local_conf()
+
+
+def test_the_quick_jit_only_adds_its_option_to_the_driver_java_options(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(CODEGEN_ENV_VAR, "on")
+    monkeypatch.setenv(JIT_ENV_VAR, "quick")
+    quick = local_conf()
+    options = "spark.driver.extraJavaOptions"
+    assert quick[options] == f"{LOCAL_CONF[options]} {QUICK_JIT_OPTION}"
+    assert {k: v for k, v in quick.items() if k != options} == {
+        k: v for k, v in LOCAL_CONF.items() if k != options
+    }
+    monkeypatch.setenv(JIT_ENV_VAR, "full")
+    assert local_conf() == LOCAL_CONF
+    monkeypatch.setenv(JIT_ENV_VAR, "c1")
+    with pytest.raises(
+        LakeError, match=r"LAKE_SPARK_JIT='c1' is not a setting.*'full' \(the default\) or 'quick'"
     ):
         local_conf()
 
