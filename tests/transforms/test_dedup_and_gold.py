@@ -51,10 +51,11 @@ def _menu_rows(spark: Any, rows: list[tuple], extra: bool) -> Any:
                 None,
                 dt.datetime(2026, 6, day, 10),
                 day_offset,
-                f"b{day}",
+                batch or f"b{day}",
                 dt.date(2026, 6, day),
             )
-            for item, name, day, day_offset in rows
+            for item, name, day, day_offset, *override in rows
+            for batch in [override[0] if override else None]
         ],
         ddl,
     )
@@ -66,7 +67,14 @@ def _menu_rows(spark: Any, rows: list[tuple], extra: bool) -> Any:
 def test_latest_version_wins_across_batches_and_partitions(spark: Any) -> None:
     contract = menu_as_events()
     existing = _menu_rows(
-        spark, [("ITM-1", "old", 1, 120), ("ITM-2", "same", 2, 120), ("ITM-3", "keep", 1, 120)], False
+        spark,
+        [
+            ("ITM-1", "old", 1, 120),
+            ("ITM-2", "same", 2, 120),
+            ("ITM-3", "keep", 1, 120),
+            ("ITM-5", "rerun-a", 1, 120),
+        ],
+        False,
     )
     incoming = _menu_rows(
         spark,
@@ -74,7 +82,8 @@ def test_latest_version_wins_across_batches_and_partitions(spark: Any) -> None:
             ("ITM-1", "new", 3, 120),  # later: replaces the silver row that lives in another partition
             ("ITM-1", "older", 2, 120),  # between: loses to the newer incoming row
             ("ITM-2", "same", 2, 120),  # same updated_at as silver: a re-send, silver wins
-            ("ITM-3", "fixed", 1, 120),  # same updated_at, other values: a correction, it wins
+            ("ITM-3", "fixed", 1, 120, "b2"),  # same updated_at, other values, later batch: a correction
+            ("ITM-5", "rerun-b", 1, 120),  # a killed run's batch again (b1): the row it published stays
             ("ITM-4", "fresh", 1, 120),
             ("ITM-4", "fresh", 1, 120),  # exact duplicate within the batch
         ],
@@ -91,6 +100,7 @@ def test_latest_version_wins_across_batches_and_partitions(spark: Any) -> None:
         ("ITM-3", "fixed", "written", True),
         ("ITM-4", "fresh", "duplicate", False),
         ("ITM-4", "fresh", "written", False),
+        ("ITM-5", "rerun-b", "duplicate", True),
     ]
     assert sorted((r["item_id"], r["name"], r["event_date"]) for r in merged.replaced.collect()) == [
         ("ITM-1", "old", dt.date(2026, 6, 1)),
@@ -102,6 +112,7 @@ def test_latest_version_wins_across_batches_and_partitions(spark: Any) -> None:
         ("ITM-1", "new", 3),
         ("ITM-3", "fixed", 1),
         ("ITM-4", "fresh", 1),
+        ("ITM-5", "rerun-a", 1),
     ]
 
 

@@ -2,11 +2,12 @@
 
 Incoming valid rows and the silver rows with the same keys compete per key; the row with the latest
 ``dedup_order`` (``updated_at``) wins, or for a reference table without one the later bronze batch.
-On a tie an incoming row whose values differ from the silver row's wins (a correction re-sent with
-the same change time, e.g. by a source whose ``dedup_order`` is its event time); otherwise the row
-already in silver wins (a byte-for-byte re-send, or a killed run's rerun, changes nothing); then the
-later bronze file, then the raw text, so the choice never depends on Spark's order. Every incoming row
-ends up either written (new key or replacing an older version) or a duplicate.
+On a tie an incoming row of a later batch whose values differ from the silver row's wins (a
+correction re-sent with the same change time, e.g. by a source whose ``dedup_order`` is its event
+time); otherwise the row already in silver wins (a byte-for-byte re-send, or a killed run's rerun,
+changes nothing); then the later bronze file, then the raw text, so the choice never depends on
+Spark's order. Every incoming row ends up either written (new key or replacing an older version) or a
+duplicate.
 
 A table without a natural key (``primary_key: none``) competes on every stored value instead
 (:attr:`~jozi_lake.contracts.SilverContract.identity_columns`), compared null-safely: exact duplicates
@@ -162,11 +163,15 @@ def merge_latest(
             "*", F.lit(False).alias(HAD_EXISTING), (origin_col == INCOMING).alias(DIFFERS)
         )
     else:  # a window of its own (a second sort, no second shuffle): the order below ranks on it
+        # Only a later batch corrects: a killed run's rerun re-reads its own batch, whose tied rows
+        # must lose to the one it already published, or the rerun would publish another of them.
         silver_values = F.first(F.when(origin_col == EXISTING, values), ignorenulls=True).over(per_key)
+        silver_batch = F.first(F.when(origin_col == EXISTING, F.col(BATCH_COLUMN)), ignorenulls=True)
+        later = F.coalesce(F.col(BATCH_COLUMN) > silver_batch.over(per_key), F.lit(True))
         candidates = candidates.select(
             "*",
             (F.min(ORIGIN).over(per_key) == EXISTING).alias(HAD_EXISTING),
-            ((origin_col == INCOMING) & ~values.eqNullSafe(silver_values)).alias(DIFFERS),
+            ((origin_col == INCOMING) & ~values.eqNullSafe(silver_values) & later).alias(DIFFERS),
         )
     order = Window.partitionBy(*partition).orderBy(
         *version_order(contract),
