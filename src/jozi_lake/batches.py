@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -161,10 +162,7 @@ def hold_state(record: dict[str, Any]) -> str:
 
 def held_batch_states(store: ObjectStore, source: str) -> dict[str, int]:
     """How many batches of ``source`` are held out, per state (``held``, ``failed``)."""
-    counts: dict[str, int] = {}
-    for record in holds(store, source).values():
-        counts[hold_state(record)] = counts.get(hold_state(record), 0) + 1
-    return counts
+    return dict(Counter(hold_state(record) for record in holds(store, source).values()))
 
 
 def processed_files(store: ObjectStore, table: str) -> set[str]:
